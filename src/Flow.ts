@@ -1,0 +1,341 @@
+/**
+ * Flows: nodes wired by actions. A flow is itself a node, so flows nest.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type { MaxStepsExceeded } from "./Errors.ts"
+import * as internal from "./internal/flow.ts"
+import type { AnyNode } from "./internal/node.ts"
+import type * as Node from "./Node.ts"
+
+/**
+ * A flow: a node whose run walks a graph of nodes. `A` is its action (the last action of its run, or
+ * what its `post` returns), `E` and `R` the union of its nodes' errors and requirements.
+ *
+ * `Own` is `"own"` when the flow's `post` fixes its action, so adding edges no longer widens `A`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const a = Node.make({ name: "a", exec: () => Effect.log("a") })
+ * const b = Node.make({ name: "b", exec: () => Effect.log("b") })
+ * const flow: Flow.Flow<"default"> = Flow.make({ name: "ab", start: a }).pipe(Flow.next(a, b))
+ * ```
+ * @since 0.1.0
+ */
+export interface Flow<out A extends string, out E = never, out R = never, out Own extends "edges" | "own" = "edges">
+  extends Node.Node<A, E, R>
+{
+  readonly kind: "flow"
+  /** The node the flow starts at. */
+  readonly start: Node.Any
+  /** Successors by node and action. */
+  readonly edges: ReadonlyMap<Node.Any, ReadonlyMap<string, Node.Any>>
+  readonly maxSteps: number | undefined
+  /** Phantom marker for `Own`. */
+  readonly "~own"?: Own
+}
+
+/**
+ * Any flow, whatever its types.
+ *
+ * @example
+ * ```ts
+ * import type { Flow } from "effect-pocketflow"
+ *
+ * const describe = (flow: Flow.Any) => `${flow.name} starts at ${flow.start.name}`
+ * ```
+ * @since 0.1.0
+ */
+export type Any = Flow<string, any, any, "edges" | "own">
+
+const fromInternal = (flow: internal.AnyFlow): Any => {
+  const view = flow as unknown as { start: AnyNode; edges: unknown; maxSteps: unknown }
+  view.start = flow.def.start
+  view.edges = flow.def.edges
+  view.maxSteps = flow.def.maxSteps
+  return flow as unknown as Any
+}
+
+/**
+ * Checks whether a value is a flow.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const n = Node.make({ name: "n", exec: () => Effect.void })
+ * Flow.isFlow(Flow.make({ name: "f", start: n })) // true
+ * Flow.isFlow(n) // false
+ * ```
+ * @since 0.1.0
+ */
+export const isFlow = (u: unknown): u is Any => internal.isFlow(u)
+
+/**
+ * The options of `Flow.make`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * const start = Node.make({ name: "start", exec: () => Effect.void })
+ * const options: Flow.Options<typeof start> = { name: "f", start, maxSteps: 100 }
+ * ```
+ * @since 0.1.0
+ */
+export interface Options<Start extends Node.Any> {
+  /** Names the flow in messages, events, spans and diagrams; unique among its siblings when nested. */
+  readonly name: string
+  /** The first node. */
+  readonly start: Start
+  /** A run that would take more node steps fails with `MaxStepsExceeded`. */
+  readonly maxSteps?: number | undefined
+}
+
+/**
+ * Makes a flow that starts at `start`. Wire it with `Flow.on` and `Flow.next`. With `prep` and
+ * `post`, the flow overrides its own action: `post` receives prep's result and the last action.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const decide = Node.make({ name: "decide", post: () => Node.action(Math.random() > 0.5 ? "search" : "answer") })
+ * const search = Node.make({ name: "search", exec: () => Effect.log("searching") })
+ * const answer = Node.make({ name: "answer", exec: () => Effect.log("answering") })
+ *
+ * const agent = Flow.make({ name: "agent", start: decide, maxSteps: 20 }).pipe(
+ *   Flow.on(decide, "search", search),
+ *   Flow.on(decide, "answer", answer),
+ *   Flow.next(search, decide)
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export function make<
+  Start extends Node.Any,
+  P,
+  O extends string | void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  M extends number | undefined = undefined
+>(
+  options: Options<Start> & {
+    readonly maxSteps?: M
+    readonly prep?: Effect.Effect<P, E1, R1> | undefined
+    readonly post: (prep: P, lastAction: string) => Effect.Effect<O, E2, R2>
+  }
+): Flow<Node.ActionOf<O>, Node.Error<Start> | E1 | E2 | MaxStepsError<M>, Node.Services<Start> | R1 | R2, "own">
+export function make<Start extends Node.Any, M extends number | undefined = undefined>(
+  options: Options<Start> & { readonly maxSteps?: M }
+): Flow<Node.Action<Start>, Node.Error<Start> | MaxStepsError<M>, Node.Services<Start>>
+export function make(options: {
+  readonly name: string
+  readonly start: Node.Any
+  readonly maxSteps?: number | undefined
+  readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
+  readonly post?: ((prep: unknown, last: string) => Effect.Effect<string | void, unknown, unknown>) | undefined
+}): Any {
+  const { maxSteps } = options
+  if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1)) {
+    throw new RangeError(`Flow ${JSON.stringify(options.name)}: maxSteps must be a positive integer (got ${maxSteps})`)
+  }
+  return fromInternal(internal.build({
+    name: options.name,
+    start: options.start as unknown as AnyNode,
+    edges: new Map(),
+    maxSteps,
+    prep: options.prep,
+    post: options.post
+  }))
+}
+
+type MaxStepsError<M> = M extends number ? MaxStepsExceeded : never
+
+type Widen<Own, A, B> = Own extends "own" ? A : A | B
+
+/**
+ * Wires `from` to `to` on `action`. The action must be one of `from`'s actions, checked by the
+ * compiler. Wiring the same (node, action) twice, or adding a different node under a name the flow
+ * already uses, throws a `FlowDefinitionError` naming the flow and the nodes.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const check = Node.make({ name: "check", post: () => Node.action(Math.random() > 0.5 ? "ok" : "retry") })
+ * const done = Node.make({ name: "done", exec: () => Effect.log("done") })
+ * const flow = Flow.make({ name: "f", start: check }).pipe(
+ *   Flow.on(check, "ok", done),
+ *   Flow.on(check, "retry", check)
+ *   // Flow.on(check, "oops", done) would not compile
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const on: {
+  <From extends Node.Any, Act extends Node.Action<From>, To extends Node.Any>(
+    from: From,
+    action: Act,
+    to: To
+  ): <A extends string, E, R, Own extends "edges" | "own">(
+    self: Flow<A, E, R, Own>
+  ) => Flow<
+    Widen<Own, A, Node.Action<From> | Node.Action<To>>,
+    E | Node.Error<From> | Node.Error<To>,
+    R | Node.Services<From> | Node.Services<To>,
+    Own
+  >
+  <A extends string, E, R, Own extends "edges" | "own", From extends Node.Any, Act extends Node.Action<From>, To extends Node.Any>(
+    self: Flow<A, E, R, Own>,
+    from: From,
+    action: Act,
+    to: To
+  ): Flow<
+    Widen<Own, A, Node.Action<From> | Node.Action<To>>,
+    E | Node.Error<From> | Node.Error<To>,
+    R | Node.Services<From> | Node.Services<To>,
+    Own
+  >
+} = dual(4, (self: Any, from: Node.Any, action: string, to: Node.Any): Any => {
+  const flow = self as unknown as internal.AnyFlow
+  return fromInternal(internal.build(internal.addEdge(flow.def, from as unknown as AnyNode, action, to as unknown as AnyNode)))
+})
+
+/**
+ * Wires `from` to `to` on the `"default"` action (PocketFlow's `a >> b`). It does not compile when
+ * `from` can never return `"default"`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const a = Node.make({ name: "a", exec: () => Effect.log("a") })
+ * const b = Node.make({ name: "b", exec: () => Effect.log("b") })
+ * const flow = Flow.make({ name: "ab", start: a }).pipe(Flow.next(a, b))
+ * ```
+ * @since 0.1.0
+ */
+export const next: {
+  <From extends Node.Any, To extends Node.Any>(
+    from: From,
+    to: To,
+    ..._check: "default" extends Node.Action<From> ? [] : [error: "Flow.next: this node never returns \"default\""]
+  ): <A extends string, E, R, Own extends "edges" | "own">(
+    self: Flow<A, E, R, Own>
+  ) => Flow<
+    Widen<Own, A, Node.Action<From> | Node.Action<To>>,
+    E | Node.Error<From> | Node.Error<To>,
+    R | Node.Services<From> | Node.Services<To>,
+    Own
+  >
+} = ((from: Node.Any, to: Node.Any) => (self: Any) => on(self, from, "default", to)) as any
+
+/**
+ * Runs a flow and returns its action. A flow is an Effect too, so `yield* flow` does the same.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const hello = Node.make({ name: "hello", exec: () => Effect.log("hello") })
+ * Effect.runPromise(Flow.run(Flow.make({ name: "hi", start: hello }))) // "default"
+ * ```
+ * @since 0.1.0
+ */
+export const run = <A extends string, E, R, Own extends "edges" | "own">(
+  flow: Flow<A, E, R, Own>
+): Effect.Effect<A, E, R> => flow
+
+/**
+ * The options of `Flow.batch`.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * class Item extends Context.Service<Item, { readonly id: number }>()("app/Item") {}
+ * const show = Node.make({ name: "show", prep: Item, exec: (item) => Effect.log(item.id) })
+ * const options: Flow.BatchOptions<typeof show, Item, { readonly id: number }, never, never> = {
+ *   name: "all",
+ *   flow: show,
+ *   params: Item,
+ *   prep: Effect.succeed([{ id: 1 }, { id: 2 }])
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export interface BatchOptions<Inner extends Node.Any, I, S, E1, R1> {
+  readonly name: string
+  /** The flow (or node) run once per parameter set. */
+  readonly flow: Inner
+  /** The service each run gets its parameter set from. */
+  readonly params: Context.Key<I, S>
+  /** The parameter sets; must be iterable. */
+  readonly prep: Effect.Effect<Iterable<S>, E1, R1>
+  /** How many runs at once: `1` (default, sequential), `n`, or `"unbounded"`. */
+  readonly concurrency?: number | "unbounded" | undefined
+}
+
+/**
+ * Runs `flow` once per parameter set from `prep`, providing each set as the `params` service (so the
+ * batch flow's requirements exclude it). Nested batch flows provide theirs on top: an inner run sees
+ * both. Its action is what `post` returns, or `"default"`.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * class FileParams extends Context.Service<FileParams, { readonly file: string }>()("app/FileParams") {}
+ *
+ * const summarize = Node.make({
+ *   name: "summarize",
+ *   prep: FileParams,
+ *   exec: ({ file }) => Effect.log(`summarizing ${file}`)
+ * })
+ * const perFile = Flow.batch({
+ *   name: "per-file",
+ *   flow: summarize,
+ *   params: FileParams,
+ *   prep: Effect.succeed([{ file: "a.txt" }, { file: "b.txt" }]),
+ *   concurrency: 2
+ * })
+ * // perFile: Node<"default", never, never>
+ * ```
+ * @since 0.1.0
+ */
+export function batch<Inner extends Node.Any, I, S, E1, R1, O extends string | void, E2 = never, R2 = never>(
+  options: BatchOptions<Inner, I, S, E1, R1> & {
+    /** Receives the parameter sets and each run's action, in order. */
+    readonly post: (params: ReadonlyArray<S>, actions: ReadonlyArray<Node.Action<Inner>>) => Effect.Effect<O, E2, R2>
+  }
+): Node.Node<Node.ActionOf<O>, Node.Error<Inner> | E1 | E2, Exclude<Node.Services<Inner>, I> | R1 | R2>
+export function batch<Inner extends Node.Any, I, S, E1, R1>(
+  options: BatchOptions<Inner, I, S, E1, R1>
+): Node.Node<"default", Node.Error<Inner> | E1, Exclude<Node.Services<Inner>, I> | R1>
+export function batch(options: {
+  readonly name: string
+  readonly flow: Node.Any
+  readonly params: Context.Key<any, any>
+  readonly prep: Effect.Effect<unknown, unknown, unknown>
+  readonly concurrency?: number | "unbounded" | undefined
+  readonly post?: ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<any>) => Effect.Effect<string | void, unknown, unknown>) | undefined
+}): Node.Any {
+  return internal.batchFlow({ ...options, flow: options.flow as unknown as AnyNode }) as unknown as Node.Any
+}

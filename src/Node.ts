@@ -1,0 +1,479 @@
+/**
+ * One step of a flow: `prep` reads the shared store, `exec` does the (retryable) work, `post` writes
+ * back and picks the next action.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type * as Schedule from "effect/Schedule"
+import { InvalidBatchItems, type NodeTimeout } from "./Errors.ts"
+import * as internal from "./internal/node.ts"
+
+/**
+ * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next
+ * node. `A` is the union of its actions, `E` its errors, `R` its requirements.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const hello = Node.make({ name: "hello", exec: () => Effect.log("hello") })
+ * const program = Effect.gen(function*() {
+ *   const action = yield* hello // "default"
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export interface Node<out A extends string, out E = never, out R = never> extends Effect.Effect<A, E, R> {
+  readonly [internal.TypeId]: typeof internal.TypeId
+  /** Unique within a flow; used in messages, events, spans and diagrams. */
+  readonly name: string
+  readonly kind: Kind
+}
+
+/**
+ * `"node"`, `"batch"`, `"flow"` or `"batch-flow"`.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const isBatch = (kind: Node.Kind) => kind === "batch" || kind === "batch-flow"
+ * ```
+ * @since 0.1.0
+ */
+export type Kind = internal.Kind
+
+/**
+ * Any node, whatever its types.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const names = (nodes: ReadonlyArray<Node.Any>) => nodes.map((n) => n.name)
+ * ```
+ * @since 0.1.0
+ */
+export type Any = Node<string, any, any>
+
+/**
+ * The action union of a node.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const pick = Node.make({ name: "pick", post: () => Node.action(Math.random() > 0.5 ? "left" : "right") })
+ * type A = Node.Action<typeof pick> // "left" | "right"
+ * ```
+ * @since 0.1.0
+ */
+export type Action<N> = N extends Node<infer A, infer _E, infer _R> ? A : never
+
+/**
+ * The error union of a node.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const fails = Node.make({ name: "fails", exec: () => Effect.fail("boom" as const) })
+ * type E = Node.Error<typeof fails> // "boom"
+ * ```
+ * @since 0.1.0
+ */
+export type Error<N> = N extends Node<infer _A, infer E, infer _R> ? E : never
+
+/**
+ * The requirements of a node.
+ *
+ * @example
+ * ```ts
+ * import { Node } from "effect-pocketflow"
+ *
+ * declare const n: Node.Node<"default", never, "Store">
+ * type R = Node.Services<typeof n> // "Store"
+ * ```
+ * @since 0.1.0
+ */
+export type Services<N> = N extends Node<infer _A, infer _E, infer R> ? R : never
+
+/**
+ * The actions a `post` result stands for: its string literals, plus `"default"` when it may return
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type A = Node.ActionOf<"retry" | void> // "retry" | "default"
+ * ```
+ * @since 0.1.0
+ */
+export type ActionOf<O> = [O] extends [never] ? never
+  : Extract<O, string> | (void extends O ? "default" : undefined extends O ? "default" : never)
+
+/**
+ * Checks whether a value is a node (including flows and batch nodes).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * Node.isNode(Node.make({ name: "n", exec: () => Effect.void })) // true
+ * Node.isNode(Effect.void) // false
+ * ```
+ * @since 0.1.0
+ */
+export const isNode: (u: unknown) => u is Any = internal.isNode as (u: unknown) => u is Any
+
+/**
+ * The attempt number of the running `exec`: 1 on the first attempt, 2 on the first retry, …
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const flaky = Node.make({
+ *   name: "flaky",
+ *   exec: () => Effect.flatMap(Node.CurrentAttempt, (n) => n < 3 ? Effect.fail("not yet") : Effect.succeed(n)),
+ *   retry: { times: 5 }
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const CurrentAttempt: Context.Reference<number> = internal.CurrentAttempt
+
+/**
+ * A retry policy for `exec`: a `Schedule` fed with exec's errors, or options in the shape of
+ * `Effect.retry`'s. Only typed failures are retried; defects never are.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const threeTimes: Node.Retry<string> = { times: 3, schedule: Schedule.spaced("1 second") }
+ * const backoff: Node.Retry<string> = Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))
+ * ```
+ * @since 0.1.0
+ */
+export type Retry<E> =
+  | Schedule.Schedule<unknown, E, never, never>
+  | {
+    /** At most this many retries (so `times + 1` attempts). */
+    readonly times?: number | undefined
+    /** Waits between attempts; the default retries at once. */
+    readonly schedule?: Schedule.Schedule<unknown, E, never, never> | undefined
+    /** Retries only while this holds for the error. */
+    readonly while?: ((error: E) => boolean) | undefined
+  }
+
+/**
+ * The options of `Node.make` that every overload shares.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const options: Node.Options<void, string, "done", never, never, never, never, never, never> = {
+ *   name: "greet",
+ *   exec: () => Effect.succeed("hi"),
+ *   post: () => Effect.succeed("done")
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> {
+  /** Unique within a flow. */
+  readonly name: string
+  /** Reads what exec needs, usually from the shared store. Runs once per node run. */
+  readonly prep?: Effect.Effect<P, E1, R1> | undefined
+  /** The work. It is what `retry`, `timeout` and `fallback` apply to, so it must be safe to repeat. */
+  readonly exec?: ((prep: P) => Effect.Effect<X, E2, R2>) | undefined
+  /** Writes results back and returns the next action (nothing means `"default"`). */
+  readonly post?: ((prep: P, exec: X) => Effect.Effect<O, E3, R3>) | undefined
+  /** Retries exec's typed failures (including `NodeTimeout`). */
+  readonly retry?: Retry<E2 | NodeTimeout> | undefined
+  /** Fails one attempt of exec with `NodeTimeout` after this long. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Makes a node. The action union is inferred from `post` (string literals, no `as const`); with no
+ * `post`, or a `post` returning nothing, the action is `"default"`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store, { question: string; answer?: string }>()("app/Store") {}
+ *
+ * const answer = Node.make({
+ *   name: "answer",
+ *   prep: Store.get.pipe(Effect.map((s) => s.question)),
+ *   exec: (question) => Effect.succeed(`You asked: ${question}`),
+ *   post: (_question, text) => Store.update((s) => ({ ...s, answer: text })).pipe(Node.as("done")),
+ *   retry: Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 })),
+ *   timeout: "30 seconds",
+ *   fallback: () => Effect.succeed("unknown")
+ * })
+ * // answer: Node<"done", never, Store>
+ * ```
+ * @since 0.1.0
+ */
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & {
+    /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
+    readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout: Duration.Input }
+): Node<ActionOf<O>, E1 | E2 | NodeTimeout | E3, R1 | R2 | R3>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never
+>(options: Options<P, X, O, E1, R1, E2, R2, E3, R3>): Node<ActionOf<O>, E1 | E2 | E3, R1 | R2 | R3>
+export function make(options: {
+  readonly name: string
+  readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
+  readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly post?: ((prep: unknown, exec: unknown) => Effect.Effect<string | void, unknown, unknown>) | undefined
+  readonly retry?: internal.RetryOptions | undefined
+  readonly timeout?: Duration.Input | undefined
+  readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+}): Any {
+  const exec = internal.withPolicy(options.exec ?? (() => Effect.void), {
+    node: options.name,
+    retry: options.retry,
+    timeout: options.timeout,
+    fallback: options.fallback
+  })
+  const post = options.post
+  const run = post === undefined
+    ? (p: unknown) => Effect.as(exec(p), undefined)
+    : (p: unknown) => Effect.flatMap(exec(p), (x) => post(p, x))
+  const prep = options.prep
+  const raw = prep === undefined ? Effect.suspend(() => run(undefined)) : Effect.flatMap(prep, run)
+  return internal.makeNode(options.name, "node", raw, {}) as Any
+}
+
+/**
+ * The options of `Node.batch` that every overload shares.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const options: Node.BatchOptions<number, number, void, never, never, never, never, never, never> = {
+ *   name: "double",
+ *   prep: Effect.succeed([1, 2, 3]),
+ *   exec: (n) => Effect.succeed(n * 2)
+ * }
+ * ```
+ * @since 0.1.0
+ */
+export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3, R3> {
+  readonly name: string
+  /** Produces the items; must be iterable. */
+  readonly prep: Effect.Effect<Iterable<I>, E1, R1>
+  /** Runs once per item, with its own retry, timeout and fallback. */
+  readonly exec: (item: I) => Effect.Effect<X, E2, R2>
+  /** Receives the items and the results, both in item order. */
+  readonly post?: ((items: ReadonlyArray<I>, results: ReadonlyArray<X>) => Effect.Effect<O, E3, R3>) | undefined
+  /** How many items run at once: `1` (default, sequential), `n`, or `"unbounded"`. */
+  readonly concurrency?: number | "unbounded" | undefined
+  readonly retry?: Retry<E2 | NodeTimeout> | undefined
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Makes a batch node: `exec` is mapped over the items of `prep` with `Effect.forEach`, sequentially or
+ * with `concurrency`. An empty batch runs `post` with `[]`; a failing item (after its retries and
+ * fallback) interrupts the others and fails the node.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const squares = Node.batch({
+ *   name: "squares",
+ *   prep: Effect.succeed([1, 2, 3]),
+ *   exec: (n) => Effect.succeed(n * n),
+ *   post: (_items, results) => Effect.log(results), // [1, 4, 9]
+ *   concurrency: 2
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & {
+    readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout: Duration.Input }
+): Node<ActionOf<O>, E1 | E2 | NodeTimeout | E3, R1 | R2 | R3>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never
+>(options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>): Node<ActionOf<O>, E1 | E2 | E3, R1 | R2 | R3>
+export function batch(options: {
+  readonly name: string
+  readonly prep: Effect.Effect<unknown, unknown, unknown>
+  readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
+  readonly post?: ((items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>) => Effect.Effect<string | void, unknown, unknown>) | undefined
+  readonly concurrency?: number | "unbounded" | undefined
+  readonly retry?: internal.RetryOptions | undefined
+  readonly timeout?: Duration.Input | undefined
+  readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+}): Any {
+  const name = options.name
+  const exec = internal.withPolicy(options.exec, {
+    node: name,
+    retry: options.retry,
+    timeout: options.timeout,
+    fallback: options.fallback
+  })
+  const concurrency = options.concurrency ?? 1
+  const post = options.post
+  const raw = Effect.flatMap(options.prep, (prepared) => {
+    if (!internal.isIterable(prepared)) {
+      return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: internal.describe(prepared) }))
+    }
+    const items = Array.from(prepared)
+    const results = Effect.forEach(items, exec, { concurrency })
+    return post === undefined ? Effect.as(results, undefined) : Effect.flatMap(results, (xs) => post(items, xs))
+  })
+  return internal.makeNode(name, "batch", raw, { concurrency }) as Any
+}
+
+/**
+ * An Effect that succeeds with an action, typed as its string literal. `Effect.succeed("x")` and
+ * `Effect.as("x")` widen the literal to `string` (TypeScript's inference for generic calls), which
+ * would let any action through `Flow.on`; `Node.action("x")` keeps it. Returning literals from
+ * `Effect.gen` keeps them too.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const route = Node.make({
+ *   name: "route",
+ *   post: () => (Math.random() > 0.5 ? Node.action("left") : Node.action("right"))
+ * })
+ * // route: Node<"left" | "right">
+ * ```
+ * @since 0.1.0
+ */
+export const action = <const A extends string>(action: A): Effect.Effect<A> => Effect.succeed(action)
+
+/**
+ * Replaces an effect's result with an action, keeping the action's literal type (see `Node.action`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const save = Node.make({
+ *   name: "save",
+ *   post: () => Effect.log("saved").pipe(Node.as("done"))
+ * })
+ * // save: Node<"done">
+ * ```
+ * @since 0.1.0
+ */
+export const as: {
+  <const A extends string>(action: A): <X, E, R>(self: Effect.Effect<X, E, R>) => Effect.Effect<A, E, R>
+  <X, E, R, const A extends string>(self: Effect.Effect<X, E, R>, action: A): Effect.Effect<A, E, R>
+} = dual(2, <X, E, R, A extends string>(self: Effect.Effect<X, E, R>, action: A) => Effect.as(self, action))
+
+/**
+ * Runs a node on its own and returns its action. A node is also an Effect, so `yield* node` does
+ * the same.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const ping = Node.make({ name: "ping", post: () => Node.action("pong") })
+ * Effect.runPromise(Node.run(ping)).then(console.log) // "pong"
+ * ```
+ * @since 0.1.0
+ */
+export const run = <A extends string, E, R>(node: Node<A, E, R>): Effect.Effect<A, E, R> => node
