@@ -1,0 +1,82 @@
+/**
+ * `npm run demo`: the agent and the map-reduce examples, run on the offline scripted model, with a
+ * short account of what happened in each. No API key or network is needed.
+ *
+ * Each section runs one example's `program` with its `layer` and prints from the final store, so what
+ * is printed is what the flow really did.
+ */
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as agent from "./agent.ts"
+import * as mapReduce from "./map-reduce.ts"
+import { transcript } from "./model.ts"
+
+// ---------------------------------------------------------------------------------------------------
+// Output helpers
+// ---------------------------------------------------------------------------------------------------
+
+const heading = (title: string) => Console.log(`\n== ${title} ${"=".repeat(Math.max(0, 96 - title.length))}`)
+
+const wrap = (text: string, width = 100, indent = "  ") => {
+  const lines: Array<string> = []
+  let line = ""
+  for (const word of text.split(/\s+/)) {
+    if (line.length > 0 && line.length + word.length + 1 > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line.length === 0 ? word : `${line} ${word}`
+    }
+  }
+  if (line.length > 0) lines.push(line)
+  return lines.map((l) => indent + l).join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Section 1: the research agent (decide → search → decide … → answer)
+// ---------------------------------------------------------------------------------------------------
+
+const agentSection = Effect.gen(function*() {
+  yield* heading("Agent: decide → search → answer")
+  const state = yield* agent.program
+  const calls = yield* transcript
+  // Each trail line starts with the node that wrote it, so the path is the run's node sequence.
+  const path = state.trail.map((line) => line.split(" ")[0])
+  yield* Console.log(`Question: ${state.question}`)
+  yield* Console.log(`Nodes run: ${path.join(" → ")}  (${path.length} steps, ${calls.exchanges.length} model calls)`)
+  for (const [i, line] of state.trail.entries()) yield* Console.log(`  ${i + 1}. ${line}`)
+  yield* Console.log("Answer:")
+  yield* Console.log(wrap(state.answer ?? "(none)"))
+}).pipe(Effect.provide(agent.layer))
+
+// ---------------------------------------------------------------------------------------------------
+// Section 2: map-reduce (a parallel batch with a concurrency limit, then a reduce)
+// ---------------------------------------------------------------------------------------------------
+
+const mapReduceSection = Effect.gen(function*() {
+  yield* heading(`Map-reduce: summarize (batch, concurrency ${mapReduce.concurrency}) → reduce`)
+  const state = yield* mapReduce.program
+  const calls = yield* transcript
+  yield* Console.log(
+    `Nodes run: summarize → reduce  (${state.documents.length} documents, ${calls.exchanges.length} model calls, ` +
+      `at most ${calls.maxInFlight} at once)`
+  )
+  for (const s of state.summaries) yield* Console.log(`  - ${s.title}: ${s.summary}`)
+  yield* Console.log("Reduced summary:")
+  yield* Console.log(wrap(state.report ?? "(none)"))
+}).pipe(Effect.provide(mapReduce.layer))
+
+// ---------------------------------------------------------------------------------------------------
+// Run every section in order
+// ---------------------------------------------------------------------------------------------------
+
+const demo = Effect.gen(function*() {
+  yield* Console.log("effect-pocketflow demo — offline scripted model (see examples/model.ts to use a real one)")
+  yield* agentSection
+  yield* mapReduceSection
+})
+
+Effect.runPromise(demo).catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
