@@ -9,7 +9,8 @@
  * - tests/test_async_batch_node.py::TestAsyncBatchNode::test_array_chunking (and its commented-out
  *   test_error_handling)
  * - tests/test_async_batch_none_handling.py::TestBatchNodeNoneHandling::test_batch_node_empty_list_returns_empty
- * - tests/test_async_batch_none_handling.py::TestAsyncBatchNodeNoneHandling::test_async_batch_node_empty_list_returns_empty
+ * - tests/test_async_batch_none_handling.py::TestAsyncBatchNodeNoneHandling::
+ *   test_async_batch_node_empty_list_returns_empty
  * - tests/test_async_batch_none_handling.py::TestAsyncBatchNodeNoneHandling::test_async_batch_node_with_data
  * The `None`-prep cases (test_*_none_returns_empty) do not carry over: `Node.batch` requires a `prep` typed
  * as an iterable, and a non-iterable at run time is the defect `InvalidBatchItems` (see

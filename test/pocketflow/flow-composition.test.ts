@@ -33,7 +33,8 @@ const signalNode = <const S extends string>(name: string, signal: S) =>
   Node.make({ name, post: () => Store.update((s) => ({ ...s, lastSignal: signal })).pipe(Node.as(signal)) })
 const pathNode = (name: string, path: string) =>
   Node.make({ name, prep: Store.update((s) => ({ ...s, pathTaken: path })) })
-const trailNode = (name: string) => Node.make({ name, prep: Store.update((s) => ({ ...s, trail: [...s.trail, name] })) })
+const trailNode = (name: string) =>
+  Node.make({ name, prep: Store.update((s) => ({ ...s, trail: [...s.trail, name] })) })
 
 const runWithStore = <A, E>(flow: Effect.Effect<A, E, Store>) =>
   Effect.gen(function*() {
