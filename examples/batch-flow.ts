@@ -16,7 +16,9 @@ import { Flow, Node, Shared } from "../src/index.ts"
 import { ask, scripted } from "./model.ts"
 
 /** The parameters of one run of the per-file sub-flow. */
-export class FileParams extends Context.Service<FileParams, { readonly file: string }>()("examples/batch-flow/FileParams") {}
+export class FileParams extends Context.Service<FileParams, { readonly file: string }>()(
+  "examples/batch-flow/FileParams"
+) {}
 
 /** What the sub-flow learns about one file. */
 export interface FileReport {
