@@ -119,7 +119,7 @@ describe("PocketFlow test_batch_flow / test_async_batch_flow", () => {
           Effect.gen(function*() {
             const { key } = yield* KeyParams
             yield* Store.update((s) => ({ ...s, intermediate: { ...s.intermediate, [key]: s.input[key]! + 1 } }))
-            return "next"
+            return "next" as const // a single literal returned from Effect.gen widens to string without it
           })
       })
       const outer = Node.make({
@@ -129,7 +129,7 @@ describe("PocketFlow test_batch_flow / test_async_batch_flow", () => {
             const { key } = yield* KeyParams
             const { intermediate } = yield* Store.get
             yield* setResult(key, intermediate[key]! * 2)
-            return "done"
+            return "done" as const
           })
       })
       const perKey = Flow.make({ name: "per-key", start: inner }).pipe(Flow.on(inner, "next", outer))
