@@ -4,11 +4,17 @@
  * @since 0.1.0
  */
 import type * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import type { MaxStepsExceeded } from "./Errors.ts"
+import * as FlowEvent from "./FlowEvent.ts"
 import * as internal from "./internal/flow.ts"
-import type { AnyNode } from "./internal/node.ts"
+import * as mermaid from "./internal/mermaid.ts"
+import { type AnyNode, isNode } from "./internal/node.ts"
+import * as observe from "./internal/observe.ts"
 import type * as Node from "./Node.ts"
 
 /**
@@ -339,3 +345,129 @@ export function batch(options: {
 }): Node.Any {
   return internal.batchFlow({ ...options, flow: options.flow as unknown as AnyNode }) as unknown as Node.Any
 }
+
+/**
+ * The options of `Flow.events`.
+ *
+ * @example
+ * ```ts
+ * import type { Flow } from "effect-pocketflow"
+ *
+ * const options: Flow.EventsOptions = { bufferSize: 256, strategy: "dropping" }
+ * ```
+ * @since 0.1.0
+ */
+export interface EventsOptions {
+  /** How many events wait for a slow subscriber before some are dropped. Default 1024. */
+  readonly bufferSize?: number | undefined
+  /**
+   * Which events a full buffer drops: `"sliding"` (default) drops the oldest, keeping the latest
+   * progress; `"dropping"` drops the newest, keeping the beginning of the run.
+   */
+  readonly strategy?: "sliding" | "dropping" | undefined
+}
+
+/**
+ * Runs a flow (or any node) and streams what happens: `FlowEvent`s for nodes starting and
+ * finishing, retries, fallbacks, transitions, unmatched actions, batch progress and the flow's end.
+ * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
+ * Stopping the stream early interrupts the flow.
+ *
+ * The flow never waits for the subscriber: events go through a buffer of `bufferSize` events (1024 by
+ * default). When a slow subscriber lets it fill up, events are dropped (the oldest by default, see
+ * `EventsOptions`) and the stream's last event is an `EventsDropped` with how many were lost.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Stream } from "effect"
+ * import { Flow, FlowEvent, Node } from "effect-pocketflow"
+ *
+ * const a = Node.make({ name: "a", post: () => Node.action("next") })
+ * const b = Node.make({ name: "b", exec: () => Effect.log("b") })
+ * const flow = Flow.make({ name: "ab", start: a }).pipe(Flow.on(a, "next", b))
+ *
+ * const program = Flow.events(flow).pipe(
+ *   Stream.runForEach((event) => Console.log(FlowEvent.format(event)))
+ * )
+ * // ab: flow started
+ * // ab/a: started (node)
+ * // ab/a: finished with "next" in 0ms
+ * // ab: a --next--> b
+ * // ...
+ * ```
+ * @since 0.1.0
+ */
+export const events: {
+  (options?: EventsOptions): <A extends string, E, R>(flow: Node.Node<A, E, R>) => Stream.Stream<FlowEvent.FlowEvent, E, R>
+  <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R>
+} = dual(
+  (args) => isNode(args[0]),
+  <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R> => {
+    const root = flow as unknown as AnyNode
+    const bufferSize = options?.bufferSize ?? 1024
+    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
+      throw new RangeError(`Flow.events: bufferSize must be a positive integer (got ${bufferSize})`)
+    }
+    const strategy = options?.strategy ?? "sliding"
+    const dropping = strategy === "dropping"
+    return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>(
+      (queue) =>
+        Effect.withFiber((fiber) => {
+          let dropped = 0
+          const emit = (event: FlowEvent.FlowEvent) => {
+            if (Queue.sizeUnsafe(queue) >= bufferSize) {
+              // Full: the sliding queue evicts its oldest event on this offer; when dropping, this one goes.
+              dropped++
+              if (dropping) return
+            }
+            Queue.offerUnsafe(queue, event)
+          }
+          return Effect.onExitPrimitive(observe.runRoot(root, observe.root(fiber, root, emit)), (exit) => {
+            if (dropped > 0) {
+              // A dropping queue keeps a spare slot for this last event; a sliding one evicts one more.
+              const evicts = !dropping && Queue.sizeUnsafe(queue) >= bufferSize
+              const count = dropped + (evicts ? 1 : 0)
+              Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count }))
+            }
+            // A failure reaches the stream through `Stream.callback`, after the queued events.
+            if (Exit.isSuccess(exit)) Queue.endUnsafe(queue)
+            return undefined
+          })
+        }),
+      { bufferSize: dropping ? bufferSize + 1 : bufferSize, strategy }
+    ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
+  }
+)
+
+/**
+ * Renders a flow as a Mermaid flowchart (`flowchart TD`): nodes by name, edges labelled with their
+ * action (`"default"` edges unlabelled), nested flows and batch flows as subgraphs, batch nodes as
+ * subroutine shapes; batch nodes and batch flows show their concurrency. Names are escaped with
+ * Mermaid's `#code;` entities, and node ids are built from the path below the flow, so nested flows
+ * may reuse names.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const decide = Node.make({ name: "decide", post: () => Node.action(Math.random() > 0.5 ? "search" : "answer") })
+ * const search = Node.make({ name: "search", exec: () => Effect.void })
+ * const answer = Node.make({ name: "answer", exec: () => Effect.void })
+ * const agent = Flow.make({ name: "agent", start: decide }).pipe(
+ *   Flow.on(decide, "search", search),
+ *   Flow.on(decide, "answer", answer),
+ *   Flow.next(search, decide)
+ * )
+ * console.log(Flow.toMermaid(agent))
+ * // flowchart TD
+ * //   decide["decide"]
+ * //   search["search"]
+ * //   answer["answer"]
+ * //   decide -->|"search"| search
+ * //   decide -->|"answer"| answer
+ * //   search --> decide
+ * ```
+ * @since 0.1.0
+ */
+export const toMermaid = (flow: Node.Any): string => mermaid.render(flow as unknown as AnyNode)

@@ -11,6 +11,7 @@ import { dual } from "effect/Function"
 import type * as Schedule from "effect/Schedule"
 import { InvalidBatchItems, type NodeTimeout } from "./Errors.ts"
 import * as internal from "./internal/node.ts"
+import * as observe from "./internal/observe.ts"
 
 /**
  * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next
@@ -409,15 +410,40 @@ export function batch(options: {
   })
   const concurrency = options.concurrency ?? 1
   const post = options.post
-  const raw = Effect.flatMap(options.prep, (prepared) => {
-    if (!internal.isIterable(prepared)) {
-      return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: internal.describe(prepared) }))
-    }
-    const items = Array.from(prepared)
-    const results = Effect.forEach(items, exec, { concurrency })
-    return post === undefined ? Effect.as(results, undefined) : Effect.flatMap(results, (xs) => post(items, xs))
-  })
-  return internal.makeNode(name, "batch", raw, { concurrency }) as Any
+  const body = (
+    run: (items: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>, unknown, unknown>
+  ) =>
+    Effect.flatMap(options.prep, (prepared) => {
+      if (!internal.isIterable(prepared)) {
+        return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: internal.describe(prepared) }))
+      }
+      const items = Array.from(prepared)
+      const results = run(items)
+      return post === undefined ? Effect.as(results, undefined) : Effect.flatMap(results, (xs) => post(items, xs))
+    })
+  const raw = body((items) => Effect.forEach(items, exec, { concurrency }))
+  // The observed run: one span per item, `BatchProgress` after each, the item index for retry events.
+  const instrument = (o: observe.Observation) =>
+    body((items) => {
+      const done = observe.progress(o, items.length)
+      return Effect.forEach(items, (item, index) => {
+        let run = Effect.provideService(exec(item), observe.CurrentObservation, { ...o, item: index })
+        if (o.spans) {
+          run = Effect.withSpan(run, `${name}[${index}]`, {
+            attributes: {
+              "pocketflow.node": name,
+              "pocketflow.kind": "batch-item",
+              "pocketflow.path": o.path,
+              "pocketflow.index": index,
+              "pocketflow.attempt": 1
+            },
+            captureStackTrace: false
+          })
+        }
+        return done === undefined ? run : Effect.tap(run, () => Effect.sync(done))
+      }, { concurrency })
+    })
+  return internal.makeNode(name, "batch", raw, { concurrency }, instrument) as Any
 }
 
 /**

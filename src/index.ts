@@ -9,6 +9,8 @@ export * as Errors from "./Errors.ts"
 /** @since 0.1.0 */
 export * as Flow from "./Flow.ts"
 /** @since 0.1.0 */
+export * as FlowEvent from "./FlowEvent.ts"
+/** @since 0.1.0 */
 export * as Node from "./Node.ts"
 /** @since 0.1.0 */
 export * as Shared from "./Shared.ts"

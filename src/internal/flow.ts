@@ -5,7 +5,9 @@ import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { FlowDefinitionError, InvalidBatchItems, MaxStepsExceeded } from "../Errors.ts"
+import * as FlowEvent from "../FlowEvent.ts"
 import { type AnyNode, describe, type Graph, isIterable, makeNode } from "./node.ts"
+import * as observe from "./observe.ts"
 
 export interface FlowDef {
   readonly name: string
@@ -74,14 +76,55 @@ const loop = (def: FlowDef): Effect.Effect<string, unknown, unknown> => {
   })
 }
 
+/**
+ * The observed loop: the same walk as `loop`, with each node run through `observe.runNode` (events,
+ * span) and each transition reported. Only used when someone observes the run.
+ */
+const observedLoop = (def: FlowDef, o: observe.Observation): Effect.Effect<string, unknown, unknown> => {
+  const { edges, maxSteps, name, start } = def
+  const { emit, path, runs } = o
+  return Effect.suspend(() => {
+    let steps = 0
+    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
+      steps++
+      return Effect.flatMap(observe.runNode(node, observe.child(o, node), name), (result) => {
+        const action = result === undefined ? "default" : result
+        const successors = edges.get(node)
+        const next = successors?.get(action)
+        if (next !== undefined) {
+          emit?.(FlowEvent.Transition({ path, runs, from: node.name, action, to: next.name }))
+          return step(next)
+        }
+        if (successors === undefined) return Effect.succeed(action)
+        emit?.(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
+        return Effect.as(unmatched(name, node, action, successors), action)
+      })
+    }
+    return step(start)
+  })
+}
+
 export const build = (def: FlowDef): AnyFlow => {
-  const body = Effect.catchCause(loop(def), nameFlowInDefects(def.name))
   const { post, prep } = def
-  const raw = prep === undefined
-    ? post === undefined ? body : Effect.flatMap(body, (last) => post(undefined, last))
-    : Effect.flatMap(prep, (p) => post === undefined ? body : Effect.flatMap(body, (last) => post(p, last)))
+  const withPrepPost = (body: Effect.Effect<string, unknown, unknown>) =>
+    prep === undefined
+      ? post === undefined ? body : Effect.flatMap(body, (last) => post(undefined, last))
+      : Effect.flatMap(prep, (p) => post === undefined ? body : Effect.flatMap(body, (last) => post(p, last)))
+  const plain = withPrepPost(Effect.catchCause(loop(def), nameFlowInDefects(def.name)))
+  const instrument = (o: observe.Observation) =>
+    observe.aroundFlow(o, withPrepPost(Effect.catchCause(observedLoop(def, o), nameFlowInDefects(def.name))))
+  // One read of the observation per run: nobody observing and no tracer installed means the plain program.
+  const raw = Effect.withFiber((fiber) => {
+    const o = fiber.getRef(observe.CurrentObservation)
+    if (o === undefined) {
+      return observe.spansWanted(fiber) ? observe.runRoot(flow, observe.root(fiber, flow, undefined)) : plain
+    }
+    // Observed, but not run by an observed flow (e.g. from inside a node's exec): a child of that node.
+    return observe.runNode(flow, observe.child(o, flow), o.owner.name)
+  })
   const graph: Graph = { start: def.start, edges: def.edges, maxSteps: def.maxSteps }
-  const flow = makeNode(def.name, "flow", raw, { graph }) as AnyNode & { def: FlowDef }
+  const flow = makeNode(def.name, "flow", raw, { graph }, instrument) as AnyNode & { def: FlowDef }
   flow.def = def
   return flow
 }
@@ -145,15 +188,40 @@ export const batchFlow = (options: {
   const { flow: inner, name, params, post } = options
   const concurrency = options.concurrency ?? 1
   const runOne = (value: unknown) => Effect.provideService(inner, params, value)
-  const raw = Effect.flatMap(options.prep, (prepared) => {
-    if (!isIterable(prepared)) {
-      return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: describe(prepared) }))
-    }
-    const sets = Array.from(prepared)
-    const runs = Effect.forEach(sets, runOne, { concurrency })
-    return post === undefined ? Effect.as(runs, undefined) : Effect.flatMap(runs, (actions) => post(sets, actions))
-  })
-  return makeNode(name, "batch-flow", raw, { concurrency, inner })
+  const body = (run: (sets: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<string>, unknown, unknown>) =>
+    Effect.flatMap(options.prep, (prepared) => {
+      if (!isIterable(prepared)) {
+        return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: describe(prepared) }))
+      }
+      const sets = Array.from(prepared)
+      const runs = run(sets)
+      return post === undefined ? Effect.as(runs, undefined) : Effect.flatMap(runs, (actions) => post(sets, actions))
+    })
+  const raw = body((sets) => Effect.forEach(sets, runOne, { concurrency }))
+  // The observed run: a span per run (`name[i]`) holding the inner node's own span, the run index in
+  // every event below it, `BatchProgress` after each run.
+  const instrument = (o: observe.Observation) =>
+    body((sets) => {
+      const done = observe.progress(o, sets.length)
+      return Effect.forEach(sets, (value, index) => {
+        const co = observe.child(o, inner, [...o.runs, index])
+        let run = Effect.map(observe.runNode(inner, co, name), (action) => action === undefined ? "default" : action)
+        if (o.spans) {
+          run = Effect.withSpan(run, `${name}[${index}]`, {
+            attributes: {
+              "pocketflow.node": name,
+              "pocketflow.kind": "batch-run",
+              "pocketflow.path": o.path,
+              "pocketflow.index": index
+            },
+            captureStackTrace: false
+          })
+        }
+        run = Effect.provideService(run, params, value)
+        return done === undefined ? run : Effect.tap(run, () => Effect.sync(done))
+      }, { concurrency })
+    })
+  return makeNode(name, "batch-flow", raw, { concurrency, inner }, instrument)
 }
 
 export const isFlow = (u: unknown): u is AnyFlow =>

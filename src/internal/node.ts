@@ -12,6 +12,7 @@ import * as Effectable from "effect/Effectable"
 import * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
 import { NodeTimeout } from "../Errors.ts"
+import { fallbackUsed, type Observation, retryScheduled } from "./observe.ts"
 
 export const TypeId = "~effect-pocketflow/Node" as const
 
@@ -30,6 +31,11 @@ export interface AnyNode extends Effect.Effect<string, unknown, unknown> {
   readonly raw: Effect.Effect<string | void, unknown, unknown>
   /** Children for rendering: a flow's graph, a batch flow's inner flow. */
   readonly info: Info
+  /**
+   * The node's observed run (events, spans), used instead of `raw` only when someone observes the run.
+   * Nodes without one run `raw` with the observation in context.
+   */
+  readonly instrument: ((observation: Observation) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }
 
 /** Static facts about a node, read by `Flow.toMermaid` and by event producers. */
@@ -63,7 +69,8 @@ export const makeNode = (
   name: string,
   kind: Kind,
   raw: Effect.Effect<string | void, unknown, unknown>,
-  info: Info
+  info: Info,
+  instrument?: (observation: Observation) => Effect.Effect<string | void, unknown, unknown>
 ): AnyNode => {
   if (typeof name !== "string" || name.length === 0) {
     throw new TypeError(`A ${kind} needs a non-empty "name" (got ${JSON.stringify(name)})`)
@@ -74,6 +81,7 @@ export const makeNode = (
   node.kind = kind
   node.raw = raw
   node.info = info
+  node.instrument = instrument
   return node
 }
 
@@ -129,9 +137,10 @@ export const withPolicy = <I>(
       duration: timeout,
       orElse: () => Effect.fail(new NodeTimeout({ node, timeout }))
     })
+  // The observation hooks sit on the failure path only: a successful attempt pays nothing for them.
   const recover = fallback === undefined
     ? (_input: I, error: unknown) => Effect.fail(error)
-    : fallback
+    : (input: I, error: unknown) => Effect.andThen(fallbackUsed(node, error), fallback(input, error))
   if (retry === undefined) {
     return fallback === undefined ? timed : (input) => Effect.catch(timed(input), (error) => recover(input, error))
   }
@@ -151,7 +160,10 @@ export const withPolicy = <I>(
               (delay) =>
                 delay === undefined
                   ? recover(input, error)
-                  : Effect.andThen(Effect.sleep(delay), Effect.suspend(() => attempt(n + 1)))
+                  : Effect.andThen(
+                    retryScheduled(node, n, error, delay),
+                    Effect.andThen(Effect.sleep(delay), Effect.suspend(() => attempt(n + 1)))
+                  )
             )
         )
       return attempt(1)

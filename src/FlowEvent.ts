@@ -1,0 +1,367 @@
+/**
+ * The events of a flow run, as emitted by `Flow.events`: a tagged union with one case per thing that
+ * can happen while a flow runs.
+ *
+ * Every event carries `path`, the `/`-separated names from the root flow down to where it happened
+ * (`outer/inner/node`), and `runs`, the index of the run in each enclosing batch flow (outermost
+ * first; `[]` outside batch flows).
+ *
+ * @since 0.1.0
+ */
+import type * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import type { Kind } from "./internal/node.ts"
+
+/**
+ * One event of a flow run.
+ *
+ * - `FlowStarted` / `FlowFinished` / `FlowFailed`: a flow (the root or a nested one) began or ended;
+ *   `path` is the flow's path.
+ * - `NodeStarted` / `NodeFinished` / `NodeFailed`: a flow ran one of its nodes (nested flows and batch
+ *   flows included); `path` is the node's path, `duration` comes from the `Clock`.
+ * - `RetryScheduled`: an attempt of `exec` failed and the node's `retry` policy will run attempt
+ *   `attempt + 1` after `delay`. `item` is the item index inside a batch node.
+ * - `FallbackUsed`: the last attempt failed and the node's `fallback` takes over.
+ * - `Transition`: the flow at `path` follows the edge `from --action--> to`.
+ * - `UnmatchedAction`: the flow at `path` ends because `node` returned `action`, which has no edge,
+ *   although the node has edges for `known`.
+ * - `BatchProgress`: `done` of `total` items (batch node) or runs (batch flow) have finished.
+ * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (the last event of
+ *   the stream, only when something was dropped).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const describe = (event: FlowEvent.FlowEvent) =>
+ *   event._tag === "NodeFinished" ? `${event.path} -> ${event.action}` : event._tag
+ * ```
+ * @since 0.1.0
+ */
+export type FlowEvent = Data.TaggedEnum<{
+  FlowStarted: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly flow: string }
+  FlowFinished: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly flow: string
+    readonly action: string
+    readonly duration: Duration.Duration
+  }
+  FlowFailed: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly flow: string
+    readonly cause: Cause.Cause<unknown>
+    readonly duration: Duration.Duration
+  }
+  NodeStarted: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly node: string; readonly kind: Kind }
+  NodeFinished: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly kind: Kind
+    readonly action: string
+    readonly duration: Duration.Duration
+  }
+  NodeFailed: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly kind: Kind
+    readonly cause: Cause.Cause<unknown>
+    readonly duration: Duration.Duration
+  }
+  RetryScheduled: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly item: number | undefined
+    /** The attempt that failed: 1 for the first. */
+    readonly attempt: number
+    readonly error: unknown
+    readonly delay: Duration.Duration
+  }
+  FallbackUsed: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly item: number | undefined
+    readonly error: unknown
+  }
+  Transition: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly from: string
+    readonly action: string
+    readonly to: string
+  }
+  UnmatchedAction: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly action: string
+    readonly known: ReadonlyArray<string>
+  }
+  BatchProgress: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly done: number
+    readonly total: number
+  }
+  EventsDropped: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly count: number }
+}>
+
+const ctors = Data.taggedEnum<FlowEvent>()
+
+/**
+ * A flow began.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.FlowStarted({ path: "agent", runs: [], flow: "agent" })
+ * ```
+ * @since 0.1.0
+ */
+export const FlowStarted = ctors.FlowStarted
+
+/**
+ * A flow ended with `action`.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.FlowFinished({ path: "agent", runs: [], flow: "agent", action: "done", duration: Duration.millis(5) })
+ * ```
+ * @since 0.1.0
+ */
+export const FlowFinished = ctors.FlowFinished
+
+/**
+ * A flow failed (or was interrupted) with `cause`.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.FlowFailed({ path: "agent", runs: [], flow: "agent", cause: Cause.fail("boom"), duration: Duration.zero })
+ * ```
+ * @since 0.1.0
+ */
+export const FlowFailed = ctors.FlowFailed
+
+/**
+ * A flow started one of its nodes.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.NodeStarted({ path: "agent/decide", runs: [], node: "decide", kind: "node" })
+ * ```
+ * @since 0.1.0
+ */
+export const NodeStarted = ctors.NodeStarted
+
+/**
+ * A node finished with `action` after `duration`.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.NodeFinished({
+ *   path: "agent/decide", runs: [], node: "decide", kind: "node", action: "search", duration: Duration.millis(3)
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const NodeFinished = ctors.NodeFinished
+
+/**
+ * A node failed (after its retries and fallback) or was interrupted.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.NodeFailed({
+ *   path: "agent/search", runs: [], node: "search", kind: "node", cause: Cause.fail("offline"), duration: Duration.zero
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const NodeFailed = ctors.NodeFailed
+
+/**
+ * An attempt of `exec` failed; the next one runs after `delay`.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.RetryScheduled({
+ *   path: "agent/search", runs: [], node: "search", item: undefined, attempt: 1, error: "timeout", delay: Duration.seconds(1)
+ * })
+ * ```
+ * @since 0.1.0
+ */
+export const RetryScheduled = ctors.RetryScheduled
+
+/**
+ * The last attempt of `exec` failed and the node's `fallback` replaces its result.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.FallbackUsed({ path: "agent/search", runs: [], node: "search", item: undefined, error: "offline" })
+ * ```
+ * @since 0.1.0
+ */
+export const FallbackUsed = ctors.FallbackUsed
+
+/**
+ * The flow at `path` follows the edge `from --action--> to`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" })
+ * ```
+ * @since 0.1.0
+ */
+export const Transition = ctors.Transition
+
+/**
+ * The flow at `path` ends on an action without an edge, while the node has edges for other actions.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.UnmatchedAction({ path: "agent", runs: [], node: "decide", action: "oops", known: ["search"] })
+ * ```
+ * @since 0.1.0
+ */
+export const UnmatchedAction = ctors.UnmatchedAction
+
+/**
+ * `done` of `total` items of a batch node, or runs of a batch flow, have finished.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.BatchProgress({ path: "docs/summarize", runs: [], node: "summarize", done: 3, total: 10 })
+ * ```
+ * @since 0.1.0
+ */
+export const BatchProgress = ctors.BatchProgress
+
+/**
+ * The subscriber fell behind and `count` events were dropped by the stream's bounded buffer.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.EventsDropped({ path: "docs", runs: [], count: 12 })
+ * ```
+ * @since 0.1.0
+ */
+export const EventsDropped = ctors.EventsDropped
+
+/**
+ * A type guard for one case: `FlowEvent.is("NodeFinished")(event)`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const finished = (events: ReadonlyArray<FlowEvent.FlowEvent>) => events.filter(FlowEvent.is("NodeFinished"))
+ * ```
+ * @since 0.1.0
+ */
+export const is = ctors.$is
+
+/**
+ * Exhaustive matching on the cases of an event.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const isEnd = (event: FlowEvent.FlowEvent) =>
+ *   event._tag === "FlowFinished" || event._tag === "FlowFailed"
+ * ```
+ * @since 0.1.0
+ */
+export const match = ctors.$match
+
+const where = (event: FlowEvent) => event.runs.length === 0 ? event.path : `${event.path} #${event.runs.join(".")}`
+
+const ms = (d: Duration.Duration) => {
+  const millis = Duration.toMillis(d)
+  return `${millis >= 10 ? Math.round(millis) : Math.round(millis * 100) / 100}ms`
+}
+
+const show = (u: unknown): string => {
+  if (u instanceof Error) return u.message === "" ? u.name : `${u.name}: ${u.message}`
+  if (typeof u === "object" && u !== null && "_tag" in u) return String((u as { _tag: unknown })._tag)
+  return typeof u === "string" ? u : String(u)
+}
+
+/**
+ * A one-line, human-readable description of an event, for logs and plain-text displays.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * FlowEvent.format(FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" }))
+ * // "agent: decide --search--> search"
+ * ```
+ * @since 0.1.0
+ */
+export const format = (event: FlowEvent): string => {
+  switch (event._tag) {
+    case "FlowStarted":
+      return `${where(event)}: flow started`
+    case "FlowFinished":
+      return `${where(event)}: flow finished with "${event.action}" in ${ms(event.duration)}`
+    case "FlowFailed":
+      return `${where(event)}: flow failed in ${ms(event.duration)}`
+    case "NodeStarted":
+      return `${where(event)}: started (${event.kind})`
+    case "NodeFinished":
+      return `${where(event)}: finished with "${event.action}" in ${ms(event.duration)}`
+    case "NodeFailed":
+      return `${where(event)}: failed in ${ms(event.duration)}`
+    case "RetryScheduled":
+      return `${where(event)}${event.item === undefined ? "" : `[${event.item}]`}: attempt ${event.attempt} failed ` +
+        `(${show(event.error)}), retrying in ${ms(event.delay)}`
+    case "FallbackUsed":
+      return `${where(event)}${event.item === undefined ? "" : `[${event.item}]`}: fallback after ${show(event.error)}`
+    case "Transition":
+      return `${where(event)}: ${event.from} --${event.action}--> ${event.to}`
+    case "UnmatchedAction":
+      return `${where(event)}: ends, ${event.node} returned "${event.action}" with no edge ` +
+        `(known: ${event.known.join(", ")})`
+    case "BatchProgress":
+      return `${where(event)}: ${event.done}/${event.total}`
+    case "EventsDropped":
+      return `${where(event)}: ${event.count} events dropped (slow subscriber)`
+  }
+}
