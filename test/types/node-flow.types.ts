@@ -80,6 +80,13 @@ const fromGenConst = Node.make({
 })
 check<Equals<Node.Action<typeof fromGenConst>, "only">>()
 
+// an explicit "default" next to another action keeps both
+const explicitDefault = Node.make({
+  name: "explicit-default",
+  post: () => (coin ? Node.action("retry") : Node.action("default"))
+})
+check<Equals<Node.Action<typeof explicitDefault>, "retry" | "default">>()
+
 const batchAction = Node.batch({
   name: "batch-action",
   prep: Effect.succeed([1, 2]),
@@ -149,6 +156,19 @@ const batchTimed = Node.batch({
   timeout: "1 second"
 })
 check<Equals<Node.Error<typeof batchTimed>, NodeTimeout>>()
+
+// a batch node's fallback (per item) replaces exec's error too
+const batchFallback = Node.batch({
+  name: "batch-fallback",
+  prep: Effect.succeed(["q"]),
+  exec: (q) => Effect.fail(new LlmError({ reason: q })),
+  fallback: (item, error) => {
+    check<Equals<typeof item, string>>()
+    check<Equals<typeof error, LlmError | NodeTimeout>>()
+    return Effect.fail(new FallbackError())
+  }
+})
+check<Equals<Node.Error<typeof batchFallback>, FallbackError>>()
 
 // CurrentAttempt is a number
 const attempt: Effect.Effect<number> = Node.CurrentAttempt
