@@ -7,9 +7,14 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { Flow } from "../src/index.ts"
 import * as agent from "./agent.ts"
+import * as batchFlow from "./batch-flow.ts"
+import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
 import { transcript } from "./model.ts"
+import * as observe from "./observe.ts"
+import * as structuredOutput from "./structured-output.ts"
 
 // ---------------------------------------------------------------------------------------------------
 // Output helpers
@@ -38,7 +43,9 @@ const wrap = (text: string, width = 100, indent = "  ") => {
 
 const agentSection = Effect.gen(function*() {
   yield* heading("Agent: decide → search → answer")
-  const state = yield* agent.program
+  // `agent.program` runs the flow and reads the store; here the run goes through Flow.events to trace it.
+  const events = yield* observe.collect(agent.flow)
+  const state = yield* agent.AgentStore.get
   const calls = yield* transcript
   // Each trail line starts with the node that wrote it, so the path is the run's node sequence.
   const path = state.trail.map((line) => line.split(" ")[0])
@@ -47,6 +54,8 @@ const agentSection = Effect.gen(function*() {
   for (const [i, line] of state.trail.entries()) yield* Console.log(`  ${i + 1}. ${line}`)
   yield* Console.log("Answer:")
   yield* Console.log(wrap(state.answer ?? "(none)"))
+  yield* Console.log("Trace (from Flow.events: node → action (duration)):")
+  for (const line of observe.traceTree(events)) yield* Console.log(`  ${line}`)
 }).pipe(Effect.provide(agent.layer))
 
 // ---------------------------------------------------------------------------------------------------
@@ -55,7 +64,10 @@ const agentSection = Effect.gen(function*() {
 
 const mapReduceSection = Effect.gen(function*() {
   yield* heading(`Map-reduce: summarize (batch, concurrency ${mapReduce.concurrency}) → reduce`)
-  const state = yield* mapReduce.program
+  // `mapReduce.program` runs the flow and reads the store; here the run shows live batch progress.
+  yield* Console.log("Progress (from Flow.events):")
+  yield* observe.withProgress(mapReduce.flow)
+  const state = yield* mapReduce.MapReduceStore.get
   const calls = yield* transcript
   yield* Console.log(
     `Nodes run: summarize → reduce  (${state.documents.length} documents, ${calls.exchanges.length} model calls, ` +
@@ -67,6 +79,19 @@ const mapReduceSection = Effect.gen(function*() {
 }).pipe(Effect.provide(mapReduce.layer))
 
 // ---------------------------------------------------------------------------------------------------
+// Section 3: every example flow as a Mermaid flowchart
+// ---------------------------------------------------------------------------------------------------
+
+const diagramsSection = Effect.gen(function*() {
+  yield* heading("Diagrams: Flow.toMermaid (paste into any Mermaid renderer)")
+  const flows = [hello.flow, agent.flow, mapReduce.flow, batchFlow.flow, structuredOutput.flow]
+  for (const flow of flows) {
+    yield* Console.log(`\n${flow.name}:`)
+    yield* Console.log(Flow.toMermaid(flow))
+  }
+})
+
+// ---------------------------------------------------------------------------------------------------
 // Run every section in order
 // ---------------------------------------------------------------------------------------------------
 
@@ -74,6 +99,7 @@ const demo = Effect.gen(function*() {
   yield* Console.log("effect-pocketflow demo — offline scripted model (see examples/model.ts to use a real one)")
   yield* agentSection
   yield* mapReduceSection
+  yield* diagramsSection
 })
 
 Effect.runPromise(demo).catch((error: unknown) => {
