@@ -398,11 +398,16 @@ export interface EventsOptions {
  * @since 0.1.0
  */
 export const events: {
-  (options?: EventsOptions): <A extends string, E, R>(flow: Node.Node<A, E, R>) => Stream.Stream<FlowEvent.FlowEvent, E, R>
+  (
+    options?: EventsOptions
+  ): <A extends string, E, R>(flow: Node.Node<A, E, R>) => Stream.Stream<FlowEvent.FlowEvent, E, R>
   <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R>
 } = dual(
   (args) => isNode(args[0]),
-  <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R> => {
+  <A extends string, E, R>(
+    flow: Node.Node<A, E, R>,
+    options?: EventsOptions
+  ): Stream.Stream<FlowEvent.FlowEvent, E, R> => {
     const root = flow as unknown as AnyNode
     const bufferSize = options?.bufferSize ?? 1024
     if (!Number.isInteger(bufferSize) || bufferSize < 1) {

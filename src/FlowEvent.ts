@@ -55,7 +55,12 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly cause: Cause.Cause<unknown>
     readonly duration: Duration.Duration
   }
-  NodeStarted: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly node: string; readonly kind: Kind }
+  NodeStarted: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly kind: Kind
+  }
   NodeFinished: {
     readonly path: string
     readonly runs: ReadonlyArray<number>
@@ -136,7 +141,9 @@ export const FlowStarted = ctors.FlowStarted
  * import { Duration } from "effect"
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const e = FlowEvent.FlowFinished({ path: "agent", runs: [], flow: "agent", action: "done", duration: Duration.millis(5) })
+ * const e = FlowEvent.FlowFinished({
+ *   path: "agent", runs: [], flow: "agent", action: "done", duration: Duration.millis(5)
+ * })
  * ```
  * @since 0.1.0
  */
@@ -150,7 +157,9 @@ export const FlowFinished = ctors.FlowFinished
  * import { Cause, Duration } from "effect"
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const e = FlowEvent.FlowFailed({ path: "agent", runs: [], flow: "agent", cause: Cause.fail("boom"), duration: Duration.zero })
+ * const e = FlowEvent.FlowFailed({
+ *   path: "agent", runs: [], flow: "agent", cause: Cause.fail("boom"), duration: Duration.zero
+ * })
  * ```
  * @since 0.1.0
  */
@@ -210,7 +219,8 @@ export const NodeFailed = ctors.NodeFailed
  * import { FlowEvent } from "effect-pocketflow"
  *
  * const e = FlowEvent.RetryScheduled({
- *   path: "agent/search", runs: [], node: "search", item: undefined, attempt: 1, error: "timeout", delay: Duration.seconds(1)
+ *   path: "agent/search", runs: [], node: "search", item: undefined,
+ *   attempt: 1, error: "timeout", delay: Duration.seconds(1)
  * })
  * ```
  * @since 0.1.0
@@ -224,7 +234,9 @@ export const RetryScheduled = ctors.RetryScheduled
  * ```ts
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const e = FlowEvent.FallbackUsed({ path: "agent/search", runs: [], node: "search", item: undefined, error: "offline" })
+ * const e = FlowEvent.FallbackUsed({
+ *   path: "agent/search", runs: [], node: "search", item: undefined, error: "offline"
+ * })
  * ```
  * @since 0.1.0
  */
@@ -302,8 +314,11 @@ export const is = ctors.$is
  * ```ts
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const isEnd = (event: FlowEvent.FlowEvent) =>
- *   event._tag === "FlowFinished" || event._tag === "FlowFailed"
+ * const weight = FlowEvent.match({
+ *   FlowStarted: () => 0, FlowFinished: () => 1, FlowFailed: () => 1, NodeStarted: () => 0,
+ *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
+ *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count
+ * })
  * ```
  * @since 0.1.0
  */

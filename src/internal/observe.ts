@@ -208,7 +208,8 @@ export const retryScheduled = (
   Effect.withFiber((fiber) => {
     const o = fiber.getRef(CurrentObservation)
     if (o === undefined) return Effect.void
-    o.emit?.(FlowEvent.RetryScheduled({ path: pathOf(o, node), runs: o.runs, node, item: o.item, attempt, error, delay }))
+    const path = pathOf(o, node)
+    o.emit?.(FlowEvent.RetryScheduled({ path, runs: o.runs, node, item: o.item, attempt, error, delay }))
     return o.spans ? Effect.annotateCurrentSpan("pocketflow.attempt", attempt + 1) : Effect.void
   })
 

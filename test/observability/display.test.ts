@@ -59,7 +59,8 @@ describe("examples/observe", () => {
     Effect.gen(function*() {
       const think = Node.make({
         name: "think",
-        exec: () => Effect.flatMap(Node.CurrentAttempt, (n) => n === 1 ? Effect.fail("hmm") : Effect.sleep("2 seconds")),
+        exec: () =>
+          Effect.flatMap(Node.CurrentAttempt, (n) => n === 1 ? Effect.fail("hmm") : Effect.sleep("2 seconds")),
         retry: Schedule.spaced("1 second"),
         post: () => Node.action("done")
       })

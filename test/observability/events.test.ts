@@ -19,7 +19,8 @@ const makeAgent = (searches: number) => {
   let left = searches
   const decide = Node.make({
     name: "decide",
-    post: () => Effect.sync(() => left-- > 0).pipe(Effect.flatMap((s) => s ? Node.action("search") : Node.action("answer")))
+    post: () =>
+      Effect.sync(() => left-- > 0).pipe(Effect.flatMap((s) => s ? Node.action("search") : Node.action("answer")))
   })
   const search = Node.make({ name: "search", exec: () => Effect.void })
   const answer = Node.make({ name: "answer", post: () => Node.action("done") })
@@ -50,7 +51,11 @@ describe("Flow.events", () => {
         "FlowFinished agent"
       ])
       const transitions = events.filter(FlowEvent.is("Transition")).map((t) => `${t.from} -${t.action}-> ${t.to}`)
-      assert.deepStrictEqual(transitions, ["decide -search-> search", "search -default-> decide", "decide -answer-> answer"])
+      assert.deepStrictEqual(transitions, [
+        "decide -search-> search",
+        "search -default-> decide",
+        "decide -answer-> answer"
+      ])
       const last = events[events.length - 1]
       assert.isTrue(last?._tag === "FlowFinished" && last.action === "done")
     }))
@@ -96,7 +101,10 @@ describe("Flow.events", () => {
         name: "double",
         prep: Effect.succeed([1, 2, 3]),
         exec: (n: number) =>
-          Effect.flatMap(Node.CurrentAttempt, (attempt) => n === 2 && attempt === 1 ? Effect.fail("once") : Effect.succeed(n * 2)),
+          Effect.flatMap(
+            Node.CurrentAttempt,
+            (attempt) => n === 2 && attempt === 1 ? Effect.fail("once") : Effect.succeed(n * 2)
+          ),
         retry: { times: 1 }
       })
       const events = yield* collect(Flow.events(Flow.make({ name: "batch", start: double })))
@@ -268,7 +276,9 @@ describe("FlowEvent.format", () => {
       "a/b #2: finished with \"next\" in 1234ms"
     )
     assert.strictEqual(
-      FlowEvent.format(FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" })),
+      FlowEvent.format(
+        FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" })
+      ),
       "agent: decide --search--> search"
     )
   })

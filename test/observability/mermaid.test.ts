@@ -59,7 +59,12 @@ describe("Flow.toMermaid", () => {
   it("batch nodes and batch flows are marked with their concurrency", () => {
     class File extends Context.Service<File, { readonly name: string }>()("test/mermaid/File") {}
     const load = Node.make({ name: "load" })
-    const summarize = Node.batch({ name: "summarize", prep: Effect.succeed([1]), exec: () => Effect.void, concurrency: 8 })
+    const summarize = Node.batch({
+      name: "summarize",
+      prep: Effect.succeed([1]),
+      exec: () => Effect.void,
+      concurrency: 8
+    })
     const read = Node.make({ name: "read", prep: File })
     const save = Node.make({ name: "save" })
     const perFile = Flow.batch({

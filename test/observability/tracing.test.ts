@@ -132,7 +132,10 @@ describe("tracing", () => {
   it.effect("no spans when tracing is disabled", () =>
     Effect.gen(function*() {
       const { spans, tracer } = recording()
-      yield* Flow.run(makeFlows()).pipe(Effect.withTracer(tracer), Effect.provideService(References.TracerEnabled, false))
+      yield* Flow.run(makeFlows()).pipe(
+        Effect.withTracer(tracer),
+        Effect.provideService(References.TracerEnabled, false)
+      )
       assert.deepStrictEqual(spans.map((s) => s.name), [])
     }))
 })
