@@ -449,8 +449,8 @@ export function batch(options: {
 /**
  * An Effect that succeeds with an action, typed as its string literal. `Effect.succeed("x")` and
  * `Effect.as("x")` widen the literal to `string` (TypeScript's inference for generic calls), which
- * would let any action through `Flow.on`; `Node.action("x")` keeps it. Returning literals from
- * `Effect.gen` keeps them too.
+ * would let any action through `Flow.on`; `Node.action("x")` keeps it (so does `return "x" as const`
+ * from `Effect.gen`).
  *
  * @example
  * ```ts
