@@ -422,7 +422,8 @@ const workloadMemory = async () => {
       after.push(a / MB)
       peaks.push(peak / MB)
     }
-    const growth = after.map((a, i) => a - before[i])
+    // rounded to 10 kB, so a few bytes freed do not print as "-0.00"
+    const growth = after.map((a, i) => Math.round((a - before[i]) * 100) / 100 || 0)
     const row = {
       workload: "memory",
       impl: name,
