@@ -79,18 +79,26 @@ export const Service =
   <Self, S>() =>
   <const Id extends string>(key: Id): ServiceClass<Self, Id, S> => {
     const Key = Context.Service<Self, Store<S>>()(key)
-    const ref = Effect.map(Key, (store) => store.ref)
     const make = (initial: S): Effect.Effect<Store<S>> => Effect.map(Ref.make(initial), (ref) => ({ ref }))
+    // Each accessor is one synchronous step on the Ref's cell: nothing can interleave inside it, so
+    // updates stay atomic, and a step costs one service lookup instead of a map + flatMap + Ref call.
+    // It also keeps results `void`: `Ref.set` in effect 4.1 returns the cell despite its type, which
+    // would reach a flow as a bogus action from a post ending in `Store.set(…)`.
+    const modify = <B>(f: (state: S) => readonly [B, S]) =>
+      Key.useSync((store) => {
+        const [result, next] = f(Ref.getUnsafe(store.ref))
+        store.ref.ref.current = next
+        return result
+      })
     // Statics are plain properties on the key class so that `class X extends Shared.Service<…>()(…) {}`
     // inherits them without a class hierarchy of our own.
     return Object.assign(Key, {
       make,
       layer: (initial: S) => Layer.effect(Key, make(initial)),
-      get: Effect.flatMap(ref, Ref.get),
-      set: (state: S) => Effect.flatMap(ref, (r) => Ref.set(r, state)),
-      update: (f: (state: S) => S) => Effect.flatMap(ref, (r) => Ref.update(r, f)),
-      modify: <B>(f: (state: S) => readonly [B, S]) =>
-        Effect.flatMap(ref, (r) => Ref.modify(r, (s) => f(s) as [B, S]))
+      get: Key.useSync((store) => Ref.getUnsafe(store.ref)),
+      set: (state: S) => modify(() => [undefined, state] as const),
+      update: (f: (state: S) => S) => modify((s) => [undefined, f(s)] as const),
+      modify
     }) as ServiceClass<Self, Id, S>
   }
 

@@ -91,3 +91,21 @@ describe("Shared.Service", () => {
       assert.strictEqual((yield* Store.get).visits, 42)
     }).pipe(Effect.provide(Store.layer({ question: "", answer: undefined, visits: 0 }))))
 })
+
+describe("store writes as a post's last step", () => {
+  it.effect("a post ending in set, update or modify still yields the default action", () =>
+    Effect.gen(function*() {
+      class Cell extends Shared.Service<Cell, { n: number }>()("test/shared/Cell") {}
+      const viaSet = Node.make({ name: "set", post: () => Cell.set({ n: 1 }) })
+      const viaUpdate = Node.make({ name: "update", post: () => Cell.update((s) => ({ n: s.n + 1 })) })
+      const last = Node.make({ name: "last", post: () => Node.action("done") })
+      const flow = Flow.make({ name: "writes", start: viaSet }).pipe(Flow.next(viaSet, viaUpdate), Flow.next(viaUpdate, last))
+      const action = yield* Flow.run(flow).pipe(Effect.provide(Cell.layer({ n: 0 })))
+      assert.strictEqual(action, "done")
+      const ticket = yield* Cell.modify((s) => [s.n, { n: s.n * 10 }] as const).pipe(
+        Effect.andThen((t) => Effect.map(Cell.get, (s) => [t, s.n])),
+        Effect.provide(Cell.layer({ n: 3 }))
+      )
+      assert.deepStrictEqual(ticket, [3, 30])
+    }))
+})
