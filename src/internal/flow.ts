@@ -46,20 +46,14 @@ const nameFlowInDefects = (flow: string) => (cause: Cause.Cause<unknown>) => {
   return Effect.failCause(changed ? Cause.fromReasons(reasons) : cause)
 }
 
+/** Ends a run on an action with no edge; warns when the node has edges for other actions. */
+const end = (flow: string, node: AnyNode, action: string, successors: ReadonlyMap<string, AnyNode> | undefined) =>
+  successors === undefined ? Effect.succeed(action) : Effect.as(unmatched(flow, node, action, successors), action)
+
 const loop = (def: FlowDef): Effect.Effect<string, unknown, unknown> => {
   const { edges, maxSteps, name, start } = def
-  if (maxSteps === undefined) {
-    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> =>
-      Effect.flatMap(node.raw, (result) => {
-        const action = result === undefined ? "default" : result
-        const successors = edges.get(node)
-        const next = successors?.get(action)
-        if (next !== undefined) return step(next)
-        return successors === undefined ? Effect.succeed(action) : Effect.as(unmatched(name, node, action, successors), action)
-      })
-    return Effect.suspend(() => step(start))
-  }
   return Effect.suspend(() => {
+    // `steps === maxSteps` never holds when maxSteps is undefined, so one loop serves both cases.
     let steps = 0
     const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
       if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
@@ -68,8 +62,7 @@ const loop = (def: FlowDef): Effect.Effect<string, unknown, unknown> => {
         const action = result === undefined ? "default" : result
         const successors = edges.get(node)
         const next = successors?.get(action)
-        if (next !== undefined) return step(next)
-        return successors === undefined ? Effect.succeed(action) : Effect.as(unmatched(name, node, action, successors), action)
+        return next !== undefined ? step(next) : end(name, node, action, successors)
       })
     }
     return step(start)
@@ -96,9 +89,10 @@ const observedLoop = (def: FlowDef, o: observe.Observation): Effect.Effect<strin
           emit?.(FlowEvent.Transition({ path, runs, from: node.name, action, to: next.name }))
           return step(next)
         }
-        if (successors === undefined) return Effect.succeed(action)
-        emit?.(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
-        return Effect.as(unmatched(name, node, action, successors), action)
+        if (successors !== undefined) {
+          emit?.(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
+        }
+        return end(name, node, action, successors)
       })
     }
     return step(start)
