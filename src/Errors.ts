@@ -5,6 +5,7 @@
  */
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
+import * as Schema from "effect/Schema"
 
 /**
  * One attempt of a node's `exec` ran longer than the node's `timeout`. It is a typed failure, so the
@@ -115,3 +116,180 @@ export class InvalidBatchItems extends Data.TaggedError("InvalidBatchItems")<{
  * @since 0.1.0
  */
 export type FlowError = MaxStepsExceeded
+
+// ---------------------------------------------------------------------------------------------------
+// Durable runs. Schema-backed, so they cross process boundaries (the workflow adapter journals them).
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Why a checkpoint could not be used. `reason` is one of a fixed set; `detail` says what exactly (the run, the
+ * version, the missing positions, the store that failed to decode, …).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new Errors.CheckpointError({ reason: "version conflict", detail: "run a: v3" })).pipe(
+ *   Effect.catchTag("CheckpointError", (e) => Effect.succeed(e.reason))
+ * )
+ * ```
+ * @since 0.2.0
+ */
+export class CheckpointError extends Schema.TaggedError<CheckpointError>()("CheckpointError", {
+  reason: Schema.Literals([
+    "storage failed",
+    "version conflict",
+    "version not found",
+    "wiring mismatch",
+    "store decode failed",
+    "batch items changed"
+  ]),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `Checkpoint ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * Another owner holds the run's lease (`expiresAt`, epoch millis). Pass `takeover: "force"` after a known crash.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.RunLocked({ id: "essay-1", owner: "host-a/123", expiresAt: 0 })
+ * console.log(e.message)
+ * ```
+ * @since 0.2.0
+ */
+export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
+  id: Schema.String,
+  owner: Schema.String,
+  expiresAt: Schema.Number
+}) {
+  override get message(): string {
+    return `Run "${this.id}" is held by ${this.owner} until ${new Date(this.expiresAt).toISOString()}`
+  }
+}
+
+/**
+ * `Durable.run` found the run failed: it is not re-executed (use `Durable.resume` to retry from the failed step).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.RunFailed({ id: "essay-1", failure: "Error: boom" })
+ * ```
+ * @since 0.2.0
+ */
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  id: Schema.String,
+  failure: Schema.String
+}) {
+  override get message(): string {
+    return `Run "${this.id}" failed earlier and is not re-run by Durable.run (use Durable.resume): ${this.failure}`
+  }
+}
+
+/**
+ * No run with this id.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.RunNotFound({ id: "nope" })
+ * ```
+ * @since 0.2.0
+ */
+export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", { id: Schema.String }) {
+  override get message(): string {
+    return `No run "${this.id}"`
+  }
+}
+
+/**
+ * A run with this id exists already (e.g. the target of `Durable.fork`).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.RunExists({ id: "essay-2" })
+ * ```
+ * @since 0.2.0
+ */
+export class RunExists extends Schema.TaggedError<RunExists>()("RunExists", { id: Schema.String }) {
+  override get message(): string {
+    return `A run "${this.id}" exists already`
+  }
+}
+
+/**
+ * An answer names no input the run waits for. `waiting` lists the keys it does wait for.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.NotWaiting({ id: "essay-1", key: undefined, waiting: ["essay/review#1/approval#1"], reason: "not suspended" })
+ * ```
+ * @since 0.2.0
+ */
+export class NotWaiting extends Schema.TaggedError<NotWaiting>()("NotWaiting", {
+  id: Schema.String,
+  key: Schema.UndefinedOr(Schema.String),
+  waiting: Schema.Array(Schema.String),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const which = this.key === undefined ? "" : ` for ${JSON.stringify(this.key)}`
+    return `Run "${this.id}" takes no answer${which}: ${this.reason} (waiting: ${
+      this.waiting.length === 0 ? "nothing" : this.waiting.join(", ")
+    })`
+  }
+}
+
+/**
+ * The key has an answer already (for the prompt now waiting).
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.AlreadyAnswered({ id: "essay-1", key: "essay/review#1/approval#1" })
+ * ```
+ * @since 0.2.0
+ */
+export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("AlreadyAnswered", {
+  id: Schema.String,
+  key: Schema.String
+}) {
+  override get message(): string {
+    return `Run "${this.id}": ${this.key} has an answer already`
+  }
+}
+
+/**
+ * Nobody answered `input` before the deadline given to `ask`.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const e = new Errors.InputTimeout({ id: "essay-1", key: "essay/review#1/approval#1", input: "approval" })
+ * ```
+ * @since 0.2.0
+ */
+export class InputTimeout extends Schema.TaggedError<InputTimeout>()("InputTimeout", {
+  id: Schema.String,
+  key: Schema.String,
+  input: Schema.String
+}) {
+  override get message(): string {
+    return `Run "${this.id}": no answer to ${this.input} (${this.key}) before its deadline`
+  }
+}

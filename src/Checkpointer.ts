@@ -1,0 +1,442 @@
+/**
+ * Where durable runs keep their checkpoints: a service with a small documented contract (load, compare-and-set
+ * save, item records, an inbox written once per key, leases, listing, deletion). `Durable` runs on any
+ * implementation; `layerMemory`, `layerFileSystem` and `layerSql` ship with the library, and the conformance suite
+ * in `effect-pocketflow/testing` checks a home-made one against the same rules.
+ *
+ * ## The contract
+ * - `save` is compare-and-set: a snapshot of `version` n is stored only when the latest stored version is n − 1
+ *   (none for n = 1); otherwise it fails with `CheckpointError` (reason `"version conflict"`) and stores nothing.
+ *   A save is all-or-nothing: a crash never leaves a torn snapshot. Only the `keep` newest versions are kept.
+ * - `load` returns the latest version, `loadVersion` one version; `history` pages through versions, newest first
+ *   within a page, pages going back in time.
+ * - `putItem` stores one finished batch item under a scope; a later put of the same (scope, index) replaces it.
+ * - `putAnswer` writes an answer once per key: it returns `false` and changes nothing when the key has one.
+ * - `claim` takes the run's lease when it is free, expired, already ours, or `force` is set; otherwise it returns
+ *   the live lease of the other owner. `renew` extends a lease we hold, and reports a lease someone else took.
+ * - `requestInterrupt` marks a run so its owner stops at its next `renew`.
+ * - `delete` removes a run with its versions, items, answers, lease and marks.
+ * All times are epoch milliseconds from the caller's `Clock`, so tests drive leases with `TestClock`.
+ *
+ * @since 0.2.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { CheckpointError } from "./Errors.ts"
+import type { Json } from "./internal/json.ts"
+import * as fileSystem from "./internal/checkpointer/fileSystem.ts"
+import * as sql from "./internal/checkpointer/sql.ts"
+
+/**
+ * A run's status as saved: `"running"` while an owner walks it (or after a crash), `"suspended"` while it waits
+ * for input, and the three ends.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const finished = (s: Checkpointer.Status) => s === "done" || s === "failed" || s === "interrupted"
+ * ```
+ * @since 0.2.0
+ */
+export type Status = "running" | "suspended" | "done" | "failed" | "interrupted"
+
+/**
+ * An input a suspended run waits for. `prompt` is the prompt's JSON encoding, `answerSchema` the answer's JSON
+ * Schema (so a viewer can build a form and check an answer without the app's code), `deadline` the epoch millis
+ * after which `ask` fails with `InputTimeout`.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const show = (w: Checkpointer.Waiting) => `${w.key}: ${JSON.stringify(w.prompt)}`
+ * ```
+ * @since 0.2.0
+ */
+export interface Waiting {
+  readonly key: string
+  readonly input: string
+  readonly path: string
+  readonly prompt: Json
+  readonly token: string
+  readonly answerSchema: Json
+  readonly deadline?: number | undefined
+}
+
+/**
+ * One saved version of a run. Everything in it is JSON: `position` is the engine's (opaque to checkpointers),
+ * `stores` each store's Schema encoding by store key.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const line = (s: Checkpointer.Snapshot) => `${s.id} v${s.version} ${s.status} after ${s.steps} steps`
+ * ```
+ * @since 0.2.0
+ */
+export interface Snapshot {
+  readonly format: 1
+  readonly id: string
+  readonly flow: string
+  readonly version: number
+  readonly status: Status
+  readonly steps: number
+  readonly position: Json
+  readonly stores: { readonly [key: string]: Json }
+  readonly waiting: ReadonlyArray<Waiting>
+  /** The failure, rendered, when `status` is `"failed"`. */
+  readonly failure?: string | undefined
+  /** The run's last action, when `status` is `"done"`. */
+  readonly action?: string | undefined
+  /** The earliest deadline of the waiting inputs. */
+  readonly deadline?: number | undefined
+  readonly updatedAt: number
+}
+
+/**
+ * An answer in a run's inbox: the answer's JSON encoding and the prompt (JSON) it answers.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const answer: Checkpointer.Answer = { key: "flow/review#1/approval#1", value: { ok: true }, prompt: "Publish?", answeredAt: 0 }
+ * ```
+ * @since 0.2.0
+ */
+export interface Answer {
+  readonly key: string
+  readonly value: Json
+  readonly prompt: Json
+  readonly answeredAt: number
+}
+
+/**
+ * Who holds a run and until when.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const live = (lease: Checkpointer.Lease, now: number) => lease.expiresAt > now
+ * ```
+ * @since 0.2.0
+ */
+export interface Lease {
+  readonly owner: string
+  readonly expiresAt: number
+}
+
+/**
+ * What `renew` found: our lease, extended (and whether someone asked the run to stop), or another owner's.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const stop = (r: Checkpointer.Renewal) => r._tag === "Lost" || r.interrupt
+ * ```
+ * @since 0.2.0
+ */
+export type Renewal =
+  | { readonly _tag: "Renewed"; readonly interrupt: boolean }
+  | { readonly _tag: "Lost"; readonly lease: Lease | undefined }
+
+/**
+ * Filters for `list`. `deadlineBefore` finds suspended runs with an input whose deadline is before it.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const query: Checkpointer.ListQuery = { status: "suspended", limit: 20 }
+ * ```
+ * @since 0.2.0
+ */
+export interface ListQuery {
+  readonly status?: Status | undefined
+  readonly flow?: string | undefined
+  readonly deadlineBefore?: number | undefined
+  readonly limit?: number | undefined
+  readonly cursor?: string | undefined
+}
+
+/**
+ * The checkpointer service. See the module documentation for the contract every implementation keeps.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const latest = (id: string) => Effect.flatMap(Checkpointer.Checkpointer.asEffect(), (c) => c.load(id))
+ * ```
+ * @since 0.2.0
+ */
+export interface Service {
+  readonly load: (id: string) => Effect.Effect<Snapshot | undefined, CheckpointError>
+  readonly loadVersion: (id: string, version: number) => Effect.Effect<Snapshot | undefined, CheckpointError>
+  readonly save: (snapshot: Snapshot) => Effect.Effect<void, CheckpointError>
+  /** Up to `limit` versions older than `before` (all when undefined), newest first. */
+  readonly history: (
+    id: string,
+    options: { readonly limit: number; readonly before?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<Snapshot>, CheckpointError>
+  /** The latest snapshot of each matching run, newest `updatedAt` first; `cursor` continues a previous page. */
+  readonly list: (
+    query: ListQuery
+  ) => Effect.Effect<{ readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined }, CheckpointError>
+  readonly putItem: (id: string, scope: string, index: number, value: Json) => Effect.Effect<void, CheckpointError>
+  readonly items: (id: string, scope: string) => Effect.Effect<ReadonlyMap<number, Json>, CheckpointError>
+  readonly putAnswer: (id: string, answer: Answer) => Effect.Effect<boolean, CheckpointError>
+  readonly answers: (id: string) => Effect.Effect<ReadonlyArray<Answer>, CheckpointError>
+  readonly removeAnswer: (id: string, key: string) => Effect.Effect<void, CheckpointError>
+  /** `undefined` when the lease is ours now; the other owner's live lease otherwise. */
+  readonly claim: (
+    id: string,
+    options: { readonly owner: string; readonly now: number; readonly expiresAt: number; readonly force: boolean }
+  ) => Effect.Effect<Lease | undefined, CheckpointError>
+  readonly renew: (
+    id: string,
+    options: { readonly owner: string; readonly now: number; readonly expiresAt: number }
+  ) => Effect.Effect<Renewal, CheckpointError>
+  readonly release: (id: string, owner: string) => Effect.Effect<void, CheckpointError>
+  readonly requestInterrupt: (id: string) => Effect.Effect<void, CheckpointError>
+  readonly delete: (id: string) => Effect.Effect<void, CheckpointError>
+}
+
+/**
+ * The checkpointer service key.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const program = Effect.gen(function*() {
+ *   const checkpointer = yield* Checkpointer.Checkpointer
+ *   return yield* checkpointer.load("run-1")
+ * }).pipe(Effect.provide(Checkpointer.layerMemory))
+ * ```
+ * @since 0.2.0
+ */
+export class Checkpointer extends Context.Service<Checkpointer, Service>()("effect-pocketflow/Checkpointer") {}
+
+/**
+ * Options every checkpointer takes.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const options: Checkpointer.Options = { keep: 10 }
+ * ```
+ * @since 0.2.0
+ */
+export interface Options {
+  /** Versions kept per run (default 100); older ones are removed as new ones are saved. */
+  readonly keep?: number | undefined
+}
+
+/** @internal */
+export const checkKeep = (where: string, keep: number | undefined): number => {
+  const value = keep ?? 100
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${where}: keep must be a positive integer (got ${String(keep)})`)
+  }
+  return value
+}
+
+/** @internal */
+export const conflict = (id: string, version: number, latest: number | undefined) =>
+  new CheckpointError({
+    reason: "version conflict",
+    detail: `run ${JSON.stringify(id)}: cannot save version ${version}, the latest saved version is ${latest ?? "none"}`
+  })
+
+/**
+ * Makes an in-memory checkpointer (the state lives as long as the returned service). Useful to share one store
+ * between layers in a test.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const layer = Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory({ keep: 5 }))
+ * ```
+ * @since 0.2.0
+ */
+export const makeMemory = (options?: Options): Effect.Effect<Service> =>
+  Effect.sync(() => {
+    const keep = checkKeep("Checkpointer.makeMemory", options?.keep)
+    interface Run {
+      versions: Array<Snapshot>
+      items: Map<string, Map<number, Json>>
+      answers: Map<string, Answer>
+      lease: Lease | undefined
+      interrupt: boolean
+    }
+    const runs = new Map<string, Run>()
+    const runOf = (id: string): Run => {
+      let run = runs.get(id)
+      if (run === undefined) {
+        run = { versions: [], items: new Map(), answers: new Map(), lease: undefined, interrupt: false }
+        runs.set(id, run)
+      }
+      return run
+    }
+    const latest = (id: string) => {
+      const versions = runs.get(id)?.versions
+      return versions === undefined || versions.length === 0 ? undefined : versions[versions.length - 1]
+    }
+    const service: Service = {
+      load: (id) => Effect.sync(() => latest(id)),
+      loadVersion: (id, version) => Effect.sync(() => runs.get(id)?.versions.find((s) => s.version === version)),
+      save: (snapshot) =>
+        Effect.suspend(() => {
+          const run = runOf(snapshot.id)
+          const last = run.versions.length === 0 ? undefined : run.versions[run.versions.length - 1]!.version
+          if (snapshot.version !== (last ?? 0) + 1) return Effect.fail(conflict(snapshot.id, snapshot.version, last))
+          run.versions.push(snapshot)
+          if (run.versions.length > keep) run.versions.splice(0, run.versions.length - keep)
+          return Effect.void
+        }),
+      history: (id, { before, limit }) =>
+        Effect.sync(() => {
+          const versions = runs.get(id)?.versions ?? []
+          const older = before === undefined ? versions : versions.filter((s) => s.version < before)
+          return older.slice(Math.max(0, older.length - limit)).reverse()
+        }),
+      list: (query) =>
+        Effect.sync(() => {
+          const all: Array<Snapshot> = []
+          for (const id of runs.keys()) {
+            const s = latest(id)
+            if (s !== undefined && matches(s, query)) all.push(s)
+          }
+          return page(all, query)
+        }),
+      putItem: (id, scope, index, value) =>
+        Effect.sync(() => {
+          const items = runOf(id).items
+          let byIndex = items.get(scope)
+          if (byIndex === undefined) items.set(scope, byIndex = new Map())
+          byIndex.set(index, value)
+        }),
+      items: (id, scope) => Effect.sync(() => new Map(runs.get(id)?.items.get(scope) ?? [])),
+      putAnswer: (id, answer) =>
+        Effect.sync(() => {
+          const answers = runOf(id).answers
+          if (answers.has(answer.key)) return false
+          answers.set(answer.key, answer)
+          return true
+        }),
+      answers: (id) => Effect.sync(() => Array.from(runs.get(id)?.answers.values() ?? [])),
+      removeAnswer: (id, key) => Effect.sync(() => void runs.get(id)?.answers.delete(key)),
+      claim: (id, { expiresAt, force, now, owner }) =>
+        Effect.sync(() => {
+          const run = runOf(id)
+          const held = run.lease
+          if (!force && held !== undefined && held.owner !== owner && held.expiresAt > now) return held
+          run.lease = { owner, expiresAt }
+          return undefined
+        }),
+      renew: (id, { expiresAt, owner }) =>
+        Effect.sync((): Renewal => {
+          const run = runOf(id)
+          if (run.lease === undefined || run.lease.owner !== owner) return { _tag: "Lost", lease: run.lease }
+          run.lease = { owner, expiresAt }
+          return { _tag: "Renewed", interrupt: run.interrupt }
+        }),
+      release: (id, owner) =>
+        Effect.sync(() => {
+          const run = runs.get(id)
+          if (run?.lease?.owner === owner) run.lease = undefined
+        }),
+      requestInterrupt: (id) => Effect.sync(() => void (runOf(id).interrupt = true)),
+      delete: (id) => Effect.sync(() => void runs.delete(id))
+    }
+    return service
+  })
+
+/** @internal Whether a snapshot matches a list query's filters. */
+export const matches = (s: Snapshot, query: ListQuery): boolean =>
+  (query.status === undefined || s.status === query.status) &&
+  (query.flow === undefined || s.flow === query.flow) &&
+  (query.deadlineBefore === undefined || (s.status === "suspended" && s.deadline !== undefined &&
+    s.deadline < query.deadlineBefore))
+
+/**
+ * @internal Orders runs newest first (`updatedAt`, then id) and cuts one page. The cursor is the last run's
+ * `updatedAt` and id, so pages stay stable while runs are added.
+ */
+export const page = (
+  all: Array<Snapshot>,
+  query: ListQuery
+): { readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined } => {
+  all.sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  let start = 0
+  if (query.cursor !== undefined) {
+    const [at, id] = JSON.parse(decodeURIComponent(query.cursor)) as [number, string]
+    start = all.findIndex((s) => s.updatedAt < at || (s.updatedAt === at && s.id > id))
+    if (start === -1) start = all.length
+  }
+  const limit = query.limit ?? 100
+  const runs = all.slice(start, start + limit)
+  const last = runs[runs.length - 1]
+  return start + limit < all.length && last !== undefined
+    ? { runs, cursor: encodeURIComponent(JSON.stringify([last.updatedAt, last.id])) }
+    : { runs }
+}
+
+/**
+ * An in-memory checkpointer: for tests and single-process programs that need no survival across restarts.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Checkpointer, Durable } from "effect-pocketflow"
+ *
+ * declare const program: Effect.Effect<void, never, Checkpointer.Checkpointer>
+ * Effect.runPromise(program.pipe(Effect.provide(Checkpointer.layerMemory)))
+ * ```
+ * @since 0.2.0
+ */
+export const layerMemory: Layer.Layer<Checkpointer> = Layer.effect(Checkpointer, makeMemory())
+
+/**
+ * The embedded default: a folder per run under `directory`. See `layerFileSystem`'s documentation in
+ * docs/durable.md for the layout; every write is a temp file hard-linked into place, so a crash never tears a
+ * checkpoint and two processes never both win a version.
+ *
+ * @example
+ * ```ts
+ * import { NodeServices } from "@effect/platform-node"
+ * import { Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const checkpoints = Checkpointer.layerFileSystem({ directory: ".runs" }).pipe(Layer.provide(NodeServices.layer))
+ * ```
+ * @since 0.2.0
+ */
+export const layerFileSystem = fileSystem.layer
+
+/**
+ * Checkpoints in SQL tables over any `effect/sql` `SqlClient` (Postgres via `@effect/sql-pg`). The tables are
+ * created when missing; leases are conditional updates.
+ *
+ * @example
+ * ```ts
+ * import { PgClient } from "@effect/sql-pg"
+ * import { Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const checkpoints = Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: process.env.DATABASE_URL! })))
+ * ```
+ * @since 0.2.0
+ */
+export const layerSql = sql.layer
