@@ -172,7 +172,7 @@ export interface ListQuery {
  * import { Effect } from "effect"
  * import { Checkpointer } from "effect-pocketflow"
  *
- * const latest = (id: string) => Effect.flatMap(Checkpointer.Checkpointer.asEffect(), (c) => c.load(id))
+ * const latest = (id: string) => Effect.flatMap(Effect.service(Checkpointer.Checkpointer), (c) => c.load(id))
  * ```
  * @since 0.2.0
  */

@@ -29,6 +29,11 @@ import type { Kind } from "./internal/node.ts"
  * - `BatchProgress`: `done` of `total` items (batch node) or runs (batch flow) have finished.
  * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (the last event of
  *   the stream, only when something was dropped).
+ * - `CheckpointSaved` (durable runs): version `version` of the run was saved with `status`.
+ * - `Suspended` (durable runs): the run stopped to wait for the `waiting` inputs.
+ * - `Resumed` (durable runs): the run continued from its checkpoint, claimed as `version`.
+ * - `AnswerStale` (durable runs): the step at `path` asked `key` again with a different prompt, so the answer given
+ *   for the old prompt was dropped and the run waits for a new one.
  *
  * @example
  * ```ts
@@ -116,6 +121,24 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly total: number
   }
   EventsDropped: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly count: number }
+  CheckpointSaved: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly version: number
+    readonly status: "running" | "suspended" | "done" | "failed" | "interrupted"
+  }
+  Suspended: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly waiting: ReadonlyArray<{ readonly key: string; readonly input: string; readonly prompt: unknown }>
+  }
+  Resumed: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly version: number }
+  AnswerStale: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly key: string
+    readonly input: string
+  }
 }>
 
 const ctors = Data.taggedEnum<FlowEvent>()
@@ -295,6 +318,58 @@ export const BatchProgress = ctors.BatchProgress
 export const EventsDropped = ctors.EventsDropped
 
 /**
+ * Makes a `CheckpointSaved` event.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.CheckpointSaved({ path: "essay", runs: [], version: 3, status: "running" })
+ * ```
+ * @since 0.2.0
+ */
+export const CheckpointSaved = ctors.CheckpointSaved
+
+/**
+ * Makes a `Suspended` event.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.Suspended({ path: "essay", runs: [], waiting: [{ key: "essay/review#1/approval#1", input: "approval", prompt: "ok?" }] })
+ * ```
+ * @since 0.2.0
+ */
+export const Suspended = ctors.Suspended
+
+/**
+ * Makes a `Resumed` event.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.Resumed({ path: "essay", runs: [], version: 4 })
+ * ```
+ * @since 0.2.0
+ */
+export const Resumed = ctors.Resumed
+
+/**
+ * Makes an `AnswerStale` event.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.AnswerStale({ path: "essay/review", runs: [], key: "essay/review#1/approval#1", input: "approval" })
+ * ```
+ * @since 0.2.0
+ */
+export const AnswerStale = ctors.AnswerStale
+
+/**
  * A type guard for one case: `FlowEvent.is("NodeFinished")(event)`.
  *
  * @example
@@ -317,7 +392,8 @@ export const is = ctors.$is
  * const weight = FlowEvent.match({
  *   FlowStarted: () => 0, FlowFinished: () => 1, FlowFailed: () => 1, NodeStarted: () => 0,
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
- *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count
+ *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
+ *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0
  * })
  * ```
  * @since 0.1.0
@@ -378,5 +454,13 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: ${event.done}/${event.total}`
     case "EventsDropped":
       return `${where(event)}: ${event.count} events dropped (slow subscriber)`
+    case "CheckpointSaved":
+      return `${where(event)}: checkpoint v${event.version} (${event.status})`
+    case "Suspended":
+      return `${where(event)}: suspended, waiting for ${event.waiting.map((w) => w.key).join(", ")}`
+    case "Resumed":
+      return `${where(event)}: resumed from its checkpoint (v${event.version})`
+    case "AnswerStale":
+      return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
   }
 }

@@ -9,6 +9,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
 import { InvalidBatchItems, type NodeTimeout } from "./Errors.ts"
 import * as internal from "./internal/node.ts"
 import * as observe from "./internal/observe.ts"
@@ -297,7 +298,7 @@ export function make(options: {
     : (p: unknown) => Effect.flatMap(exec(p), (x) => post(p, x))
   const prep = options.prep
   const raw = prep === undefined ? Effect.suspend(() => run(undefined)) : Effect.flatMap(prep, run)
-  return internal.makeNode(options.name, "node", raw, {}) as Any
+  return internal.makeNode(options.name, "node", raw, { anatomy: { _tag: "Step", prep, exec, post } }) as Any
 }
 
 /**
@@ -328,6 +329,11 @@ export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3,
   readonly concurrency?: number | "unbounded" | undefined
   readonly retry?: Retry<E2 | NodeTimeout> | undefined
   readonly timeout?: Duration.Input | undefined
+  /**
+   * The Schema of exec's result. A durable run then saves each finished item (one record per item), so a resumed
+   * batch runs only the items that had not finished.
+   */
+  readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
 }
 
 /**
@@ -400,6 +406,7 @@ export function batch(options: {
   readonly retry?: internal.RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
   const name = options.name
   const exec = internal.withPolicy(options.exec, {
@@ -443,7 +450,15 @@ export function batch(options: {
         return done === undefined ? run : Effect.tap(run, () => Effect.sync(done))
       }, { concurrency })
     })
-  return internal.makeNode(name, "batch", raw, { concurrency }, instrument) as Any
+  const anatomy = {
+    _tag: "Batch" as const,
+    prep: options.prep,
+    exec,
+    post,
+    concurrency,
+    resultSchema: options.resultSchema
+  }
+  return internal.makeNode(name, "batch", raw, { concurrency, anatomy }, instrument) as Any
 }
 
 /**

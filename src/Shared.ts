@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 
 /**
  * What a store service holds at run time: one `Ref` with the current state.
@@ -59,11 +60,86 @@ export interface ServiceClass<Self, Id extends string, S> extends Context.Servic
 }
 
 /**
- * Declares a shared store: `class Store extends Shared.Service<Store, State>()("key") {}`.
+ * A store class declared with a Schema: it can be saved by a durable run. `initial(s)` and `edit(f)` name the store
+ * in `Durable.run`'s and `Durable.fork`'s `stores`.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Schema } from "effect"
+ * import { Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const start = Store.initial({ n: 0 })
+ * ```
+ * @since 0.2.0
+ */
+export interface SchemaServiceClass<Self, Id extends string, S> extends ServiceClass<Self, Id, S> {
+  readonly schema: Schema.Codec<S, any, never, never>
+  /** This store with its state when a durable run starts. */
+  readonly initial: (state: S) => Initial<Self, S>
+  /** An edit of this store's saved state, applied by `Durable.fork`. */
+  readonly edit: (f: (state: S) => S) => Edit<Self, S>
+}
+
+/**
+ * A store class with a schema and its initial state, as listed in `Durable.run`'s `stores`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const initial: Shared.Initial<Store, { readonly n: number }> = Store.initial({ n: 1 })
+ * ```
+ * @since 0.2.0
+ */
+export interface Initial<Self, S> {
+  readonly _tag: "Initial"
+  readonly store: SchemaServiceClass<Self, string, S>
+  readonly state: S
+}
+
+/**
+ * A store class with a schema and an edit of its state, as listed in `Durable.fork`'s `stores`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const fix: Shared.Edit<Store, { readonly n: number }> = Store.edit((s) => ({ n: s.n + 1 }))
+ * ```
+ * @since 0.2.0
+ */
+export interface Edit<Self, S> {
+  readonly _tag: "Edit"
+  readonly store: SchemaServiceClass<Self, string, S>
+  readonly edit: (state: S) => S
+}
+
+/**
+ * Any store class declared with a schema.
+ *
+ * @example
+ * ```ts
+ * import type { Shared } from "effect-pocketflow"
+ *
+ * const keys = (stores: ReadonlyArray<Shared.AnySchemaService>) => stores.map((s) => s.key)
+ * ```
+ * @since 0.2.0
+ */
+export type AnySchemaService = SchemaServiceClass<any, string, any>
+
+/**
+ * Declares a shared store: `class Store extends Shared.Service<Store, State>()("key") {}`. With a Schema,
+ * `class Store extends Shared.Service<Store>()("key", { schema })` infers the state from the schema and the store can
+ * be saved by a durable run.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
  * import { Shared } from "effect-pocketflow"
  *
  * class Store extends Shared.Service<Store, { question: string; answer: string | undefined }>()("app/Store") {}
@@ -72,35 +148,69 @@ export interface ServiceClass<Self, Id extends string, S> extends Context.Servic
  *   Effect.andThen(Store.get),
  *   Effect.provide(Store.layer({ question: "?", answer: undefined }))
  * )
+ *
+ * const Draft = Schema.Struct({ topic: Schema.String, draft: Schema.String })
+ * class Saved extends Shared.Service<Saved>()("app/Saved", { schema: Draft }) {}
  * ```
  * @since 0.1.0
  */
-export const Service =
-  <Self, S>() =>
-  <const Id extends string>(key: Id): ServiceClass<Self, Id, S> => {
-    const Key = Context.Service<Self, Store<S>>()(key)
-    const make = (initial: S): Effect.Effect<Store<S>> => Effect.map(Ref.make(initial), (ref) => ({ ref }))
-    // Each accessor is one synchronous step on the Ref's cell: nothing can interleave inside it, so
-    // updates stay atomic, and a step costs one service lookup instead of a map + flatMap + Ref call.
-    // It also keeps results `void`: `Ref.set` in effect 4.1 returns the cell despite its type, which
-    // would reach a flow as a bogus action from a post ending in `Store.set(…)`.
-    const modify = <B>(f: (state: S) => readonly [B, S]) =>
-      Key.useSync((store) => {
-        const [result, next] = f(Ref.getUnsafe(store.ref))
-        store.ref.ref.current = next
-        return result
-      })
-    // Statics are plain properties on the key class so that `class X extends Shared.Service<…>()(…) {}`
-    // inherits them without a class hierarchy of our own.
-    return Object.assign(Key, {
-      make,
-      layer: (initial: S) => Layer.effect(Key, make(initial)),
-      get: Key.useSync((store) => Ref.getUnsafe(store.ref)),
-      set: (state: S) => modify(() => [undefined, state] as const),
-      update: (f: (state: S) => S) => modify((s) => [undefined, f(s)] as const),
-      modify
-    }) as ServiceClass<Self, Id, S>
+export const Service: <Self, S = never>() => {
+  <const Id extends string>(key: Id): ServiceClass<Self, Id, S>
+  <const Id extends string, T>(
+    key: Id,
+    options: { readonly schema: Schema.Codec<T, any, never, never> }
+  ): SchemaServiceClass<Self, Id, T>
+} = () => (key: string, options?: { readonly schema: Schema.Codec<any, any, never, never> }) => {
+  const schema = options?.schema
+  if (schema !== undefined && !Schema.isSchema(schema)) {
+    throw new TypeError(`Shared.Service ${JSON.stringify(key)}: schema must be an effect/Schema (got ${typeof schema})`)
   }
+  const Key = Context.Service<any, Store<any>>()(key)
+  const make = (initial: unknown): Effect.Effect<Store<any>> => Effect.map(Ref.make(initial), (ref) => ({ ref }))
+  // Each accessor is one synchronous step on the Ref's cell: nothing can interleave inside it, so
+  // updates stay atomic, and a step costs one service lookup instead of a map + flatMap + Ref call.
+  // It also keeps results `void`: `Ref.set` in effect 4.1 returns the cell despite its type, which
+  // would reach a flow as a bogus action from a post ending in `Store.set(…)`.
+  const modify = <B>(f: (state: unknown) => readonly [B, unknown]) =>
+    Key.useSync((store) => {
+      const [result, next] = f(Ref.getUnsafe(store.ref))
+      store.ref.ref.current = next
+      return result
+    })
+  // Statics are plain properties on the key class so that `class X extends Shared.Service<…>()(…) {}`
+  // inherits them without a class hierarchy of our own.
+  const statics = Object.assign(Key, {
+    make,
+    layer: (initial: unknown) => Layer.effect(Key, make(initial)),
+    get: Key.useSync((store) => Ref.getUnsafe(store.ref)),
+    set: (state: unknown) => modify(() => [undefined, state] as const),
+    update: (f: (state: unknown) => unknown) => modify((s) => [undefined, f(s)] as const),
+    modify
+  })
+  if (schema === undefined) return statics
+  const withSchema: any = Object.assign(statics, {
+    schema,
+    initial: (state: unknown) => ({ _tag: "Initial", store: withSchema, state }),
+    edit: (edit: (state: unknown) => unknown) => ({ _tag: "Edit", store: withSchema, edit })
+  })
+  return withSchema
+}
+
+/**
+ * Checks whether a store class was declared with a schema.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * Shared.hasSchema(Store) // true
+ * ```
+ * @since 0.2.0
+ */
+export const hasSchema = (u: unknown): u is AnySchemaService =>
+  typeof u === "function" && "schema" in u && Schema.isSchema((u as { schema: unknown }).schema)
 
 /**
  * The state type of a store class.

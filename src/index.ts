@@ -6,6 +6,8 @@
 
 /** @since 0.2.0 */
 export * as Checkpointer from "./Checkpointer.ts"
+/** @since 0.2.0 */
+export * as Durable from "./Durable.ts"
 /** @since 0.1.0 */
 export * as Errors from "./Errors.ts"
 /** @since 0.1.0 */

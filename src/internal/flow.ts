@@ -118,7 +118,9 @@ export const build = (def: FlowDef): AnyFlow => {
     return observe.runNode(flow, observe.child(o, flow), o.owner.name)
   })
   const graph: Graph = { start: def.start, edges: def.edges, maxSteps: def.maxSteps }
-  const flow = makeNode(def.name, "flow", raw, { graph }, instrument) as AnyNode & { def: FlowDef }
+  const flow = makeNode(def.name, "flow", raw, { graph, anatomy: { _tag: "Flow", def } }, instrument) as AnyNode & {
+    def: FlowDef
+  }
   flow.def = def
   return flow
 }
@@ -215,7 +217,8 @@ export const batchFlow = (options: {
         return done === undefined ? run : Effect.tap(run, () => Effect.sync(done))
       }, { concurrency })
     })
-  return makeNode(name, "batch-flow", raw, { concurrency, inner }, instrument)
+  const anatomy = { _tag: "BatchFlow" as const, inner, params, prep: options.prep, post, concurrency }
+  return makeNode(name, "batch-flow", raw, { concurrency, inner, anatomy }, instrument)
 }
 
 export const isFlow = (u: unknown): u is AnyFlow =>

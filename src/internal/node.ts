@@ -12,6 +12,7 @@ import * as Effectable from "effect/Effectable"
 import * as Pull from "effect/Pull"
 import * as Schedule from "effect/Schedule"
 import { NodeTimeout } from "../Errors.ts"
+import type { Anatomy } from "./graph.ts"
 import { fallbackUsed, type Observation, retryScheduled } from "./observe.ts"
 
 export const TypeId = "~effect-pocketflow/Node" as const
@@ -45,6 +46,8 @@ export interface Info {
   readonly inner?: AnyNode | undefined
   /** For a flow: its start node and its edges. */
   readonly graph?: Graph | undefined
+  /** The parts a durable walk runs one by one. */
+  readonly anatomy?: Anatomy | undefined
 }
 
 export interface Graph {

@@ -221,3 +221,23 @@ export const fallbackUsed = (node: string, error: unknown): Effect.Effect<void> 
     o.emit?.(FlowEvent.FallbackUsed({ path: pathOf(o, node), runs: o.runs, node, item: o.item, error }))
     return o.spans ? Effect.annotateCurrentSpan("pocketflow.fallback", true) : Effect.void
   })
+
+/**
+ * The observation a durable walk provides to one node's step, so retries, fallbacks and custom events inside it
+ * reach the subscriber with the node's path.
+ */
+export const durableObservation = (
+  emit: (event: FlowEvent.FlowEvent) => void,
+  clock: Clock.Clock,
+  node: AnyNode,
+  path: string,
+  runs: ReadonlyArray<number>
+): Observation => ({
+  emit,
+  spans: false,
+  clock,
+  owner: node,
+  path,
+  runs,
+  item: undefined
+})

@@ -1,0 +1,995 @@
+/**
+ * Durable runs: a flow run that saves its position and its stores after every completed step, so it survives a crash
+ * (`kill -9`), a deploy, or a wait of days for a human, and continues where it stopped.
+ *
+ * @since 0.2.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Random from "effect/Random"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as SchemaRepresentation from "effect/SchemaRepresentation"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
+import { Checkpointer } from "./Checkpointer.ts"
+import type * as CheckpointerNs from "./Checkpointer.ts"
+import {
+  AlreadyAnswered,
+  CheckpointError,
+  type InputTimeout,
+  NotWaiting,
+  RunExists,
+  RunFailed,
+  type RunLocked,
+  RunNotFound
+} from "./Errors.ts"
+import * as FlowEvent from "./FlowEvent.ts"
+import * as internal from "./internal/durable.ts"
+import type { Json } from "./internal/json.ts"
+import type { AnyNode } from "./internal/node.ts"
+import type * as Node from "./Node.ts"
+import type * as Shared from "./Shared.ts"
+
+// ---------------------------------------------------------------------------------------------------
+// human input
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The service `ask` needs: `Durable.run` provides it to the steps it runs; `Durable.layerAnswers` provides one that
+ * answers inline, for tests and terminal programs running a plain `Flow.run`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const Ok = Durable.input("ok", { answer: Schema.Boolean })
+ * const asked: Effect.Effect<boolean, never, Durable.Run> = Ok.ask()
+ * ```
+ * @since 0.2.0
+ */
+export class Run extends Context.Service<Run, {
+  readonly ask: (
+    input: internal.InputDef,
+    prompt: unknown,
+    options: { readonly key?: string | undefined; readonly timeout?: number | undefined } | undefined
+  ) => Effect.Effect<unknown, InputTimeout>
+}>()("effect-pocketflow/Durable/Run") {}
+
+/**
+ * Options of `ask`: `key` names one of several concurrent asks of the same input inside one exec (sequential asks
+ * are numbered for you); `timeout` fails the ask with `InputTimeout` when nobody answered in time.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const options: Durable.AskOptions = { key: "left", timeout: "2 days" }
+ * ```
+ * @since 0.2.0
+ */
+export interface AskOptions {
+  readonly key?: string | undefined
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * A human input: its name, the answer's schema, and the prompt's schema (`void` when declared without one).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const Approval = Durable.input("approval", { answer: Schema.Struct({ ok: Schema.Boolean }), prompt: Schema.String })
+ * const step = Effect.gen(function*() {
+ *   const { ok } = yield* Approval.ask("Publish this draft?")
+ *   return ok
+ * })
+ * ```
+ * @since 0.2.0
+ */
+export interface Input<out Name extends string, A, P> {
+  readonly name: Name
+  readonly answer: Schema.Codec<A, any, never, never>
+  readonly prompt: Schema.Codec<P, any, never, never> | undefined
+  /** The answer's JSON Schema document, kept in waiting records. */
+  readonly answerSchema: Json
+  readonly ask: [P] extends [void] ? {
+      (options: AskOptions & { readonly timeout: Duration.Input }): Effect.Effect<A, InputTimeout, Run>
+      (options?: AskOptions): Effect.Effect<A, never, Run>
+    }
+    : {
+      (prompt: P, options: AskOptions & { readonly timeout: Duration.Input }): Effect.Effect<A, InputTimeout, Run>
+      (prompt: P, options?: AskOptions): Effect.Effect<A, never, Run>
+    }
+}
+
+/**
+ * Declares a human input. Inside any prep, exec or post of a durable run, `yield* Input.ask(prompt)` returns the
+ * answer when the run's inbox has one for this position and prompt; otherwise the run suspends (saved with its waiting
+ * inputs) and `Durable.run` returns `Suspended`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const Approval = Durable.input("approval", {
+ *   answer: Schema.Struct({ ok: Schema.Boolean, note: Schema.String }),
+ *   prompt: Schema.String
+ * })
+ * const Confirm = Durable.input("confirm", { answer: Schema.Boolean }) // asked with Confirm.ask()
+ * ```
+ * @since 0.2.0
+ */
+export const input = <const Name extends string, A, P = void>(
+  name: Name,
+  options: {
+    readonly answer: Schema.Codec<A, any, never, never>
+    readonly prompt?: Schema.Codec<P, any, never, never> | undefined
+  }
+): Input<Name, A, P> => {
+  if (typeof name !== "string" || name.length === 0 || /[/#]/.test(name)) {
+    throw new TypeError(`Durable.input: the name must be a non-empty string without "/" or "#" (got ${JSON.stringify(name)})`)
+  }
+  if (!Schema.isSchema(options?.answer)) {
+    throw new TypeError(`Durable.input ${JSON.stringify(name)}: answer must be an effect/Schema`)
+  }
+  if (options.prompt !== undefined && !Schema.isSchema(options.prompt)) {
+    throw new TypeError(`Durable.input ${JSON.stringify(name)}: prompt must be an effect/Schema when given`)
+  }
+  const def: internal.InputDef = {
+    name,
+    answer: options.answer,
+    prompt: options.prompt,
+    answerSchema: Schema.toJsonSchemaDocument(options.answer) as unknown as Json
+  }
+  const hasPrompt = options.prompt !== undefined
+  const ask = (...args: ReadonlyArray<unknown>) => {
+    const prompt = hasPrompt ? args[0] : undefined
+    const opts = (hasPrompt ? args[1] : args[0]) as AskOptions | undefined
+    const timeout = opts?.timeout === undefined ? undefined : Duration.toMillis(opts.timeout)
+    return Effect.flatMap(Effect.service(Run), (run) => run.ask(def, prompt, { key: opts?.key, timeout }))
+  }
+  return { ...def, name, ask } as unknown as Input<Name, A, P>
+}
+
+/**
+ * Answers `input` inline with `f(prompt)`, providing `Durable.Run` for a plain `Flow.run` (tests, terminal programs).
+ * Layers for different inputs stack when provided one over the other; an input nobody answers is a defect naming it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable, Flow, Node } from "effect-pocketflow"
+ *
+ * const Ok = Durable.input("ok", { answer: Schema.Boolean, prompt: Schema.String })
+ * const check = Node.make({ name: "check", exec: () => Ok.ask("Go on?") })
+ * const program = Flow.run(Flow.make({ name: "f", start: check })).pipe(
+ *   Effect.provide(Durable.layerAnswers(Ok, () => Effect.succeed(true)))
+ * )
+ * ```
+ * @since 0.2.0
+ */
+export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
+  input: Input<Name, A, P>,
+  answer: (prompt: P) => Effect.Effect<A, E, R>
+): Layer.Layer<Run, never, R> =>
+  Layer.effect(
+    Run,
+    Effect.map(
+      Effect.zip(Effect.serviceOption(Run), Effect.context<R>()),
+      ([outer, context]) => ({
+        ask: (def: internal.InputDef, prompt: unknown, options: Parameters<Run["Service"]["ask"]>[2]) => {
+          if (def.name === input.name) return Effect.provideContext(Effect.orDie(answer(prompt as P)), context)
+          if (Option.isSome(outer)) return outer.value.ask(def, prompt, options)
+          return Effect.die(new Error(`Durable.layerAnswers: nobody answers the input ${JSON.stringify(def.name)}`))
+        }
+      })
+    )
+  )
+
+/**
+ * The step key of the running exec: run id, step position and visit (e.g. `essay-42:essay/publish#1`). Use it as an
+ * idempotency key for side effects: a step in flight at a crash runs again, with the same key. `undefined` outside a
+ * durable run.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Durable, Node } from "effect-pocketflow"
+ *
+ * const publish = Node.make({
+ *   name: "publish",
+ *   exec: () => Effect.flatMap(Durable.StepKey, (key) => Effect.log(`publishing with idempotency key ${key}`))
+ * })
+ * ```
+ * @since 0.2.0
+ */
+export const StepKey: Context.Reference<string | undefined> = internal.StepKey
+
+// ---------------------------------------------------------------------------------------------------
+// outcomes
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * An input a suspended run waits for, as returned in `Outcome.Suspended`.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const show = (w: Durable.WaitingInput) => `${w.input} at ${w.path}: ${JSON.stringify(w.prompt)}`
+ * ```
+ * @since 0.2.0
+ */
+export interface WaitingInput {
+  readonly key: string
+  readonly input: string
+  readonly path: string
+  readonly prompt: unknown
+  readonly token: string
+}
+
+/**
+ * How a call to `Durable.run` / `resume` ended: the run is done, suspended waiting for input, or interrupted.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const say = (o: Durable.Outcome<string>) =>
+ *   o._tag === "Done" ? `done: ${o.action}` : o._tag === "Suspended" ? `waiting for ${o.waiting.length}` : "interrupted"
+ * ```
+ * @since 0.2.0
+ */
+export type Outcome<A> =
+  | { readonly _tag: "Done"; readonly action: A; readonly steps: number }
+  | { readonly _tag: "Suspended"; readonly waiting: ReadonlyArray<WaitingInput>; readonly steps: number }
+  | { readonly _tag: "Interrupted"; readonly steps: number }
+
+/**
+ * A saved version of a run (see `Checkpointer.Snapshot`).
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const line = (s: Durable.Snapshot) => `${s.id} v${s.version}: ${s.status}`
+ * ```
+ * @since 0.2.0
+ */
+export type Snapshot = CheckpointerNs.Snapshot
+
+type SelfOf<T> = T extends Shared.Initial<infer Self, infer _S> ? Self
+  : T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer _S> ? Self
+  : never
+
+/**
+ * Options of `Durable.run` and `Durable.resume`.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const options: Durable.LeaseOptions = { lease: "1 minute", takeover: "force" }
+ * ```
+ * @since 0.2.0
+ */
+export interface LeaseOptions {
+  /** How long the run's claim lasts without a heartbeat (default 30 seconds); renewed every third of it. */
+  readonly lease?: Duration.Input | undefined
+  /** `"force"` takes the run from a live owner (after a known crash). */
+  readonly takeover?: "force" | undefined
+}
+
+const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => ({
+  key: w.key,
+  input: w.input,
+  path: w.path,
+  prompt: w.prompt,
+  token: w.token
+})
+
+interface Execute {
+  readonly id: string
+  readonly mode: "run" | "resume"
+  readonly initial: ReadonlyArray<Shared.Initial<any, any>>
+  readonly stores: ReadonlyArray<Shared.AnySchemaService>
+  readonly lease: Duration.Input | undefined
+  readonly takeover: "force" | undefined
+  readonly emit: ((event: FlowEvent.FlowEvent) => void) | undefined
+}
+
+const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaService>) => {
+  const seen = new Set<string>()
+  for (const store of stores) {
+    if (typeof store !== "function" || !Schema.isSchema((store as { schema?: unknown }).schema)) {
+      throw new TypeError(`${where}: every store in "stores" must be declared with a schema (Shared.Service<Self>()(key, { schema }))`)
+    }
+    if (seen.has(store.key)) throw new TypeError(`${where}: the store ${JSON.stringify(store.key)} is listed twice`)
+    seen.add(store.key)
+  }
+}
+
+const decodeStore = (store: Shared.AnySchemaService, encoded: Json | undefined, id: string) =>
+  encoded === undefined
+    ? Effect.fail(
+      new CheckpointError({
+        reason: "store decode failed",
+        detail: `run ${JSON.stringify(id)}: the checkpoint has no state for store ${JSON.stringify(store.key)}`
+      })
+    )
+    : Effect.mapError(
+      Schema.decodeUnknownEffect(store.schema)(encoded),
+      (e) =>
+        new CheckpointError({
+          reason: "store decode failed",
+          detail: `run ${JSON.stringify(id)}, store ${JSON.stringify(store.key)}: ${e.message}`
+        })
+    )
+
+const execute = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
+  const cp = yield* Checkpointer
+  const { id } = options
+  const clock = yield* Clock.Clock
+  const leaseMs = Duration.toMillis(options.lease ?? "30 seconds")
+  if (!(leaseMs > 0) || !Number.isFinite(leaseMs)) {
+    return yield* Effect.die(new RangeError(`Durable.run ${JSON.stringify(id)}: lease must be a positive duration`))
+  }
+  const owner = `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
+  const early = yield* cp.load(id)
+  if (early !== undefined) {
+    const done = endedOutcome(early)
+    if (done !== undefined) return done
+    if (early.status === "failed" && options.mode === "run") {
+      return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
+    }
+  } else if (options.mode === "resume") {
+    return yield* new RunNotFound({ id })
+  }
+  const now = clock.currentTimeMillisUnsafe()
+  const held = yield* cp.claim(id, { owner, now, expiresAt: now + leaseMs, force: options.takeover === "force" })
+  if (held !== undefined) return yield* internal.lockedBy(id, held)
+  return yield* Effect.ensuring(
+    claimed(root, options, cp, owner, leaseMs, clock),
+    Effect.ignore(cp.release(id, owner))
+  )
+})
+
+const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
+  s.status === "done"
+    ? { _tag: "Done", action: s.action ?? "default", steps: s.steps }
+    : s.status === "interrupted"
+    ? { _tag: "Interrupted", steps: s.steps }
+    : undefined
+
+const claimed = Effect.fnUntraced(function*(
+  root: AnyNode,
+  options: Execute,
+  cp: CheckpointerNs.Service,
+  owner: string,
+  leaseMs: number,
+  clock: Clock.Clock
+) {
+  const { id } = options
+  // Read again under the claim: another owner may have moved the run on since the first look.
+  let existing = yield* cp.load(id)
+  if (existing !== undefined) {
+    const done = endedOutcome(existing)
+    if (done !== undefined) return done
+    if (existing.status === "failed" && options.mode === "run") {
+      return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
+    }
+    const missing = internal.missingPositions(root, existing.position, root.name)
+    if (missing.length > 0) {
+      return yield* new CheckpointError({
+        reason: "wiring mismatch",
+        detail: `run ${JSON.stringify(id)} is saved at positions the flow no longer has: ${missing.join(", ")}`
+      })
+    }
+  }
+  const storeClasses = options.mode === "run" ? options.initial.map((i) => i.store) : options.stores
+  const slots: Array<internal.StoreSlot> = []
+  for (const store of storeClasses) {
+    const state = existing === undefined
+      ? options.initial.find((i) => i.store === store)!.state
+      : yield* decodeStore(store, existing.stores[store.key], id)
+    slots.push({
+      key: store.key,
+      schema: store.schema,
+      store: { ref: Ref.makeUnsafe(state) },
+      lastState: undefined,
+      lastEncoded: null
+    })
+  }
+  const spans = false
+  const carried = new Map((existing?.waiting ?? []).map((w) => [w.key, w] as const))
+  const answers = existing === undefined ? [] : yield* cp.answers(id)
+  const run: internal.Run = {
+    id,
+    owner,
+    flow: root.name,
+    cp,
+    stores: slots,
+    lock: Semaphore.makeUnsafe(1),
+    emit: options.emit,
+    spans,
+    clock,
+    version: existing?.version ?? 0,
+    steps: existing?.steps ?? 0,
+    root: {},
+    waiting: new Map(carried),
+    carried,
+    answers: new Map(answers.map((a) => [a.key, a] as const)),
+    lost: undefined,
+    final: undefined
+  }
+  let saved = existing?.position as internal.Pos | undefined
+  // The claim is saved before the first step (version 1 for a new run).
+  run.root = (saved ?? {}) as internal.Pos
+  yield* internal.saveUnlocked(run, "running")
+  if (existing !== undefined) options.emit?.(FlowEvent.Resumed({ path: root.name, runs: [], version: run.version }))
+
+  let context = Context.make(Run, { ask: internal.ask } as Run["Service"])
+  for (const slot of slots) context = Context.add(context, Context.Service<unknown, unknown>(slot.key), slot.store)
+
+  let interruptRequested = false
+  while (true) {
+    run.root = {}
+    const place: internal.Place = {
+      id: root.name,
+      path: root.name,
+      runs: [],
+      complete: (action) => {
+        run.final = action
+      }
+    }
+    const walk = Effect.provideContext(internal.walk(run, root, saved, run.root, place), context)
+    const walker = yield* Effect.forkChild(walk)
+    const heartbeat = yield* Effect.forkChild(Effect.forever(Effect.andThen(
+      Effect.sleep(Math.max(1, Math.floor(leaseMs / 3))),
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(
+          Effect.orElseSucceed(cp.renew(id, { owner, now, expiresAt: now + leaseMs }), () => undefined),
+          (renewal) => {
+            if (renewal === undefined) return Effect.void
+            if (renewal._tag === "Lost") run.lost = internal.lockedBy(id, renewal.lease)
+            else if (renewal.interrupt) interruptRequested = true
+            else return Effect.void
+            return Fiber.interrupt(walker)
+          }
+        ))
+    )))
+    const exit = yield* Fiber.await(walker)
+    yield* Fiber.interrupt(heartbeat)
+    if (Exit.isFailure(exit)) {
+      if (run.lost !== undefined) return yield* run.lost
+      if (interruptRequested && Cause.hasInterruptsOnly(exit.cause)) {
+        yield* internal.saveUnlocked(run, "interrupted")
+        return { _tag: "Interrupted", steps: run.steps } as Outcome<string>
+      }
+      if (!Cause.hasInterruptsOnly(exit.cause)) {
+        yield* internal.saveUnlocked(run, "failed", { failure: Cause.pretty(exit.cause) })
+      }
+      return yield* Effect.failCause(exit.cause)
+    }
+    const result = exit.value
+    if (result !== internal.SUSPENDED) {
+      return { _tag: "Done", action: result, steps: run.steps } as Outcome<string>
+    }
+    // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
+    // arrived while we were suspending continues the run now instead of waiting for the next call.
+    yield* run.lock.withPermit(internal.saveUnlocked(run, "suspended"))
+    const waiting = Array.from(run.waiting.values())
+    options.emit?.(FlowEvent.Suspended({
+      path: root.name,
+      runs: [],
+      waiting: waiting.map((w) => ({ key: w.key, input: w.input, prompt: w.prompt }))
+    }))
+    const fresh = yield* cp.answers(id)
+    const answered = fresh.some((a) => run.waiting.has(a.key))
+    if (!answered) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
+    run.answers = new Map(fresh.map((a) => [a.key, a] as const))
+    run.carried = new Map(run.waiting)
+    saved = JSON.parse(JSON.stringify(run.root)) as internal.Pos
+  }
+})
+
+// ---------------------------------------------------------------------------------------------------
+// run, resume
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Starts the durable run `id` if it does not exist (its stores built from the given initial states) and otherwise
+ * continues it from its checkpoint (the initial states are then ignored). A done run returns its `Done` outcome and
+ * runs nothing; an interrupted one returns `Interrupted`; a failed one fails with `RunFailed` and is not re-executed
+ * (use `Durable.resume`). The listed stores are built and saved by the run, and leave the flow's requirements.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Checkpointer, Durable, Flow, Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const flow = Flow.make({ name: "count", start: inc })
+ *
+ * const program = Durable.run(flow, { id: "count-1", stores: [Store.initial({ n: 0 })] }).pipe(
+ *   Effect.provide(Checkpointer.layerMemory)
+ * )
+ * ```
+ * @since 0.2.0
+ */
+export const run = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.Initial<any, any>>
+>(
+  flow: Node.Node<A, E, R>,
+  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
+): Effect.Effect<
+  Outcome<A>,
+  E | CheckpointError | RunLocked | RunFailed,
+  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
+> => {
+  checkId("Durable.run", options?.id)
+  if (!Array.isArray(options.stores)) throw new TypeError(`Durable.run ${JSON.stringify(options.id)}: stores must be an array`)
+  for (const initial of options.stores) {
+    if (initial?._tag !== "Initial") {
+      throw new TypeError(
+        `Durable.run ${JSON.stringify(options.id)}: list stores as Store.initial(state) (a store declared with a schema)`
+      )
+    }
+  }
+  checkStores(`Durable.run ${JSON.stringify(options.id)}`, options.stores.map((i) => i.store))
+  return execute(flow as unknown as AnyNode, {
+    id: options.id,
+    mode: "run",
+    initial: options.stores,
+    stores: [],
+    lease: options.lease,
+    takeover: options.takeover,
+    emit: undefined
+  }) as any
+}
+
+/**
+ * Continues an existing run from its checkpoint, including a failed run (from the step that failed). `stores` lists
+ * the store classes (their states come from the checkpoint). `RunNotFound` when there is no such run.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Checkpointer, Durable, Flow, Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * declare const flow: Flow.Flow<"default", never, Store>
+ * const again = Durable.resume(flow, { id: "count-1", stores: [Store] })
+ * ```
+ * @since 0.2.0
+ */
+export const resume = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.AnySchemaService>
+>(
+  flow: Node.Node<A, E, R>,
+  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
+): Effect.Effect<
+  Outcome<A>,
+  E | CheckpointError | RunLocked | RunNotFound,
+  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
+> => {
+  checkId("Durable.resume", options?.id)
+  checkStores(`Durable.resume ${JSON.stringify(options.id)}`, options.stores)
+  return execute(flow as unknown as AnyNode, {
+    id: options.id,
+    mode: "resume",
+    initial: [],
+    stores: options.stores,
+    lease: options.lease,
+    takeover: options.takeover,
+    emit: undefined
+  }) as any
+}
+
+const checkId = (where: string, id: unknown) => {
+  if (typeof id !== "string" || id.length === 0) {
+    throw new TypeError(`${where}: id must be a non-empty string (got ${JSON.stringify(id)})`)
+  }
+}
+
+/**
+ * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`). It starts or continues the run like `Durable.run`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Schema, Stream } from "effect"
+ * import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const program = Durable.events(Flow.make({ name: "count", start: inc }), { id: "c", stores: [Store.initial({ n: 0 })] }).pipe(
+ *   Stream.runForEach((e) => Console.log(FlowEvent.format(e))),
+ *   Effect.provide(Checkpointer.layerMemory)
+ * )
+ * ```
+ * @since 0.2.0
+ */
+export const events = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.Initial<any, any>>
+>(
+  flow: Node.Node<A, E, R>,
+  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
+): Stream.Stream<
+  FlowEvent.FlowEvent,
+  E | CheckpointError | RunLocked | RunFailed,
+  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
+> => {
+  checkId("Durable.events", options?.id)
+  checkStores(`Durable.events ${JSON.stringify(options.id)}`, options.stores.map((i) => i.store))
+  return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>((queue) =>
+    Effect.onExit(
+      execute(flow as unknown as AnyNode, {
+        id: options.id,
+        mode: "run",
+        initial: options.stores,
+        stores: [],
+        lease: options.lease,
+        takeover: options.takeover,
+        emit: (event) => Queue.offerUnsafe(queue, event)
+      }),
+      (exit) => Exit.isSuccess(exit) ? Effect.sync(() => Queue.endUnsafe(queue)) : Effect.void
+    )
+  ) as any
+}
+
+// ---------------------------------------------------------------------------------------------------
+// answers
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Writes an answer to a run's inbox, once per key. With `{ id, input, value, key? }` the value is typed and encoded
+ * with the input's schema; with `{ token, value }` it is the answer's JSON encoding, checked against the JSON Schema
+ * kept in the waiting record. The run continues on its next `Durable.run`/`resume`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const Approval = Durable.input("approval", { answer: Schema.Struct({ ok: Schema.Boolean }), prompt: Schema.String })
+ * const yes = Durable.answer({ id: "essay-42", input: Approval, value: { ok: true } })
+ * ```
+ * @since 0.2.0
+ */
+export const answer: {
+  <Name extends string, A, P>(options: {
+    readonly id: string
+    readonly input: Input<Name, A, P>
+    readonly value: A
+    readonly key?: string | undefined
+  }): Effect.Effect<void, NotWaiting | AlreadyAnswered | CheckpointError | Schema.SchemaError, Checkpointer>
+  (options: {
+    readonly token: string
+    readonly value: unknown
+  }): Effect.Effect<void, NotWaiting | AlreadyAnswered | CheckpointError | Schema.SchemaError, Checkpointer>
+} = Effect.fnUntraced(function*(options: {
+  readonly id?: string
+  readonly token?: string
+  readonly input?: Input<string, unknown, unknown>
+  readonly value: unknown
+  readonly key?: string | undefined
+}) {
+  const cp = yield* Checkpointer
+  let id: string
+  let key: string | undefined
+  if (options.token !== undefined) {
+    const parsed = internal.parseToken(options.token)
+    if (parsed === undefined) {
+      return yield* new NotWaiting({ id: "?", key: undefined, waiting: [], reason: "the token is not a valid answer token" })
+    }
+    ;[id, key] = parsed
+  } else {
+    id = options.id!
+    key = options.key
+  }
+  const snapshot = yield* cp.load(id)
+  if (snapshot === undefined) return yield* new NotWaiting({ id, key, waiting: [], reason: "no such run" })
+  const keys = snapshot.waiting.map((w) => w.key)
+  if (snapshot.status !== "suspended" && snapshot.status !== "running") {
+    return yield* new NotWaiting({ id, key, waiting: [], reason: `the run is ${snapshot.status}` })
+  }
+  const inputName = options.input?.name
+  const candidates = snapshot.waiting.filter((w) =>
+    (key === undefined || w.key === key) && (inputName === undefined || w.input === inputName)
+  )
+  if (candidates.length !== 1) {
+    return yield* new NotWaiting({
+      id,
+      key,
+      waiting: keys,
+      reason: candidates.length === 0 ? "no such waiting input" : "several inputs wait: pass key"
+    })
+  }
+  const waiting = candidates[0]!
+  let encoded: Json
+  if (options.input !== undefined) {
+    encoded = (yield* Schema.encodeEffect(options.input.answer)(options.value)) as Json
+  } else {
+    const schema = SchemaRepresentation.fromJsonSchemaDocument(waiting.answerSchema as never)
+    yield* Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown, never, never>)(options.value)
+    encoded = options.value as Json
+  }
+  const now = yield* Clock.currentTimeMillis
+  const record: CheckpointerNs.Answer = { key: waiting.key, value: encoded, prompt: waiting.prompt, answeredAt: now }
+  let written = yield* cp.putAnswer(id, record)
+  if (!written) {
+    // An answer for an older prompt of this key no longer counts: replace it.
+    const previous = (yield* cp.answers(id)).find((a) => a.key === waiting.key)
+    if (previous !== undefined && JSON.stringify(previous.prompt) !== JSON.stringify(waiting.prompt)) {
+      yield* cp.removeAnswer(id, waiting.key)
+      written = yield* cp.putAnswer(id, record)
+    }
+  }
+  if (!written) return yield* new AlreadyAnswered({ id, key: waiting.key })
+}) as any
+
+// ---------------------------------------------------------------------------------------------------
+// reading and managing runs
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * The latest saved state of one store of a run (decoded with the store's schema).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const n = Durable.state("count-1", Store)
+ * ```
+ * @since 0.2.0
+ */
+export const state = <Self, Id extends string, S>(
+  id: string,
+  store: Shared.SchemaServiceClass<Self, Id, S>
+): Effect.Effect<S, CheckpointError | RunNotFound, Checkpointer> =>
+  Effect.flatMap(Effect.service(Checkpointer), (cp) =>
+    Effect.flatMap(cp.load(id), (snapshot): Effect.Effect<S, CheckpointError | RunNotFound> =>
+      snapshot === undefined
+        ? Effect.fail(new RunNotFound({ id }))
+        : (decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>)))
+
+/**
+ * The latest snapshot of a run, if there is one.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const status = Durable.get("count-1").pipe(Effect.map(Option.map((s) => s.status)))
+ * ```
+ * @since 0.2.0
+ */
+export const get = (id: string): Effect.Effect<Option.Option<Snapshot>, CheckpointError, Checkpointer> =>
+  Effect.flatMap(Effect.service(Checkpointer), (cp) => Effect.map(cp.load(id), Option.fromUndefinedOr))
+
+/**
+ * A page of a run's saved versions: the `limit` newest versions older than `before` (default: all), oldest first,
+ * with `before` set for the next (older) page when there is one.
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const lastTen = Durable.history("count-1", { limit: 10 })
+ * ```
+ * @since 0.2.0
+ */
+export const history = (
+  id: string,
+  options?: { readonly limit?: number | undefined; readonly before?: number | undefined }
+): Effect.Effect<
+  { readonly snapshots: ReadonlyArray<Snapshot>; readonly before?: number | undefined },
+  CheckpointError,
+  Checkpointer
+> =>
+  Effect.flatMap(Effect.service(Checkpointer), (cp) => {
+    const limit = options?.limit ?? 20
+    return Effect.map(cp.history(id, { limit: limit + 1, before: options?.before }), (newestFirst) => {
+      const page = newestFirst.slice(0, limit).reverse()
+      return newestFirst.length > limit && page.length > 0 ? { snapshots: page, before: page[0]!.version } : { snapshots: page }
+    })
+  })
+
+/**
+ * Lists runs, newest first: by status, by flow, or suspended runs with an input whose deadline is before a time
+ * (for a sweeper). `cursor` continues a previous page.
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const waiting = Durable.list({ status: "suspended", limit: 50 })
+ * ```
+ * @since 0.2.0
+ */
+export const list = (
+  query?: CheckpointerNs.ListQuery
+): Effect.Effect<
+  { readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined },
+  CheckpointError,
+  Checkpointer
+> => Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.list(query ?? {}))
+
+/**
+ * Time travel: a new run `to` that continues from version `version` of run `from`, with edits to its stores on the
+ * way (`stores: [Store.edit((s) => …)]`). The fork's history starts at version 1; its inbox is empty and its waiting
+ * inputs get new tokens.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ draft: Schema.String }) }) {}
+ * const retry = Durable.fork({ from: "essay-42", version: 3, to: "essay-42b", stores: [Store.edit((s) => ({ draft: "better" }))] })
+ * ```
+ * @since 0.2.0
+ */
+export const fork = Effect.fnUntraced(function*(options: {
+  readonly from: string
+  readonly version: number
+  readonly to: string
+  readonly stores?: ReadonlyArray<Shared.Edit<any, any>> | undefined
+}) {
+  checkId("Durable.fork", options.to)
+  const cp = yield* Checkpointer
+  const source = yield* cp.loadVersion(options.from, options.version)
+  if (source === undefined) {
+    return yield* new CheckpointError({
+      reason: "version not found",
+      detail: `run ${JSON.stringify(options.from)} has no version ${options.version}`
+    })
+  }
+  if ((yield* cp.load(options.to)) !== undefined) return yield* new RunExists({ id: options.to })
+  const stores: Record<string, Json> = { ...source.stores }
+  for (const edit of options.stores ?? []) {
+    const before: unknown = yield* decodeStore(edit.store, source.stores[edit.store.key], options.from)
+    const encode = Schema.encodeEffect(edit.store.schema as Schema.Codec<unknown, unknown, never, never>)
+    stores[edit.store.key] = (yield* Effect.mapError(
+      encode(edit.edit(before)),
+      (e) => new CheckpointError({ reason: "store decode failed", detail: `store ${edit.store.key}: ${e.message}` })
+    )) as Json
+  }
+  const now = yield* Clock.currentTimeMillis
+  const status: CheckpointerNs.Status = source.status === "suspended" || source.status === "done" ? source.status : "running"
+  const snapshot: CheckpointerNs.Snapshot = {
+    ...source,
+    id: options.to,
+    version: 1,
+    status,
+    stores,
+    waiting: source.waiting.map((w) => ({ ...w, token: internal.tokenOf(options.to, w.key) })),
+    updatedAt: now
+  }
+  if (status !== "done") delete (snapshot as { action?: string }).action
+  delete (snapshot as { failure?: string }).failure
+  yield* Effect.catchTag(
+    cp.save(snapshot),
+    "CheckpointError",
+    (e): Effect.Effect<never, CheckpointError | RunExists> =>
+      e.reason === "version conflict" ? Effect.fail(new RunExists({ id: options.to })) : Effect.fail(e)
+  )
+  return snapshot
+})
+
+/**
+ * Stops a run for good: a waiting (or ownerless) run becomes "interrupted" at once; a running one is interrupted by
+ * its owner at its next heartbeat (its step in flight is interrupted, finalizers run). Later `run`/`resume` calls
+ * return `Interrupted`, and late answers fail with `NotWaiting`.
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const stop = Durable.interrupt("essay-42")
+ * ```
+ * @since 0.2.0
+ */
+export const interrupt = Effect.fnUntraced(function*(id: string) {
+  const cp = yield* Checkpointer
+  const snapshot = yield* cp.load(id)
+  if (snapshot === undefined) return yield* new RunNotFound({ id })
+  if (snapshot.status === "done" || snapshot.status === "failed" || snapshot.status === "interrupted") return
+  const now = yield* Clock.currentTimeMillis
+  const owner = `interrupt-${(yield* Random.nextInt).toString(36)}`
+  const held = yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })
+  if (held !== undefined) {
+    // Someone runs it: ask the owner to stop at its next heartbeat.
+    return yield* cp.requestInterrupt(id)
+  }
+  yield* Effect.ensuring(
+    Effect.flatMap(cp.load(id), (latest) =>
+      latest === undefined ? Effect.void : cp.save({
+        ...latest,
+        version: latest.version + 1,
+        status: "interrupted",
+        updatedAt: now
+      })),
+    Effect.ignore(cp.release(id, owner))
+  )
+})
+
+/**
+ * Removes a run with its history, items and answers (retention, deletion requests).
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const forget = Durable.delete("essay-42")
+ * ```
+ * @since 0.2.0
+ */
+const delete_ = (id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
+  Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.delete(id))
+export { delete_ as delete }
+
+/**
+ * Removes finished runs ("done", "failed", "interrupted", or the given `status`) last updated more than `olderThan`
+ * ago. Returns how many were removed.
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const cleanup = Durable.prune({ olderThan: "30 days" })
+ * ```
+ * @since 0.2.0
+ */
+export const prune = Effect.fnUntraced(function*(options: {
+  readonly olderThan: Duration.Input
+  readonly status?: "done" | "failed" | "interrupted" | undefined
+}) {
+  const cp = yield* Checkpointer
+  const cutoff = (yield* Clock.currentTimeMillis) - Duration.toMillis(options.olderThan)
+  const statuses = options.status === undefined ? (["done", "failed", "interrupted"] as const) : [options.status]
+  let removed = 0
+  for (const status of statuses) {
+    let cursor: string | undefined
+    const doomed: Array<string> = []
+    do {
+      const page: { readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined } = yield* cp.list({
+        status,
+        cursor,
+        limit: 100
+      })
+      for (const s of page.runs) if (s.updatedAt < cutoff) doomed.push(s.id)
+      cursor = page.cursor
+    } while (cursor !== undefined)
+    for (const id of doomed) yield* cp.delete(id)
+    removed += doomed.length
+  }
+  return removed
+})
