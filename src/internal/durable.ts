@@ -691,6 +691,15 @@ export const parseToken = (token: string): readonly [string, string] | undefined
 
 const sameJson = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b)
 
+/**
+ * Interrupts the asking fiber the way `Workflow.suspend` does: the fiber interrupts itself from the outside, so no
+ * `catchCause`, `exit` or `sandbox` in user code can turn the suspension into a value.
+ */
+const suspend: Effect.Effect<never> = Effect.interruptible(Effect.callback<never>(() => {
+  const fiber = Fiber.getCurrent()!
+  fiber.interruptUnsafe(fiber.id)
+}))
+
 /** `ask` inside a durable step: the answer from the inbox for this key and prompt, or suspend. */
 export const ask = (
   input: InputDef,
@@ -748,7 +757,7 @@ export const ask = (
       if (deadline !== undefined) waiting.deadline = deadline
       run.waiting.set(key, waiting)
       step.suspended = true
-      return Effect.andThen(stale, Effect.interrupt)
+      return Effect.andThen(stale, suspend)
     })
   })
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
