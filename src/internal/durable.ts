@@ -621,7 +621,8 @@ const walkBatch = (
         if (!Array.isArray(checked)) return checked as Effect.Effect<never, unknown>
         items = checked
         live.fp = fingerprint(checked)
-        return Effect.void
+        // Saved items are matched to items by index: record the fingerprint before the first item record.
+        return resultSchema !== undefined && saved?.fp === undefined ? commit(run, Effect.void) : Effect.void
       })),
     (r) => r === SUSPENDED ? Effect.succeed<Result>(SUSPENDED) : runItems()
   )
