@@ -221,7 +221,10 @@ const commit = <E, R>(run: Run, body: Effect.Effect<void, E, R>): Effect.Effect<
  */
 const inFiber = (step: Step, body: Effect.Effect<void, unknown, unknown>): Effect.Effect<Result | undefined, unknown, unknown> =>
   Effect.flatMap(
-    Effect.forkChild(Effect.provideService(Effect.provideService(body, CurrentStep, step), StepKey, `${step.run.id}:${step.id}`)),
+    Effect.forkChild(
+      Effect.provideService(Effect.provideService(body, CurrentStep, step), StepKey, `${step.run.id}:${step.id}`),
+      { startImmediately: true }
+    ),
     (fiber) =>
     Effect.flatMap(Fiber.await(fiber), (exit) => {
       if (Exit.isSuccess(exit)) return Effect.succeed(undefined)
