@@ -16,6 +16,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as AiError from "effect/ai/AiError"
+import { IdGenerator } from "effect/ai/IdGenerator"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type * as Response from "effect/ai/Response"
@@ -257,7 +258,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   })
 
   // POSTs the request and returns the response once it is a 2xx; every failure is an AiError.
-  const send = Effect.fnUntraced(function*(method: string, providerOptions: LanguageModel.ProviderOptions, stream: boolean) {
+  const send = Effect.fnUntraced(function*(
+    method: string,
+    providerOptions: LanguageModel.ProviderOptions,
+    stream: boolean
+  ) {
     const body = yield* Wire.requestBody(method, settings, providerOptions, stream)
     Telemetry.addGenAIAnnotations(providerOptions.span, {
       provider: { name: "openai" },
@@ -334,7 +339,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       if (content != null && content.length > 0) parts.push({ type: "text", text: content })
       for (const call of choice.message.tool_calls ?? []) {
         const params = yield* Wire.toolParams(method, call.function.name, call.function.arguments)
-        const id = call.id ?? `call_${parts.length}`
+        const id = call.id ?? (yield* (yield* IdGenerator).generateId())
         parts.push({ type: "tool-call", id, name: call.function.name, params })
       }
       const usage = Wire.usage(completion.usage)
@@ -373,7 +378,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Stream.mapError((error): AiError.AiError =>
           AiError.isAiError(error)
             ? error
-            : invalidResponse(method, `the event stream is malformed: ${error._tag === "Retry" ? "retry" : error.message}`)
+            : invalidResponse(
+              method,
+              error._tag === "Retry"
+                ? "the server asked to reconnect (an SSE retry directive), which a completion cannot resume from"
+                : `the event stream is malformed: ${error.message}`
+            )
         ),
         Stream.timeoutOrElse({ duration: timeout, orElse: () => Stream.fail(timedOut(method, "no event")) }),
         Stream.takeWhile((event) => {
@@ -386,7 +396,11 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           Effect.flatMap(
             Effect.mapError(
               decodeChunk(event.data),
-              () => invalidResponse(method, `an event is not a chat.completion.chunk: ${Wire.truncate(scrub(event.data))}`)
+              () =>
+                invalidResponse(
+                  method,
+                  `an event is not a chat.completion.chunk: ${Wire.truncate(scrub(event.data))}`
+                )
             ),
             reader.chunk
           )

@@ -168,7 +168,8 @@ export const toolCallChunks = [
 /** OpenAI's 401 body. This fake server echoes the whole key, as some proxies do. */
 export const unauthorized = {
   error: {
-    message: `Incorrect API key provided: ${apiKey}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    message: `Incorrect API key provided: ${apiKey}. ` +
+      "You can find your API key at https://platform.openai.com/account/api-keys.",
     type: "invalid_request_error",
     param: null,
     code: "invalid_api_key"

@@ -192,7 +192,8 @@ describe("streamText", () => {
 
   it.effect("a connection torn down mid-stream fails with a retryable NetworkError", () =>
     Effect.gen(function*() {
-      const { layer } = yield* setup([{ _tag: "Stream", chunks: sse(F.textChunks.slice(0, 3), false), then: "destroy" }])
+      const chunks = sse(F.textChunks.slice(0, 3), false)
+      const { layer } = yield* setup([{ _tag: "Stream", chunks, then: "destroy" }])
       const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
         Stream.runDrain,
         Effect.flip,
@@ -219,9 +220,8 @@ describe("streamText", () => {
 
   it.effect("a server that stops sending events times out with a NetworkError", () =>
     Effect.gen(function*() {
-      const { fake, layer } = yield* setup([{ _tag: "Stream", chunks: sse(F.textChunks.slice(0, 2), false), then: "hang" }], {
-        timeout: "10 seconds"
-      })
+      const chunks = sse(F.textChunks.slice(0, 2), false)
+      const { fake, layer } = yield* setup([{ _tag: "Stream", chunks, then: "hang" }], { timeout: "10 seconds" })
       const seen: Array<string> = []
       const fiber = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
         Stream.runForEach((part) => Effect.sync(() => seen.push(part.type))),

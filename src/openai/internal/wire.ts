@@ -60,11 +60,12 @@ const userPart = (method: string, part: Prompt.UserMessagePart): Effect.Effect<W
       })
     ))
   }
+  const dataUrl = (base64: string) => `data:${part.mediaType};base64,${base64}`
   const url = part.data instanceof URL
     ? part.data.toString()
     : typeof part.data === "string"
-    ? (part.data.startsWith("data:") || /^https?:/.test(part.data) ? part.data : `data:${part.mediaType};base64,${part.data}`)
-    : `data:${part.mediaType};base64,${Base64.encode(part.data)}`
+    ? (part.data.startsWith("data:") || /^https?:/.test(part.data) ? part.data : dataUrl(part.data))
+    : dataUrl(Base64.encode(part.data))
   return Effect.succeed({ type: "image_url", image_url: { url } })
 }
 
@@ -292,7 +293,11 @@ export const usage = (u: Usage | null | undefined): typeof Response.Usage.Encode
 
 /** The response-metadata part for a completion or chunk. */
 export const metadataPart = (
-  c: { readonly id?: string | null | undefined; readonly model?: string | null | undefined; readonly created?: number | null | undefined }
+  c: {
+    readonly id?: string | null | undefined
+    readonly model?: string | null | undefined
+    readonly created?: number | null | undefined
+  }
 ): Response.ResponseMetadataPartEncoded => ({
   type: "response-metadata",
   ...(c.id == null ? {} : { id: c.id }),
