@@ -560,3 +560,66 @@ describe("spans", () => {
       for (const line of all) assert.notInclude(line, F.apiKey.slice(3))
     }))
 })
+
+describe("prompt encoding", () => {
+  it.effect("an image becomes an image_url part (bytes as a data URL); other files are refused", () =>
+    Effect.gen(function*() {
+      const { fake, layer } = yield* setup([json(F.textCompletion)])
+      const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47])
+      yield* LanguageModel.generateText({
+        prompt: [{
+          role: "user",
+          content: [
+            { type: "text", text: "What is in this picture?" },
+            { type: "file", mediaType: "image/png", data: bytes },
+            { type: "file", mediaType: "image/jpeg", data: new URL("https://example.com/cat.jpg") }
+          ]
+        }]
+      }).pipe(Effect.provide(layer))
+      assert.deepStrictEqual(fake.received[0]!.body.messages, [{
+        role: "user",
+        content: [
+          { type: "text", text: "What is in this picture?" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw==" } },
+          { type: "image_url", image_url: { url: "https://example.com/cat.jpg" } }
+        ]
+      }])
+
+      const error = yield* LanguageModel.generateText({
+        prompt: [{ role: "user", content: [{ type: "file", mediaType: "application/pdf", data: bytes }] }]
+      }).pipe(Effect.flip, Effect.provide(layer))
+      assert.strictEqual(reasonOf(error)._tag, "InvalidUserInputError")
+      assert.strictEqual(fake.received.length, 1)
+    }))
+
+  it.effect("a provider-defined tool is refused before anything is sent", () =>
+    Effect.gen(function*() {
+      const { fake, layer } = yield* setup([json(F.textCompletion)])
+      const WebSearch = Tool.providerDefined({
+        id: "openai.web_search",
+        customName: "WebSearch",
+        providerName: "web_search"
+      })()
+      const error = yield* LanguageModel.generateText({ prompt: "News?", toolkit: Toolkit.make(WebSearch) }).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      const reason = reasonOf(error)
+      assert.strictEqual(reason._tag, "ToolConfigurationError")
+      assert.strictEqual(fake.received.length, 0)
+    }))
+
+  it.effect("a refusal comes back as the answer's text", () =>
+    Effect.gen(function*() {
+      const refusal = {
+        ...F.textCompletion,
+        choices: [{
+          ...F.textCompletion.choices[0]!,
+          message: { role: "assistant", content: null, refusal: "I can't help with that." }
+        }]
+      }
+      const { layer } = yield* setup([json(refusal)])
+      const response = yield* LanguageModel.generateText({ prompt: "…" }).pipe(Effect.provide(layer))
+      assert.strictEqual(response.text, "I can't help with that.")
+    }))
+})
