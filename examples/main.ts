@@ -1,8 +1,17 @@
 /**
  * Runs one example by name: `npm run example -- <name>`. With no name or an unknown one it lists the
  * examples and exits with status 1.
+ *
+ * `--model openai` runs the example's program on a real model instead of its scripted one: the
+ * OpenAI-compatible provider from `effect-pocketflow/openai`, configured from the environment
+ * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL`), and prints the final store.
  */
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as LanguageModel from "effect/ai/LanguageModel"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import { OpenAi } from "../src/openai.ts"
 import * as agent from "./agent.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
@@ -18,12 +27,46 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "structured-output": structuredOutput.main
 }
 
-const name = process.argv[2]
-const example = name === undefined ? undefined : examples[name]
+/**
+ * Every example's program on another model: its own layer with `model` merged last, so `model`'s
+ * `LanguageModel` is the one the nodes see. The program returns the final store, which is printed.
+ */
+const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
+  const run = <A, E, R>(program: Effect.Effect<A, E, R>, layer: Layer.Layer<R>) =>
+    Effect.flatMap(Effect.provide(program, Layer.merge(layer, model)), (state) =>
+      Console.log(JSON.stringify(state, null, 2)))
+  return {
+    hello: run(hello.program, hello.layer),
+    agent: run(agent.program, agent.layer),
+    "map-reduce": run(mapReduce.program, mapReduce.layer),
+    "batch-flow": run(batchFlow.program, batchFlow.layer),
+    "structured-output": run(structuredOutput.program, structuredOutput.layer)
+  } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
+}
 
-if (example === undefined) {
+const args = process.argv.slice(2)
+const flag = args.findIndex((arg) => arg === "--model" || arg.startsWith("--model="))
+const modelName = flag === -1
+  ? "scripted"
+  : args[flag]!.startsWith("--model=")
+  ? args[flag]!.slice("--model=".length)
+  : args[flag + 1]
+const name = args.find((arg, i) => !arg.startsWith("--") && (flag === -1 || i !== flag + 1))
+
+// The one place the model is chosen: the scripted model each example builds in, or a real one.
+const chosen: Readonly<Record<string, Effect.Effect<void, unknown>>> | undefined = modelName === "scripted"
+  ? examples
+  : modelName === "openai"
+  ? onModel(OpenAi.layerConfig().pipe(Layer.provide(FetchHttpClient.layer)))
+  : undefined
+const example = name === undefined || chosen === undefined ? undefined : chosen[name]
+
+if (chosen === undefined) {
+  console.error(`Unknown model "${modelName}". Models: scripted (the default), openai.`)
+  process.exit(1)
+} else if (example === undefined) {
   console.error(`${name === undefined ? "No example given" : `Unknown example "${name}"`}. Examples:`)
-  for (const known of Object.keys(examples)) console.error(`  npm run example -- ${known}`)
+  for (const known of Object.keys(examples)) console.error(`  npm run example -- ${known} [--model openai]`)
   process.exit(1)
 } else {
   Effect.runPromise(example).catch((error: unknown) => {
