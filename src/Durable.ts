@@ -498,7 +498,8 @@ const claimed = Effect.fnUntraced(function*(
       waiting: waiting.map((w) => ({ key: w.key, input: w.input, prompt: w.prompt }))
     }))
     const fresh = yield* cp.answers(id)
-    const answered = fresh.some((a) => run.waiting.has(a.key))
+    // Only answers this walk did not have count: an answered key stays waiting until its step completes.
+    const answered = fresh.some((a) => run.waiting.has(a.key) && !run.answers.has(a.key))
     if (!answered) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
     run.answers = new Map(fresh.map((a) => [a.key, a] as const))
     run.carried = new Map(run.waiting)
@@ -718,9 +719,20 @@ export const answer: {
     return yield* new NotWaiting({ id, key, waiting: [], reason: `the run is ${snapshot.status}` })
   }
   const inputName = options.input?.name
-  const candidates = snapshot.waiting.filter((w) =>
+  // Without a key, keys that already have an answer for their prompt are not candidates.
+  const inbox = key === undefined ? yield* cp.answers(id) : []
+  const answeredKeys = new Set(
+    inbox.filter((a) => {
+      const w = snapshot.waiting.find((w) => w.key === a.key)
+      return w !== undefined && JSON.stringify(w.prompt) === JSON.stringify(a.prompt)
+    }).map((a) => a.key)
+  )
+  const matching = snapshot.waiting.filter((w) =>
     (key === undefined || w.key === key) && (inputName === undefined || w.input === inputName)
   )
+  const open = matching.filter((w) => !answeredKeys.has(w.key))
+  // With every match answered already, the single match still names the key (and fails with AlreadyAnswered below).
+  const candidates = open.length > 0 ? open : matching
   if (candidates.length !== 1) {
     return yield* new NotWaiting({
       id,

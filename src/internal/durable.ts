@@ -761,7 +761,8 @@ export const ask = (
       if (deadline !== undefined) waiting.deadline = deadline
       run.waiting.set(key, waiting)
       step.suspended = true
-      return Effect.andThen(stale, suspend)
+      // Yield before suspending, so concurrent asks of the same step register their inputs too.
+      return Effect.andThen(stale, Effect.andThen(Effect.yieldNow, suspend))
     })
   })
 

@@ -289,7 +289,8 @@ describe("Durable input keys", () => {
         o2.waiting.filter((w) => w.key !== "f/both#1/approval#1").map((w) => [w.key, w.prompt]),
         [["f/both#1/approval#2", "second?"]]
       )
-      yield* Durable.answer({ id: "k2", input: Approval, value: { ok: false }, key: "f/both#1/approval#2" })
+      // No key needed: the first key has its answer, so the second is the only one open.
+      yield* Durable.answer({ id: "k2", input: Approval, value: { ok: false } })
       assert.strictEqual((yield* Durable.run(flow, { id: "k2", stores: [empty()] }))._tag, "Done")
       assert.deepStrictEqual(yield* Durable.state("k2", Store), { n: 0, log: ["true/false"] })
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
@@ -305,10 +306,14 @@ describe("Durable input keys", () => {
         post: (_, [l, r]) => note(`${l.ok}/${r.ok}`)
       })
       const flow = Flow.make({ name: "f", start: pair })
-      // Whether both asks wait in one suspension or one after the other, each has its own key and prompt.
+      // Both asks wait in one suspension, each with its own key and prompt.
       const asked: Array<readonly [string, unknown]> = []
       const answered = new Set<string>()
       let outcome = yield* Durable.run(flow, { id: "k3", stores: [empty()] })
+      assert.deepStrictEqual(suspended(outcome).waiting.map((w) => w.key).sort(), [
+        "f/pair#1/approval#left",
+        "f/pair#1/approval#right"
+      ])
       for (let round = 0; round < 3 && outcome._tag === "Suspended"; round++) {
         for (const w of outcome.waiting) {
           if (answered.has(w.key)) continue
