@@ -335,9 +335,9 @@ export const layer = (
   const build = Effect.gen(function*() {
     const state = yield* Ref.make<State>({ calls: [], inFlight: 0, maxInFlight: 0 })
 
-    // Records the call and picks its reply; the reply's effect (sleep, failure) is the caller's.
-    const start = (method: Call["method"], request: LanguageModel.ProviderOptions) =>
-      Effect.flatMap(
+    // Records the call as started; it stays in flight until its reply is complete (a stream: until it ends).
+    const begin = (method: Call["method"], request: LanguageModel.ProviderOptions) =>
+      Effect.acquireRelease(
         Ref.modify(state, (s): [Call, State] => {
           const call: Call = {
             number: s.calls.length + 1,
@@ -349,27 +349,29 @@ export const layer = (
           const inFlight = s.inFlight + 1
           return [call, { calls: [...s.calls, call], inFlight, maxInFlight: Math.max(s.maxInFlight, inFlight) }]
         }),
-        (call) =>
-          Effect.suspend(() => {
-            const reply = typeof checked === "function" ? checked(call) : checked[call.number - 1]
-            return reply === undefined
-              ? Effect.die(
-                new ScriptExhausted({
-                  call: call.number,
-                  prompt: call.text,
-                  replies: typeof checked === "function" ? undefined : checked.length
-                })
-              )
-              : Effect.succeed([call, reply] as const)
-          })
+        () => Ref.update(state, (s) => ({ ...s, inFlight: s.inFlight - 1 }))
       )
 
-    const done = Ref.update(state, (s) => ({ ...s, inFlight: s.inFlight - 1 }))
+    const replyTo = (call: Call): Effect.Effect<Reply> =>
+      Effect.suspend(() => {
+        const reply = typeof checked === "function" ? checked(call) : checked[call.number - 1]
+        return reply === undefined
+          ? Effect.die(
+            new ScriptExhausted({
+              call: call.number,
+              prompt: call.text,
+              replies: typeof checked === "function" ? undefined : checked.length
+            })
+          )
+          : Effect.succeed(reply)
+      })
+
     const wait = latency === undefined ? Effect.void : Effect.sleep(latency)
 
     const generateText = (request: LanguageModel.ProviderOptions) =>
-      Effect.gen(function*() {
-        const [call, reply] = yield* start("generateText", request)
+      Effect.scoped(Effect.gen(function*() {
+        const call = yield* begin("generateText", request)
+        const reply = yield* replyTo(call)
         yield* wait
         if (typeof reply === "string") return [{ type: "text" as const, text: reply }, finish("stop")]
         if (reply._tag === "Fail") return yield* Effect.fail(reply.error)
@@ -377,7 +379,7 @@ export const layer = (
         if (reply.text !== undefined) parts.push({ type: "text", text: reply.text })
         parts.push(toolCallPart(reply, call), finish("tool-calls"))
         return parts
-      }).pipe(Effect.ensuring(done))
+      }))
 
     const textParts = (text: string): Array<Response.StreamPartEncoded> => [
       { type: "text-start", id: "0" },
@@ -390,8 +392,10 @@ export const layer = (
       AiError.AiError
     > =>
       Stream.unwrap(
+        // Stream.unwrap keeps the effect's scope open until the stream ends, so the call stays in flight.
         Effect.gen(function*() {
-          const [call, reply] = yield* start("streamText", request)
+          const call = yield* begin("streamText", request)
+          const reply = yield* replyTo(call)
           yield* wait
           if (typeof reply === "string") {
             return Stream.fromIterable([...textParts(reply), finish("stop")])
@@ -405,8 +409,7 @@ export const layer = (
         })
       ).pipe(
         // A delay between parts lets a consumer watch the reply arrive chunk by chunk.
-        chunkDelay === undefined ? (s) => s : Stream.tap(() => Effect.sleep(chunkDelay)),
-        Stream.ensuring(done)
+        chunkDelay === undefined ? (s) => s : Stream.tap(() => Effect.sleep(chunkDelay))
       )
 
     const model = yield* LanguageModel.make({ generateText, streamText })

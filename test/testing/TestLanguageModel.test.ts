@@ -197,6 +197,49 @@ describe("TestLanguageModel", () => {
       Effect.provide(TestLanguageModel.layer(({ text }) => text.toUpperCase(), { latency: "1 second" }))
     ))
 
+  it.effect("a streamed call stays in flight until its stream ends", () =>
+    Effect.gen(function*() {
+      const fiber = yield* deltas("stream").pipe(Effect.forkChild)
+      yield* TestClock.adjust("150 millis")
+      // the stream is half way through its chunks: a call made now overlaps it
+      assert.strictEqual(yield* ask("meanwhile"), "second")
+      assert.strictEqual(yield* TestLanguageModel.maxInFlight, 2)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), ["ab", "cd", "ef"])
+      // after it ended, a call does not overlap anything
+      assert.strictEqual(yield* ask("after"), "third")
+      assert.strictEqual(yield* TestLanguageModel.maxInFlight, 2)
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 3)
+    }).pipe(
+      Effect.provide(TestLanguageModel.layer(["abcdef", "second", "third"], { chunkSize: 2, chunkDelay: "100 millis" }))
+    ))
+
+  it.effect("in-flight calls are counted down when they fail, die or are interrupted", () =>
+    Effect.gen(function*() {
+      // runs an effect to its end while virtual time passes the model's latency
+      const settle = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+        Effect.exit(effect).pipe(
+          Effect.forkChild,
+          Effect.tap(() => TestClock.adjust("1 second")),
+          Effect.flatMap(Fiber.join)
+        )
+      assert.isTrue(Exit.isFailure(yield* settle(ask("fails"))))
+      assert.isTrue(Exit.isFailure(yield* settle(ask("dies"))))
+      const slow = yield* ask("slow").pipe(Effect.forkChild)
+      yield* TestClock.adjust("0 millis")
+      yield* Fiber.interrupt(slow)
+      assert.isTrue(Exit.isSuccess(yield* settle(Effect.forEach(["a", "b"], ask, { concurrency: "unbounded" }))))
+      // each earlier call ended before the next began; only the last two overlapped
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 5)
+      assert.strictEqual(yield* TestLanguageModel.maxInFlight, 2)
+    }).pipe(
+      Effect.provide(TestLanguageModel.layer(({ text }) => {
+        if (text === "fails") return TestLanguageModel.fail("no")
+        if (text === "dies") return undefined
+        return text
+      }, { latency: "1 second" }))
+    ))
+
   it.effect("generateObject decodes a JSON reply", () =>
     Effect.gen(function*() {
       const response = yield* LanguageModel.generateObject({
