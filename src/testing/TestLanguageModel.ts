@@ -368,18 +368,17 @@ export const layer = (
 
     const wait = latency === undefined ? Effect.void : Effect.sleep(latency)
 
-    const generateText = (request: LanguageModel.ProviderOptions) =>
-      Effect.scoped(Effect.gen(function*() {
-        const call = yield* begin("generateText", request)
-        const reply = yield* replyTo(call)
-        yield* wait
-        if (typeof reply === "string") return [{ type: "text" as const, text: reply }, finish("stop")]
-        if (reply._tag === "Fail") return yield* Effect.fail(reply.error)
-        const parts: Array<Response.PartEncoded> = []
-        if (reply.text !== undefined) parts.push({ type: "text", text: reply.text })
-        parts.push(toolCallPart(reply, call), finish("tool-calls"))
-        return parts
-      }))
+    const generateText = Effect.fnUntraced(function*(request: LanguageModel.ProviderOptions) {
+      const call = yield* begin("generateText", request)
+      const reply = yield* replyTo(call)
+      yield* wait
+      if (typeof reply === "string") return [{ type: "text" as const, text: reply }, finish("stop")]
+      if (reply._tag === "Fail") return yield* Effect.fail(reply.error)
+      const parts: Array<Response.PartEncoded> = []
+      if (reply.text !== undefined) parts.push({ type: "text", text: reply.text })
+      parts.push(toolCallPart(reply, call), finish("tool-calls"))
+      return parts
+    }, Effect.scoped)
 
     const textParts = (text: string): Array<Response.StreamPartEncoded> => [
       { type: "text-start", id: "0" },
@@ -387,27 +386,25 @@ export const layer = (
       { type: "text-end", id: "0" }
     ]
 
+    // Stream.unwrap keeps this effect's scope open until the stream ends, so the call stays in flight.
+    const streamReply = Effect.fnUntraced(function*(request: LanguageModel.ProviderOptions) {
+      const call = yield* begin("streamText", request)
+      const reply = yield* replyTo(call)
+      yield* wait
+      if (typeof reply === "string") return Stream.fromIterable([...textParts(reply), finish("stop")])
+      if (reply._tag === "Fail") return Stream.fail(reply.error)
+      return Stream.fromIterable([
+        ...(reply.text === undefined ? [] : textParts(reply.text)),
+        toolCallPart(reply, call),
+        finish("tool-calls")
+      ])
+    })
+
     const streamText = (request: LanguageModel.ProviderOptions): Stream.Stream<
       Response.StreamPartEncoded,
       AiError.AiError
     > =>
-      Stream.unwrap(
-        // Stream.unwrap keeps the effect's scope open until the stream ends, so the call stays in flight.
-        Effect.gen(function*() {
-          const call = yield* begin("streamText", request)
-          const reply = yield* replyTo(call)
-          yield* wait
-          if (typeof reply === "string") {
-            return Stream.fromIterable([...textParts(reply), finish("stop")])
-          }
-          if (reply._tag === "Fail") return Stream.fail(reply.error)
-          return Stream.fromIterable([
-            ...(reply.text === undefined ? [] : textParts(reply.text)),
-            toolCallPart(reply, call),
-            finish("tool-calls")
-          ])
-        })
-      ).pipe(
+      Stream.unwrap(streamReply(request)).pipe(
         // A delay between parts lets a consumer watch the reply arrive chunk by chunk.
         chunkDelay === undefined ? (s) => s : Stream.tap(() => Effect.sleep(chunkDelay))
       )

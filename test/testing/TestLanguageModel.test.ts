@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Ref, Schema, Stream } from "effect"
 import { AiError, LanguageModel, Tool, Toolkit } from "effect/ai"
 import { TestClock } from "effect/testing"
+import { Flow, Node } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 
 const ask = (prompt: string) => Effect.map(LanguageModel.generateText({ prompt }), (r) => r.text)
@@ -283,6 +284,21 @@ describe("TestLanguageModel tool calls", () => {
         )
       )
     ))
+
+  it.effect("a node that gives the model a toolkit routes on the tool call", () =>
+    Effect.gen(function*() {
+      // The node asks with the toolkit; a tool call means "searched", plain text means "answered".
+      const step = Node.make({
+        name: "step",
+        exec: () => LanguageModel.generateText({ prompt: "Who won?", toolkit: Tools }),
+        post: (_p, response) => (response.toolResults.length > 0 ? Node.action("searched") : Node.action("answered"))
+      })
+      const flow = Flow.make({ name: "tools", start: step })
+      const run = (script: TestLanguageModel.Script) =>
+        Flow.run(flow).pipe(Effect.provide(Layer.mergeAll(TestLanguageModel.layer(script), handlers)))
+      assert.strictEqual(yield* run([TestLanguageModel.toolCall("search", { query: "Nobel" })]), "searched")
+      assert.strictEqual(yield* run(["Hopfield and Hinton"]), "answered")
+    }))
 
   it.effect("a streamed tool call is resolved too", () =>
     Effect.gen(function*() {
