@@ -167,7 +167,9 @@ export class ScriptExhausted extends Data.TaggedError("ScriptExhausted")<{
     const why = this.replies === undefined
       ? "the script function returned no reply"
       : `the script has ${this.replies} ${this.replies === 1 ? "reply" : "replies"}`
-    return `TestLanguageModel: no reply for call ${this.call} (${why}); prompt: ${JSON.stringify(this.prompt)}`
+    // The field keeps the whole prompt; the message shows its start, enough to tell which node asked.
+    const shown = this.prompt.length > 300 ? `${this.prompt.slice(0, 300)}…` : this.prompt
+    return `TestLanguageModel: no reply for call ${this.call} (${why}); prompt: ${JSON.stringify(shown)}`
   }
 }
 

@@ -88,6 +88,31 @@ describe("TestLanguageModel", () => {
       assert.strictEqual((yield* TestLanguageModel.calls).length, 1)
     }).pipe(Effect.provide(TestLanguageModel.layer(() => undefined))))
 
+  it.effect("a node's retry and fallback do not hide a script that is too short", () =>
+    Effect.gen(function*() {
+      const node = Node.make({
+        name: "ask",
+        exec: () => ask("one question too many"),
+        retry: { times: 2 },
+        fallback: () => Effect.succeed("fallback answer"),
+      })
+      const exit = yield* Effect.exit(Flow.run(Flow.make({ name: "short-script", start: node })))
+      assert.instanceOf(defectOf(exit), TestLanguageModel.ScriptExhausted)
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 1)
+    }).pipe(Effect.provide(TestLanguageModel.layer([]))))
+
+  it.effect("a long prompt is cut in the defect's message but kept whole in its field", () =>
+    Effect.gen(function*() {
+      const prompt = "x".repeat(1000)
+      const defect = defectOf(yield* Effect.exit(ask(prompt)))
+      assert.instanceOf(defect, TestLanguageModel.ScriptExhausted)
+      if (defect instanceof TestLanguageModel.ScriptExhausted) {
+        assert.strictEqual(defect.prompt, prompt)
+        assert.include(defect.message, `"${"x".repeat(300)}…"`)
+        assert.isBelow(defect.message.length, 400)
+      }
+    }).pipe(Effect.provide(TestLanguageModel.layer([]))))
+
   it.effect("fail(error) is a scripted typed failure; a retry then gets the next reply", () =>
     Effect.gen(function*() {
       const overloaded = AiError.make({
