@@ -12,8 +12,9 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Flow, Node, Shared } from "../src/index.ts"
-import { ask, scripted } from "./model.ts"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { ask } from "./model.ts"
 
 // ---------------------------------------------------------------------------------------------------
 // The web search service and its offline fake
@@ -209,25 +210,27 @@ const isDecide = (prompt: string) => prompt.startsWith("You are a research agent
  * one search it looks up the winners' work, then it answers. Its answer is only as good as the research
  * in its prompt, so the test checks that the searches really reached it.
  */
-export const model = scripted([
-  {
-    when: (p) => isDecide(p) && searches(p) === 0,
-    reply: "action: search\nreason: I need to know who the laureates are.\nquery: 2024 Nobel Prize Physics winners"
-  },
-  {
-    when: (p) => isDecide(p) && searches(p) === 1,
-    reply: "action: search\nreason: I should explain what the laureates invented.\n" +
-      "query: Hopfield network Boltzmann machine neural network"
-  },
-  { when: isDecide, reply: "action: answer\nreason: The research covers the winners and their work." },
-  {
-    when: (p) => p.startsWith("Answer the question") && p.includes("Hopfield") && p.includes("Boltzmann"),
-    reply: "John J. Hopfield and Geoffrey E. Hinton won the 2024 Nobel Prize in Physics for foundational " +
-      "discoveries that enable machine learning with artificial neural networks: Hopfield for the Hopfield " +
-      "network, an associative memory, and Hinton for the Boltzmann machine, which learns patterns in data."
-  },
-  { when: (p) => p.startsWith("Answer the question"), reply: "The research does not say." }
-])
+export const model = TestLanguageModel.layer(({ text }) => {
+  if (isDecide(text)) {
+    switch (searches(text)) {
+      case 0:
+        return "action: search\nreason: I need to know who the laureates are.\nquery: 2024 Nobel Prize Physics winners"
+      case 1:
+        return "action: search\nreason: I should explain what the laureates invented.\n" +
+          "query: Hopfield network Boltzmann machine neural network"
+      default:
+        return "action: answer\nreason: The research covers the winners and their work."
+    }
+  }
+  if (text.startsWith("Answer the question")) {
+    return text.includes("Hopfield") && text.includes("Boltzmann")
+      ? "John J. Hopfield and Geoffrey E. Hinton won the 2024 Nobel Prize in Physics for foundational " +
+        "discoveries that enable machine learning with artificial neural networks: Hopfield for the Hopfield " +
+        "network, an associative memory, and Hinton for the Boltzmann machine, which learns patterns in data."
+      : "The research does not say."
+  }
+  return undefined
+})
 
 /** The offline model, the offline web search and a fresh store holding the example's question. */
 export const layer = Layer.mergeAll(model, WebSearch.offline, AgentStore.layer(initial(question)))

@@ -12,8 +12,9 @@ import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node, Shared } from "../src/index.ts"
-import { ask, scripted } from "./model.ts"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { ask } from "./model.ts"
 
 /** The parameters of one run of the per-file sub-flow. */
 export class FileParams extends Context.Service<FileParams, { readonly file: string }>()(
@@ -107,9 +108,9 @@ export const index = Node.make({
 export const flow = Flow.make({ name: "docs", start: allFiles }).pipe(Flow.next(allFiles, index))
 
 /** The offline model summarizes a file by its first line, so each summary shows which file it came from. */
-export const model = scripted([
-  { when: /^Summarize the file/, reply: (p) => p.split("\n\n")[1]?.split("\n")[0] ?? "" }
-])
+export const model = TestLanguageModel.layer(({ text }) =>
+  text.startsWith("Summarize the file") ? text.split("\n\n")[1]?.split("\n")[0] ?? "" : undefined
+)
 
 /** The offline model and a fresh store holding the files. */
 export const layer = Layer.mergeAll(model, BatchStore.layer({ files, reports: {}, index: undefined }))

@@ -7,12 +7,12 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { Flow } from "../src/index.ts"
+import { Flow } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "./agent.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
-import { transcript } from "./model.ts"
 import * as observe from "./observe.ts"
 import * as structuredOutput from "./structured-output.ts"
 
@@ -46,11 +46,11 @@ const agentSection = Effect.gen(function*() {
   // `agent.program` runs the flow and reads the store; here the run goes through Flow.events to trace it.
   const events = yield* observe.collect(agent.flow)
   const state = yield* agent.AgentStore.get
-  const calls = yield* transcript
+  const calls = yield* TestLanguageModel.calls
   // Each trail line starts with the node that wrote it, so the path is the run's node sequence.
   const path = state.trail.map((line) => line.split(" ")[0])
   yield* Console.log(`Question: ${state.question}`)
-  yield* Console.log(`Nodes run: ${path.join(" → ")}  (${path.length} steps, ${calls.exchanges.length} model calls)`)
+  yield* Console.log(`Nodes run: ${path.join(" → ")}  (${path.length} steps, ${calls.length} model calls)`)
   for (const [i, line] of state.trail.entries()) yield* Console.log(`  ${i + 1}. ${line}`)
   yield* Console.log("Answer:")
   yield* Console.log(wrap(state.answer ?? "(none)"))
@@ -68,10 +68,11 @@ const mapReduceSection = Effect.gen(function*() {
   yield* Console.log("Progress (from Flow.events):")
   yield* observe.withProgress(mapReduce.flow)
   const state = yield* mapReduce.MapReduceStore.get
-  const calls = yield* transcript
+  const calls = yield* TestLanguageModel.calls
+  const maxInFlight = yield* TestLanguageModel.maxInFlight
   yield* Console.log(
-    `Nodes run: summarize → reduce  (${state.documents.length} documents, ${calls.exchanges.length} model calls, ` +
-      `at most ${calls.maxInFlight} at once)`
+    `Nodes run: summarize → reduce  (${state.documents.length} documents, ${calls.length} model calls, ` +
+      `at most ${maxInFlight} at once)`
   )
   for (const s of state.summaries) yield* Console.log(`  - ${s.title}: ${s.summary}`)
   yield* Console.log("Reduced summary:")

@@ -7,8 +7,9 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node, Shared } from "../src/index.ts"
-import { ask, scripted } from "./model.ts"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { ask } from "./model.ts"
 
 /** The shared store of the hello flow. */
 export class HelloStore extends Shared.Service<HelloStore, {
@@ -31,13 +32,14 @@ export const answer = Node.make({
 export const flow = Flow.make({ name: "hello", start: answer })
 
 /** The offline model's script: it knows one answer and admits ignorance otherwise. */
-export const model = scripted([
-  {
-    when: /pocketflow/i,
-    reply: "PocketFlow is a 100-line LLM framework that models a workflow as a graph of nodes joined by actions."
-  },
-  { when: /Question:/, reply: "I don't know." }
-])
+export const model = TestLanguageModel.layer(({ text }) => {
+  if (/pocketflow/i.test(text)) {
+    return "PocketFlow is a 100-line LLM framework that models a workflow as a graph of nodes joined by actions."
+  }
+  if (text.includes("Question:")) return "I don't know."
+  // no reply: the test fails with a defect naming the call and its prompt
+  return undefined
+})
 
 /** Everything the flow needs: the offline model and a fresh store holding the question. */
 export const layer = Layer.mergeAll(model, HelloStore.layer({ question, answer: undefined }))

@@ -8,8 +8,9 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node, Shared } from "../src/index.ts"
-import { ask, scripted, transcript } from "./model.ts"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { ask } from "./model.ts"
 
 /** A document to summarize. */
 export interface Document {
@@ -102,24 +103,16 @@ const firstSentence = (text: string) => /^[^.]*\./.exec(text.trim())?.[0] ?? tex
  * them, so every output can be traced back to its input. Each call takes 200 ms (simulated), so the
  * batch's calls overlap and the concurrency limit is visible.
  */
-export const model = scripted(
-  [
-    {
-      when: /^Summarize the document/,
-      reply: (p) => firstSentence(p.split("\n\n").slice(1).join("\n\n"))
-    },
-    {
-      when: /^Combine these summaries/,
-      reply: (p) => {
-        const items = p.split("\n").filter((line) => line.startsWith("- ")).map((line) => line.slice(2))
-        const topics = items.map((item) => item.slice(0, item.indexOf(":")).toLowerCase())
-        return `PocketFlow in ${items.length} ideas (${topics.join(", ")}): ` +
-          items.map((item) => item.slice(item.indexOf(":") + 2)).join(" ")
-      }
-    }
-  ],
-  { latency: "200 millis" }
-)
+export const model = TestLanguageModel.layer(({ text }) => {
+  if (text.startsWith("Summarize the document")) return firstSentence(text.split("\n\n").slice(1).join("\n\n"))
+  if (text.startsWith("Combine these summaries")) {
+    const items = text.split("\n").filter((line) => line.startsWith("- ")).map((line) => line.slice(2))
+    const topics = items.map((item) => item.slice(0, item.indexOf(":")).toLowerCase())
+    return `PocketFlow in ${items.length} ideas (${topics.join(", ")}): ` +
+      items.map((item) => item.slice(item.indexOf(":") + 2)).join(" ")
+  }
+  return undefined
+}, { latency: "200 millis" })
 
 /** The offline model and a fresh store holding the documents. */
 export const layer = Layer.mergeAll(model, MapReduceStore.layer({ documents, summaries: [], report: undefined }))
@@ -133,9 +126,10 @@ export const program = Effect.gen(function*() {
 /** Runs the example offline and prints each summary, the combined report and how the calls overlapped. */
 export const main = Effect.gen(function*() {
   const state = yield* program
-  const calls = yield* transcript
-  yield* Console.log(`Summarized ${state.summaries.length} documents, at most ${calls.maxInFlight} at once:`)
+  const calls = yield* TestLanguageModel.calls
+  const maxInFlight = yield* TestLanguageModel.maxInFlight
+  yield* Console.log(`Summarized ${state.summaries.length} documents, at most ${maxInFlight} at once:`)
   for (const s of state.summaries) yield* Console.log(`  - ${s.title}: ${s.summary}`)
   yield* Console.log(`Reduced: ${state.report ?? "(none)"}`)
-  yield* Console.log(`Model calls: ${calls.exchanges.length}`)
+  yield* Console.log(`Model calls: ${calls.length}`)
 }).pipe(Effect.provide(layer))

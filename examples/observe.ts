@@ -7,7 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { Flow, FlowEvent, type Node } from "../src/index.ts"
+import { Flow, FlowEvent, type Node } from "effect-pocketflow"
 
 /** Where a display writes, and whether it may redraw (a terminal). */
 export interface Output {

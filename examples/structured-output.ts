@@ -12,8 +12,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import { Flow, Node, Shared } from "../src/index.ts"
-import { ask, scripted } from "./model.ts"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { ask } from "./model.ts"
 
 /** The record the model must produce. */
 export const Candidate = Schema.Struct({
@@ -123,7 +124,7 @@ export const badReply = JSON.stringify({
 })
 
 /** The offline model answers badly once, then correctly, so the run shows one retry. */
-export const model = scripted([{ when: /^Extract the candidate/, reply: [badReply, goodReply] }])
+export const model = TestLanguageModel.layer([badReply, goodReply])
 
 /** The offline model and a fresh store holding the resume. */
 export const layer = Layer.mergeAll(model, ResumeStore.layer({ resume, extraction: undefined }))

@@ -1,15 +1,15 @@
 /**
  * Runs every example's `program` with its layers (offline model, fresh store, fakes) and checks what the
- * flow really did: the final store, the model's transcript, and for the timed examples the virtual time.
+ * flow really did: the final store, the calls the model received, and for the timed examples the virtual time.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "../examples/agent.ts"
 import * as batchFlow from "../examples/batch-flow.ts"
 import * as hello from "../examples/hello.ts"
 import * as mapReduce from "../examples/map-reduce.ts"
-import { scripted, transcript } from "../examples/model.ts"
 import * as structuredOutput from "../examples/structured-output.ts"
 
 describe("hello", () => {
@@ -35,7 +35,7 @@ describe("agent", () => {
   it.effect("searches twice, then answers from what it found", () =>
     Effect.gen(function*() {
       const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: agent.program, calls: transcript }),
+        Effect.all({ state: agent.program, calls: TestLanguageModel.calls }),
         agent.layer
       )
       assert.deepStrictEqual(
@@ -53,30 +53,35 @@ describe("agent", () => {
       assert.include(state.answer, "John J. Hopfield and Geoffrey E. Hinton won the 2024 Nobel Prize in Physics")
       assert.strictEqual(state.query, undefined)
       // three decisions and one answer
-      assert.strictEqual(calls.exchanges.length, 4)
+      assert.strictEqual(calls.length, 4)
     }))
 
   it.effect("a malformed decision is decoded as a typed failure and retried", () =>
     Effect.gen(function*() {
-      const model = scripted([
-        {
-          when: /^You are a research agent/,
-          reply: ["I think we should look things up!", "action: answer\nreason: ok"]
-        },
-        { when: /^Answer the question/, reply: "The research does not say." }
+      const model = TestLanguageModel.layer([
+        "I think we should look things up!",
+        "action: answer\nreason: ok",
+        "The research does not say."
       ])
       const layer = Layer.mergeAll(model, agent.WebSearch.offline, agent.AgentStore.layer(agent.initial("Why?")))
-      const { calls, state } = yield* Effect.provide(Effect.all({ state: agent.program, calls: transcript }), layer)
+      const { prompts, state } = yield* Effect.provide(
+        Effect.all({ state: agent.program, prompts: TestLanguageModel.prompts }),
+        layer
+      )
       assert.deepStrictEqual(state.trail, ["decide → answer (ok)", "answer → done"])
       assert.strictEqual(state.answer, "The research does not say.")
-      assert.strictEqual(calls.exchanges.length, 3)
+      // the undecodable decision was asked again with the same prompt
+      assert.strictEqual(prompts.length, 3)
+      assert.strictEqual(prompts[1], prompts[0])
+      assert.match(prompts[0] ?? "", /^You are a research agent/)
+      assert.match(prompts[2] ?? "", /^Answer the question/)
     }))
 
   it.effect("a model that never stops searching is stopped by maxSteps", () =>
     Effect.gen(function*() {
-      const model = scripted([
-        { when: /^You are a research agent/, reply: "action: search\nreason: more\nquery: Nobel Prize" }
-      ])
+      const model = TestLanguageModel.layer(({ text }) =>
+        text.startsWith("You are a research agent") ? "action: search\nreason: more\nquery: Nobel Prize" : undefined
+      )
       const layer = Layer.mergeAll(model, agent.WebSearch.offline, agent.AgentStore.layer(agent.initial("?")))
       const { error, state } = yield* Effect.provide(
         Effect.all({ error: Effect.flip(agent.program), state: agent.AgentStore.get }),
@@ -98,17 +103,21 @@ describe("map-reduce", () => {
   it.effect("summarizes in waves of at most 3 model calls, then reduces", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(mapReduce.program)
-      // Each call takes 200 ms: 6 documents at 3 at a time are two waves, then one reduce call.
+      // Each call takes 200 ms: 6 documents at 3 at a time are two waves, then one reduce call. A call is
+      // recorded when it starts.
+      yield* TestClock.adjust("0 millis")
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 3)
       yield* TestClock.adjust("200 millis")
-      assert.strictEqual((yield* transcript).exchanges.length, 3)
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 6)
       yield* TestClock.adjust("200 millis")
-      assert.strictEqual((yield* transcript).exchanges.length, 6)
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 7)
+      assert.match((yield* TestLanguageModel.prompts)[6] ?? "", /^Combine these summaries/)
       yield* TestClock.adjust("200 millis")
       const state = yield* Fiber.join(fiber)
-      const calls = yield* transcript
+      const calls = yield* TestLanguageModel.calls
 
-      assert.strictEqual(calls.maxInFlight, mapReduce.concurrency)
-      assert.strictEqual(calls.exchanges.length, 7)
+      assert.strictEqual(yield* TestLanguageModel.maxInFlight, mapReduce.concurrency)
+      assert.strictEqual(calls.length, 7)
       assert.deepStrictEqual(state.summaries, [
         { title: "Nodes", summary: "A node runs prep, exec and post in that order." },
         { title: "Actions", summary: "The value post returns is an action that picks the next node." },
@@ -129,7 +138,7 @@ describe("batch-flow", () => {
   it.effect("runs measure → summarize once per file and indexes the results", () =>
     Effect.gen(function*() {
       const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: batchFlow.program, calls: transcript }),
+        Effect.all({ state: batchFlow.program, calls: TestLanguageModel.calls }),
         batchFlow.layer
       )
       assert.deepStrictEqual(state.reports, {
@@ -145,7 +154,7 @@ describe("batch-flow", () => {
           "retries.md (2 lines, 15 words): Retries are schedules from effect."
         ].join("\n")
       )
-      assert.strictEqual(calls.exchanges.length, 3)
+      assert.strictEqual(calls.length, 3)
     }))
 
   it.effect("with no files, the batch runs nothing and the index is empty", () =>
@@ -160,10 +169,12 @@ describe("batch-flow", () => {
 describe("structured-output", () => {
   it.effect("a reply that does not decode is retried; the second attempt is stored", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(Effect.all({ state: structuredOutput.program, calls: transcript }))
+      const fiber = yield* Effect.forkChild(
+        Effect.all({ state: structuredOutput.program, prompts: TestLanguageModel.prompts })
+      )
       // The retry waits 500 ms before asking again.
       yield* TestClock.adjust("500 millis")
-      const { calls, state } = yield* Fiber.join(fiber)
+      const { prompts, state } = yield* Fiber.join(fiber)
       assert.strictEqual(state.extraction?.attempts, 2)
       assert.strictEqual(state.extraction?.problem, undefined)
       assert.deepStrictEqual(state.extraction?.candidate, {
@@ -175,13 +186,17 @@ describe("structured-output", () => {
         ],
         skills: ["mathematics", "algorithm design", "technical writing"]
       })
-      assert.strictEqual(calls.exchanges.length, 2)
-      assert.strictEqual(calls.exchanges[0]?.reply, structuredOutput.badReply)
+      // the retry asked the same question again
+      assert.strictEqual(prompts.length, 2)
+      assert.strictEqual(prompts[1], prompts[0])
+      assert.include(prompts[0], structuredOutput.resume)
     }).pipe(Effect.provide(structuredOutput.layer)))
 
   it.effect("after the last failed attempt the fallback records the problem", () =>
     Effect.gen(function*() {
-      const model = scripted([{ when: /^Extract the candidate/, reply: structuredOutput.badReply }])
+      const model = TestLanguageModel.layer(({ text }) =>
+        text.startsWith("Extract the candidate") ? structuredOutput.badReply : undefined
+      )
       const layer = Layer.mergeAll(
         model,
         structuredOutput.ResumeStore.layer({ resume: structuredOutput.resume, extraction: undefined })
@@ -189,7 +204,7 @@ describe("structured-output", () => {
       const run = Effect.all({
         action: structuredOutput.flow,
         state: structuredOutput.ResumeStore.get,
-        calls: transcript
+        calls: TestLanguageModel.calls
       })
       const fiber = yield* Effect.forkChild(Effect.provide(run, layer))
       // two retries, 500 ms apart
@@ -199,6 +214,6 @@ describe("structured-output", () => {
       assert.strictEqual(state.extraction?.candidate, undefined)
       assert.strictEqual(state.extraction?.attempts, structuredOutput.maxAttempts)
       assert.include(state.extraction?.problem, "Expected number")
-      assert.strictEqual(calls.exchanges.length, structuredOutput.maxAttempts)
+      assert.strictEqual(calls.length, structuredOutput.maxAttempts)
     }))
 })
