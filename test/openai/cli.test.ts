@@ -16,7 +16,7 @@ const runExample = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.callback<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "examples/main.ts", ...args],
+      ["--conditions=effect-pocketflow-source", "--import", "tsx", "examples/main.ts", ...args],
       { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
