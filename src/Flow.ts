@@ -13,7 +13,7 @@ import type { MaxStepsExceeded } from "./Errors.ts"
 import * as FlowEvent from "./FlowEvent.ts"
 import * as internal from "./internal/flow.ts"
 import * as mermaid from "./internal/mermaid.ts"
-import { type AnyNode, isNode } from "./internal/node.ts"
+import { type AnyNode, isNode, received } from "./internal/node.ts"
 import * as observe from "./internal/observe.ts"
 import type * as Node from "./Node.ts"
 
@@ -61,10 +61,11 @@ export interface Flow<out A extends string, out E = never, out R = never, out Ow
 export type Any = Flow<string, any, any, "edges" | "own">
 
 const fromInternal = (flow: internal.AnyFlow): Any => {
-  const view = flow as unknown as { start: AnyNode; edges: unknown; maxSteps: unknown }
+  const view = flow as unknown as { start: AnyNode; maxSteps: unknown }
   view.start = flow.def.start
-  view.edges = flow.def.edges
   view.maxSteps = flow.def.maxSteps
+  // Built on first read: wiring a long chain makes many intermediate flows that nobody reads.
+  Object.defineProperty(flow, "edges", { get: () => flow.graph.edges, enumerable: true })
   return flow as unknown as Any
 }
 
@@ -153,18 +154,7 @@ export function make(options: {
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly post?: ((prep: unknown, last: string) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): Any {
-  const { maxSteps } = options
-  if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1)) {
-    throw new RangeError(`Flow ${JSON.stringify(options.name)}: maxSteps must be a positive integer (got ${maxSteps})`)
-  }
-  return fromInternal(internal.build({
-    name: options.name,
-    start: options.start as unknown as AnyNode,
-    edges: new Map(),
-    maxSteps,
-    prep: options.prep,
-    post: options.post
-  }))
+  return fromInternal(internal.build(internal.define(options)))
 }
 
 type MaxStepsError<M> = M extends number ? MaxStepsExceeded : never
@@ -195,7 +185,8 @@ export const on: {
   <From extends Node.Any, Act extends Node.Action<From>, To extends Node.Any>(
     from: From,
     action: Act,
-    to: To
+    to: To,
+    ..._check: TypedActions<From>
   ): <A extends string, E, R, Own extends "edges" | "own">(
     self: Flow<A, E, R, Own>
   ) => Flow<
@@ -208,17 +199,45 @@ export const on: {
     self: Flow<A, E, R, Own>,
     from: From,
     action: Act,
-    to: To
+    to: To,
+    ..._check: TypedActions<From>
   ): Flow<
     Widen<Own, A, Node.Action<From> | Node.Action<To>>,
     E | Node.Error<From> | Node.Error<To>,
     R | Node.Services<From> | Node.Services<To>,
     Own
   >
-} = dual(4, (self: Any, from: Node.Any, action: string, to: Node.Any): Any => {
-  const flow = self as unknown as internal.AnyFlow
-  return fromInternal(internal.build(internal.addEdge(flow.def, from as unknown as AnyNode, action, to as unknown as AnyNode)))
-})
+} = dual(
+  4,
+  (self: Any, from: Node.Any, action: string, to: Node.Any): Any =>
+    fromInternal(internal.build(internal.addEdge(defOf(self, "Flow.on"), from as unknown as AnyNode, action, to as unknown as AnyNode)))
+)
+
+/** The definition behind a flow value, or a TypeError when the pipe is applied to something else. */
+const defOf = (self: unknown, api: string): internal.FlowDef => {
+  if (!internal.isFlow(self)) {
+    throw new TypeError(`${api} must be applied to a flow made with Flow.make; got ${received(self)}`)
+  }
+  return self.def
+}
+
+/**
+ * `[]` when `From`'s actions are string literals; an error tuple when they widened to `string`, where
+ * a typo in the action would compile and silently end the flow.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * const typed = Node.make({ name: "typed", post: () => Node.action("go") })
+ * const ok: Flow.TypedActions<typeof typed> = []
+ * ```
+ * @since 0.1.0
+ */
+export type TypedActions<From> = string extends Node.Action<From>
+  ? [error: "this node's action type widened to string: return Node.action(\"x\") (or \"x\" as const) from its post"]
+  : []
 
 /**
  * Wires `from` to `to` on the `"default"` action (PocketFlow's `a >> b`). It does not compile when
@@ -239,7 +258,9 @@ export const next: {
   <From extends Node.Any, To extends Node.Any>(
     from: From,
     to: To,
-    ..._check: "default" extends Node.Action<From> ? [] : [error: "Flow.next: this node never returns \"default\""]
+    ..._check: string extends Node.Action<From> ? TypedActions<From>
+      : "default" extends Node.Action<From> ? []
+      : [error: "Flow.next: this node never returns \"default\""]
   ): <A extends string, E, R, Own extends "edges" | "own">(
     self: Flow<A, E, R, Own>
   ) => Flow<
@@ -248,7 +269,51 @@ export const next: {
     R | Node.Services<From> | Node.Services<To>,
     Own
   >
-} = ((from: Node.Any, to: Node.Any) => (self: Any) => on(self, from, "default", to)) as any
+} = ((from: Node.Any, to: Node.Any) => (self: Any) =>
+  fromInternal(
+    internal.build(internal.addEdge(defOf(self, "Flow.next"), from as unknown as AnyNode, "default", to as unknown as AnyNode))
+  )) as any
+
+/**
+ * Declares `action` of `from` an exit of the flow: taking it ends the run, with no warning even when
+ * `from` has edges for other actions (PocketFlow flows often end on "done" or "end"). `from` becomes
+ * part of the flow. Declaring an exit for a wired (node, action), or wiring a declared exit, throws a
+ * `FlowDefinitionError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const review = Node.make({ name: "review", post: () => Node.action(Math.random() > 0.5 ? "revise" : "done") })
+ * const revise = Node.make({ name: "revise", exec: () => Effect.log("revising") })
+ * const flow = Flow.make({ name: "essay", start: review }).pipe(
+ *   Flow.on(review, "revise", revise),
+ *   Flow.next(revise, review),
+ *   Flow.end(review, "done") // ends the run quietly
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const end: {
+  <From extends Node.Any, Act extends Node.Action<From>>(
+    from: From,
+    action: Act,
+    ..._check: TypedActions<From>
+  ): <A extends string, E, R, Own extends "edges" | "own">(
+    self: Flow<A, E, R, Own>
+  ) => Flow<Widen<Own, A, Node.Action<From>>, E | Node.Error<From>, R | Node.Services<From>, Own>
+  <A extends string, E, R, Own extends "edges" | "own", From extends Node.Any, Act extends Node.Action<From>>(
+    self: Flow<A, E, R, Own>,
+    from: From,
+    action: Act,
+    ..._check: TypedActions<From>
+  ): Flow<Widen<Own, A, Node.Action<From>>, E | Node.Error<From>, R | Node.Services<From>, Own>
+} = dual(
+  3,
+  (self: Any, from: Node.Any, action: string): Any =>
+    fromInternal(internal.build(internal.addExit(defOf(self, "Flow.end"), from as unknown as AnyNode, action)))
+)
 
 /**
  * Runs a flow and returns its action. A flow is an Effect too, so `yield* flow` does the same.
@@ -408,38 +473,57 @@ export const events: {
     flow: Node.Node<A, E, R>,
     options?: EventsOptions
   ): Stream.Stream<FlowEvent.FlowEvent, E, R> => {
+    if (!isNode(flow)) {
+      throw new TypeError(`Flow.events: the first argument must be a flow or node to run; got ${received(flow)}`)
+    }
     const root = flow as unknown as AnyNode
+    const where = `Flow.events(${JSON.stringify(root.name)})`
     const bufferSize = options?.bufferSize ?? 1024
+    if (typeof bufferSize !== "number") {
+      throw new TypeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
+    }
     if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`Flow.events: bufferSize must be a positive integer (got ${bufferSize})`)
+      throw new RangeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
     }
     const strategy = options?.strategy ?? "sliding"
+    if (strategy !== "sliding" && strategy !== "dropping") {
+      throw new TypeError(`${where}: option "strategy" must be "sliding" or "dropping"; got ${received(strategy)}`)
+    }
     const dropping = strategy === "dropping"
+    // The root's own end event: held back so that it is always the stream's last event.
+    const isFinal = root.kind === "flow"
+      ? (event: FlowEvent.FlowEvent) =>
+        (event._tag === "FlowFinished" || event._tag === "FlowFailed") && event.path === root.name
+      : (event: FlowEvent.FlowEvent) =>
+        (event._tag === "NodeFinished" || event._tag === "NodeFailed") && event.path === root.name
     return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>(
       (queue) =>
         Effect.withFiber((fiber) => {
           let dropped = 0
+          let final: FlowEvent.FlowEvent | undefined
           const emit = (event: FlowEvent.FlowEvent) => {
+            if (isFinal(event)) {
+              final = event
+              return
+            }
             if (Queue.sizeUnsafe(queue) >= bufferSize) {
-              // Full: the sliding queue evicts its oldest event on this offer; when dropping, this one goes.
               dropped++
+              // Full: sliding evicts the oldest event, dropping loses this one.
               if (dropping) return
+              Queue.takeUnsafe(queue)
             }
             Queue.offerUnsafe(queue, event)
           }
           return Effect.onExitPrimitive(observe.runRoot(root, observe.root(fiber, root, emit)), (exit) => {
-            if (dropped > 0) {
-              // A dropping queue keeps a spare slot for this last event; a sliding one evicts one more.
-              const evicts = !dropping && Queue.sizeUnsafe(queue) >= bufferSize
-              const count = dropped + (evicts ? 1 : 0)
-              Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count }))
-            }
+            // Two spare slots above `bufferSize`: the drop count and the final event always fit.
+            if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
+            if (final !== undefined) Queue.offerUnsafe(queue, final)
             // A failure reaches the stream through `Stream.callback`, after the queued events.
             if (Exit.isSuccess(exit)) Queue.endUnsafe(queue)
             return undefined
           })
         }),
-      { bufferSize: dropping ? bufferSize + 1 : bufferSize, strategy }
+      { bufferSize: bufferSize + 2, strategy: "dropping" }
     ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
   }
 )
