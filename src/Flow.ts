@@ -60,14 +60,8 @@ export interface Flow<out A extends string, out E = never, out R = never, out Ow
  */
 export type Any = Flow<string, any, any, "edges" | "own">
 
-const fromInternal = (flow: internal.AnyFlow): Any => {
-  const view = flow as unknown as { start: AnyNode; maxSteps: unknown }
-  view.start = flow.def.start
-  view.maxSteps = flow.def.maxSteps
-  // Built on first read: wiring a long chain makes many intermediate flows that nobody reads.
-  Object.defineProperty(flow, "edges", { get: () => flow.graph.edges, enumerable: true })
-  return flow as unknown as Any
-}
+// `start`, `edges` and `maxSteps` are read through the flow prototype (see internal/flow.ts).
+const fromInternal = (flow: internal.AnyFlow): Any => flow as unknown as Any
 
 /**
  * Checks whether a value is a flow.
@@ -468,7 +462,8 @@ export const events: {
   ): <A extends string, E, R>(flow: Node.Node<A, E, R>) => Stream.Stream<FlowEvent.FlowEvent, E, R>
   <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R>
 } = dual(
-  (args) => isNode(args[0]),
+  // Data-last only for `Flow.events()` and `Flow.events(options)`: `Flow.events(undefined)` is a missing flow.
+  (args) => args.length > 0 && !(typeof args[0] === "object" && args[0] !== null && !isNode(args[0]) && !Effect.isEffect(args[0])),
   <A extends string, E, R>(
     flow: Node.Node<A, E, R>,
     options?: EventsOptions

@@ -17,11 +17,14 @@ import {
   CurrentAttempt,
   describe,
   type Graph,
+  type Info,
   isIterable,
   makeNode,
+  NodeProto,
   received,
   subject,
-  toAction
+  toAction,
+  TypeId
 } from "./node.ts"
 import * as observe from "./observe.ts"
 
@@ -40,7 +43,8 @@ interface Entry {
  */
 interface Wiring {
   readonly log: Array<Entry>
-  readonly successors: Map<AnyNode, Map<string, AnyNode | undefined>>
+  /** The entries of each node: one entry, or several by action (most nodes have one edge, so no Map). */
+  readonly wired: Map<AnyNode, Entry | Map<string, Entry>>
   readonly names: Map<string, AnyNode>
 }
 
@@ -65,18 +69,22 @@ const quote = (s: string) => JSON.stringify(s)
 
 const emptyWiring = (start: AnyNode): Wiring => ({
   log: [],
-  successors: new Map(),
+  wired: new Map(),
   names: new Map([[start.name, start]])
 })
 
+/** The entry already wired for (from, action), if any. */
+const wiredAt = (wiring: Wiring, from: AnyNode, action: string): Entry | undefined => {
+  const wired = wiring.wired.get(from)
+  return wired === undefined ? undefined : wired instanceof Map ? wired.get(action) : wired.action === action ? wired : undefined
+}
+
 const append = (wiring: Wiring, entry: Entry): void => {
   wiring.log.push(entry)
-  let successors = wiring.successors.get(entry.from)
-  if (successors === undefined) {
-    successors = new Map()
-    wiring.successors.set(entry.from, successors)
-  }
-  successors.set(entry.action, entry.to)
+  const wired = wiring.wired.get(entry.from)
+  if (wired === undefined) wiring.wired.set(entry.from, entry)
+  else if (wired instanceof Map) wired.set(entry.action, entry)
+  else wiring.wired.set(entry.from, new Map([[wired.action, wired], [entry.action, entry]]))
   wiring.names.set(entry.from.name, entry.from)
   if (entry.to !== undefined) wiring.names.set(entry.to.name, entry.to)
 }
@@ -227,18 +235,19 @@ const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<stri
   })
 }
 
-export const build = (def: FlowDef): AnyFlow => {
-  const { post, prep } = def
+/** What running a flow needs, built on its first run (see `FlowInfo`). */
+interface Programs {
+  readonly raw: Effect.Effect<string | void, unknown, unknown>
+  readonly instrument: (o: observe.Observation) => Effect.Effect<string | void, unknown, unknown>
+}
+
+const programs = (flow: AnyFlow): Programs => {
+  const { post, prep } = flow.def
   const withPrepPost = (body: Effect.Effect<string, unknown, unknown>) =>
     prep === undefined
       ? post === undefined ? body : Effect.flatMap(body, (last) => post(undefined, last))
       : Effect.flatMap(prep, (p) => post === undefined ? body : Effect.flatMap(body, (last) => post(p, last)))
-  let graph: Graph | undefined
-  const info = {
-    get graph(): Graph {
-      return graph ??= materialize(def)
-    }
-  }
+  const plain = withPrepPost(loop(flow))
   const raw: Effect.Effect<string | void, unknown, unknown> = Effect.withFiber((fiber) => {
     // A sub-flow run from a retrying node's exec starts its own nodes at attempt 1.
     if (fiber.getRef(CurrentAttempt) !== 1) return Effect.provideService(raw, CurrentAttempt, 1)
@@ -250,12 +259,46 @@ export const build = (def: FlowDef): AnyFlow => {
     // with the item index when that node is a batch item, so concurrent items' runs can be told apart.
     return observe.runNode(flow, observe.child(o, flow, o.item === undefined ? o.runs : [...o.runs, o.item]), o.owner.name)
   })
-  const flow = makeNode(def.name, "flow", raw, info, (o) => observe.aroundFlow(o, withPrepPost(observedLoop(flow, o)))) as
-    & AnyNode
-    & { def: FlowDef; graph: Graph }
+  return { raw, instrument: (o) => observe.aroundFlow(o, withPrepPost(observedLoop(flow, o))) }
+}
+
+/**
+ * A flow's graph and programs, each built on first use and then kept. Wiring a chain makes a flow
+ * value per edge, and nearly all of them are never read nor run: they must cost a few small objects,
+ * all of one hidden class (hence a class and prototype getters, not per-object accessors).
+ */
+class FlowInfo implements Info {
+  #graph: Graph | undefined
+  #programs: Programs | undefined
+  readonly flow: AnyFlow
+  constructor(flow: AnyFlow) {
+    this.flow = flow
+  }
+  get graph(): Graph {
+    return this.#graph ??= materialize(this.flow.def)
+  }
+  get programs(): Programs {
+    return this.#programs ??= programs(this.flow)
+  }
+}
+
+const FlowProto = Object.create(NodeProto, {
+  start: { get: function(this: AnyFlow) { return this.def.start }, enumerable: true },
+  maxSteps: { get: function(this: AnyFlow) { return this.def.maxSteps }, enumerable: true },
+  edges: { get: function(this: AnyFlow) { return this.graph.edges }, enumerable: true },
+  graph: { get: function(this: AnyFlow) { return (this.info as FlowInfo).graph } },
+  raw: { get: function(this: AnyFlow) { return (this.info as FlowInfo).programs.raw } },
+  instrument: { get: function(this: AnyFlow) { return (this.info as FlowInfo).programs.instrument } }
+})
+
+/** A flow value: its definition (already checked) behind the node interface. */
+export const build = (def: FlowDef): AnyFlow => {
+  const flow = Object.create(FlowProto)
+  flow[TypeId] = TypeId
+  flow.name = def.name
+  flow.kind = "flow"
   flow.def = def
-  Object.defineProperty(flow, "graph", { get: () => info.graph })
-  const plain = withPrepPost(loop(flow))
+  flow.info = new FlowInfo(flow)
   return flow
 }
 
@@ -301,9 +344,9 @@ export const addEdge = (def: FlowDef, from: AnyNode, action: string, to: AnyNode
   checkEdgeArguments(def, "an edge", from, action, to)
   const wiring = own(def)
   checkNames(def, wiring, from, to)
-  const successors = wiring.successors.get(from)
-  if (successors?.has(action) === true) {
-    const existing = successors.get(action)
+  const wired = wiredAt(wiring, from, action)
+  if (wired !== undefined) {
+    const existing = wired.to
     throw new FlowDefinitionError({
       flow: def.name,
       reason: existing === undefined
@@ -320,9 +363,9 @@ export const addExit = (def: FlowDef, from: AnyNode, action: string): FlowDef =>
   checkEdgeArguments(def, "an exit", from, action)
   const wiring = own(def)
   checkNames(def, wiring, from, undefined)
-  const successors = wiring.successors.get(from)
-  if (successors?.has(action) === true) {
-    const existing = successors.get(action)
+  const wired = wiredAt(wiring, from, action)
+  if (wired !== undefined) {
+    const existing = wired.to
     throw new FlowDefinitionError({
       flow: def.name,
       reason: existing === undefined

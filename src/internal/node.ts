@@ -63,7 +63,7 @@ export interface Graph {
 export const toAction = (result: unknown): string =>
   typeof result === "string" && result.length > 0 ? result : "default"
 
-const NodeProto = Effectable.Prototype<AnyNode>({
+export const NodeProto = Effectable.Prototype<AnyNode>({
   label: "PocketFlowNode",
   evaluate() {
     const run = Effect.map(this.raw, toAction)
@@ -82,10 +82,11 @@ export const makeNode = (
   kind: Kind,
   raw: Effect.Effect<string | void, unknown, unknown>,
   info: Info,
-  instrument?: (observation: Observation) => Effect.Effect<string | void, unknown, unknown>
+  instrument?: (observation: Observation) => Effect.Effect<string | void, unknown, unknown>,
+  proto: object = NodeProto
 ): AnyNode => {
   checkName(kind, name)
-  const node = Object.create(NodeProto)
+  const node = Object.create(proto)
   node[TypeId] = TypeId
   node.name = name
   node.kind = kind
