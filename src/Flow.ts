@@ -434,7 +434,8 @@ export interface EventsOptions {
  *
  * The flow never waits for the subscriber: events go through a buffer of `bufferSize` events (1024 by
  * default). When a slow subscriber lets it fill up, events are dropped (the oldest by default, see
- * `EventsOptions`) and the stream's last event is an `EventsDropped` with how many were lost.
+ * `EventsOptions`) and an `EventsDropped` with how many were lost comes just before the run's final
+ * event (`FlowFinished`/`FlowFailed`, or the node's own end), which always ends the stream.
  *
  * @example
  * ```ts

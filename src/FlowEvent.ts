@@ -27,8 +27,8 @@ import type { Kind } from "./internal/node.ts"
  * - `UnmatchedAction`: the flow at `path` ends because `node` returned `action`, which has no edge,
  *   although the node has edges for `known`.
  * - `BatchProgress`: `done` of `total` items (batch node) or runs (batch flow) have finished.
- * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (the last event of
- *   the stream, only when something was dropped).
+ * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (only when something
+ *   was dropped; it comes just before the run's final event, which always ends the stream).
  *
  * @example
  * ```ts
