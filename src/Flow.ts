@@ -351,8 +351,8 @@ export interface BatchOptions<Inner extends Node.Any, I, S, E1, R1> {
   readonly flow: Inner
   /** The service each run gets its parameter set from. */
   readonly params: Context.Key<I, S>
-  /** The parameter sets; must be iterable. */
-  readonly prep: Effect.Effect<Iterable<S>, E1, R1>
+  /** The parameter sets: an array or any other iterable, but not a string. */
+  readonly prep: Effect.Effect<Node.Items<S>, E1, R1>
   /** How many runs at once: `1` (default, sequential), `n`, or `"unbounded"`. */
   readonly concurrency?: number | "unbounded" | undefined
 }

@@ -2,7 +2,7 @@
  * Issue 7, type-level defects (checked by `tsc` through `npm run typecheck`, not run by vitest). Each
  * `// @ts-expect-error` marks a line that must not compile.
  */
-import { Data, type Duration, Effect } from "effect"
+import { Context, Data, type Duration, Effect } from "effect"
 import { Flow, Node, type NodeTimeout } from "../../src/index.ts"
 
 type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false
@@ -127,3 +127,10 @@ const annotated = Node.make({
   post: () => Node.action("ok")
 })
 check<Equals<Node.Error<typeof annotated>, Offline | BadReply>>()
+
+// 7.8 for Flow.batch too
+class Dir extends Context.Service<Dir, string>()("hardening-types/Dir") {}
+// @ts-expect-error a string is not parameter sets
+Flow.batch({ name: "dirs", flow: Node.make({ name: "one" }), params: Dir, prep: Effect.succeed("src") })
+const dirs = Flow.batch({ name: "dirs", flow: Node.make({ name: "one" }), params: Dir, prep: Effect.succeed(["src"]) })
+check<Equals<Node.Action<typeof dirs>, "default">>()
