@@ -182,8 +182,9 @@ const end = (
 
 const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
   const { maxSteps, name, start } = flow.def
+  // Built on the flow's first run (see `FlowInfo`), so reading the graph here costs nothing per run.
+  const { edges, exits } = flow.graph
   return Effect.suspend(() => {
-    const { edges, exits } = flow.graph
     // `steps === maxSteps` never holds when maxSteps is undefined, so one loop serves both cases.
     let steps = 0
     let current = start
@@ -209,8 +210,8 @@ const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
 const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<string, unknown, unknown> => {
   const { maxSteps, name, start } = flow.def
   const { emit, path, runs } = o
+  const { edges, exits } = flow.graph
   return Effect.suspend(() => {
-    const { edges, exits } = flow.graph
     let steps = 0
     let current = start
     const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
@@ -299,6 +300,7 @@ export const build = (def: FlowDef): AnyFlow => {
   flow.kind = "flow"
   flow.def = def
   flow.info = new FlowInfo(flow)
+  flow.view = undefined
   return flow
 }
 

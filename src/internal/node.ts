@@ -66,13 +66,19 @@ export const toAction = (result: unknown): string =>
 export const NodeProto = Effectable.Prototype<AnyNode>({
   label: "PocketFlowNode",
   evaluate() {
-    const run = Effect.map(this.raw, toAction)
-    // A node yielded from inside a retrying exec must not see that exec's attempt number.
-    return Effect.withFiber((fiber) =>
-      fiber.getRef(CurrentAttempt) === 1 ? run : Effect.provideService(run, CurrentAttempt, 1)
-    )
+    return (this as AnyNode & { view?: Effect.Effect<string, unknown, unknown> }).view ??= viewOf(this)
   }
 })
+
+/**
+ * The node as a plain Effect (`yield* node`, `Node.run`), built once per node: its action normalised,
+ * and `CurrentAttempt` reset to 1 when the node is yielded from inside a retrying exec.
+ */
+const viewOf = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+  const run = Effect.map(node.raw, toAction)
+  const fresh = Effect.provideService(run, CurrentAttempt, 1)
+  return Effect.withFiber((fiber) => fiber.getRef(CurrentAttempt) === 1 ? run : fresh)
+}
 
 export const isNode = (u: unknown): u is AnyNode =>
   typeof u === "object" && u !== null && (u as { [TypeId]?: unknown })[TypeId] === TypeId
@@ -93,6 +99,7 @@ export const makeNode = (
   node.raw = raw
   node.info = info
   node.instrument = instrument
+  node.view = undefined
   return node
 }
 
