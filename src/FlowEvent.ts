@@ -3,8 +3,8 @@
  * can happen while a flow runs.
  *
  * Every event carries `path`, the `/`-separated names from the root flow down to where it happened
- * (`outer/inner/node`), and `runs`, the index of the run in each enclosing batch flow (outermost
- * first; `[]` outside batch flows).
+ * (`outer/inner/node`), and `runs`, the index of the run in each enclosing batch flow, and the item
+ * index of a batch node whose exec runs a sub-flow (outermost first; `[]` outside batches).
  *
  * @since 0.1.0
  */
