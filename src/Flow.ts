@@ -157,7 +157,8 @@ type Widen<Own, A, B> = Own extends "own" ? A : A | B
 
 /**
  * Wires `from` to `to` on `action`. The action must be one of `from`'s actions, checked by the
- * compiler. Wiring the same (node, action) twice, or adding a different node under a name the flow
+ * compiler; a `from` whose action type widened to `string` does not compile (return `Node.action("x")`
+ * from its post). Wiring costs O(1) and returns a new flow: the old value keeps its edges. Wiring the same (node, action) twice, or adding a different node under a name the flow
  * already uses, throws a `FlowDefinitionError` naming the flow and the nodes.
  *
  * @example
