@@ -4,12 +4,25 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+
+/** "1 second", "30 seconds", "1500 millis": the unit a user most likely wrote. */
+const showDuration = (duration: Duration.Duration): string => {
+  if (!Duration.isFinite(duration)) return "infinity"
+  const millis = Duration.toMillis(duration)
+  const unit = (n: number, name: string) => `${n} ${name}${n === 1 ? "" : "s"}`
+  if (millis > 0 && millis % 3_600_000 === 0) return unit(millis / 3_600_000, "hour")
+  if (millis > 0 && millis % 60_000 === 0) return unit(millis / 60_000, "minute")
+  if (millis > 0 && millis % 1000 === 0) return unit(millis / 1000, "second")
+  return `${millis} millis`
+}
+
 
 /**
  * One attempt of a node's `exec` ran longer than the node's `timeout`. It is a typed failure, so the
- * node's `retry` policy retries it and its `fallback` may replace it.
+ * node's `retry` policy retries it and its `fallback` may replace it. A `Schema.TaggedError`: `timeout`
+ * is a `Duration` (the constructor also takes any `Duration.Input`, e.g. `"1 second"`).
  *
  * @example
  * ```ts
@@ -22,17 +35,21 @@ import * as Schema from "effect/Schema"
  * ```
  * @since 0.1.0
  */
-export class NodeTimeout extends Data.TaggedError("NodeTimeout")<{
-  readonly node: string
-  readonly timeout: Duration.Input
-}> {
+export class NodeTimeout extends Schema.TaggedError<NodeTimeout>()("NodeTimeout", {
+  node: Schema.String,
+  timeout: Schema.Duration
+}) {
+  // Callers (and the node runtime) pass the `timeout` option as written: any `Duration.Input`.
+  constructor(props: { readonly node: string; readonly timeout: Duration.Input }) {
+    super({ node: props.node, timeout: Duration.fromInputUnsafe(props.timeout) })
+  }
   override get message(): string {
-    return `Node "${this.node}" timed out after ${String(this.timeout)}`
+    return `Node "${this.node}" timed out after ${showDuration(this.timeout)}`
   }
 }
 
 /**
- * A flow ran more node steps than its `maxSteps` allows (a runaway loop).
+ * A flow ran more node steps than its `maxSteps` allows (a runaway loop). A `Schema.TaggedError`.
  *
  * @example
  * ```ts
@@ -45,12 +62,12 @@ export class NodeTimeout extends Data.TaggedError("NodeTimeout")<{
  * ```
  * @since 0.1.0
  */
-export class MaxStepsExceeded extends Data.TaggedError("MaxStepsExceeded")<{
-  readonly flow: string
-  readonly maxSteps: number
+export class MaxStepsExceeded extends Schema.TaggedError<MaxStepsExceeded>()("MaxStepsExceeded", {
+  flow: Schema.String,
+  maxSteps: Schema.Number,
   /** The node that would have run next. */
-  readonly node: string
-}> {
+  node: Schema.String
+}) {
   override get message(): string {
     return `Flow "${this.flow}" exceeded maxSteps (${this.maxSteps}): node "${this.node}" would have run step ${
       this.maxSteps + 1

@@ -13,7 +13,7 @@ import type { MaxStepsExceeded } from "./Errors.ts"
 import * as FlowEvent from "./FlowEvent.ts"
 import * as internal from "./internal/flow.ts"
 import * as mermaid from "./internal/mermaid.ts"
-import { type AnyNode, isNode } from "./internal/node.ts"
+import { type AnyNode, isNode, received } from "./internal/node.ts"
 import * as observe from "./internal/observe.ts"
 import type * as Node from "./Node.ts"
 
@@ -60,13 +60,8 @@ export interface Flow<out A extends string, out E = never, out R = never, out Ow
  */
 export type Any = Flow<string, any, any, "edges" | "own">
 
-const fromInternal = (flow: internal.AnyFlow): Any => {
-  const view = flow as unknown as { start: AnyNode; edges: unknown; maxSteps: unknown }
-  view.start = flow.def.start
-  view.edges = flow.def.edges
-  view.maxSteps = flow.def.maxSteps
-  return flow as unknown as Any
-}
+// `start`, `edges` and `maxSteps` are read through the flow prototype (see internal/flow.ts).
+const fromInternal = (flow: internal.AnyFlow): Any => flow as unknown as Any
 
 /**
  * Checks whether a value is a flow.
@@ -153,18 +148,7 @@ export function make(options: {
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly post?: ((prep: unknown, last: string) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): Any {
-  const { maxSteps } = options
-  if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1)) {
-    throw new RangeError(`Flow ${JSON.stringify(options.name)}: maxSteps must be a positive integer (got ${maxSteps})`)
-  }
-  return fromInternal(internal.build({
-    name: options.name,
-    start: options.start as unknown as AnyNode,
-    edges: new Map(),
-    maxSteps,
-    prep: options.prep,
-    post: options.post
-  }))
+  return fromInternal(internal.build(internal.define(options)))
 }
 
 type MaxStepsError<M> = M extends number ? MaxStepsExceeded : never
@@ -173,7 +157,8 @@ type Widen<Own, A, B> = Own extends "own" ? A : A | B
 
 /**
  * Wires `from` to `to` on `action`. The action must be one of `from`'s actions, checked by the
- * compiler. Wiring the same (node, action) twice, or adding a different node under a name the flow
+ * compiler; a `from` whose action type widened to `string` does not compile (return `Node.action("x")`
+ * from its post). Wiring costs O(1) and returns a new flow: the old value keeps its edges. Wiring the same (node, action) twice, or adding a different node under a name the flow
  * already uses, throws a `FlowDefinitionError` naming the flow and the nodes.
  *
  * @example
@@ -195,7 +180,8 @@ export const on: {
   <From extends Node.Any, Act extends Node.Action<From>, To extends Node.Any>(
     from: From,
     action: Act,
-    to: To
+    to: To,
+    ..._check: TypedActions<From>
   ): <A extends string, E, R, Own extends "edges" | "own">(
     self: Flow<A, E, R, Own>
   ) => Flow<
@@ -208,17 +194,45 @@ export const on: {
     self: Flow<A, E, R, Own>,
     from: From,
     action: Act,
-    to: To
+    to: To,
+    ..._check: TypedActions<From>
   ): Flow<
     Widen<Own, A, Node.Action<From> | Node.Action<To>>,
     E | Node.Error<From> | Node.Error<To>,
     R | Node.Services<From> | Node.Services<To>,
     Own
   >
-} = dual(4, (self: Any, from: Node.Any, action: string, to: Node.Any): Any => {
-  const flow = self as unknown as internal.AnyFlow
-  return fromInternal(internal.build(internal.addEdge(flow.def, from as unknown as AnyNode, action, to as unknown as AnyNode)))
-})
+} = dual(
+  4,
+  (self: Any, from: Node.Any, action: string, to: Node.Any): Any =>
+    fromInternal(internal.build(internal.addEdge(defOf(self, "Flow.on"), from as unknown as AnyNode, action, to as unknown as AnyNode)))
+)
+
+/** The definition behind a flow value, or a TypeError when the pipe is applied to something else. */
+const defOf = (self: unknown, api: string): internal.FlowDef => {
+  if (!internal.isFlow(self)) {
+    throw new TypeError(`${api} must be applied to a flow made with Flow.make; got ${received(self)}`)
+  }
+  return self.def
+}
+
+/**
+ * `[]` when `From`'s actions are string literals; an error tuple when they widened to `string`, where
+ * a typo in the action would compile and silently end the flow.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * const typed = Node.make({ name: "typed", post: () => Node.action("go") })
+ * const ok: Flow.TypedActions<typeof typed> = []
+ * ```
+ * @since 0.1.0
+ */
+export type TypedActions<From> = string extends Node.Action<From>
+  ? [error: "this node's action type widened to string: return Node.action(\"x\") (or \"x\" as const) from its post"]
+  : []
 
 /**
  * Wires `from` to `to` on the `"default"` action (PocketFlow's `a >> b`). It does not compile when
@@ -239,7 +253,9 @@ export const next: {
   <From extends Node.Any, To extends Node.Any>(
     from: From,
     to: To,
-    ..._check: "default" extends Node.Action<From> ? [] : [error: "Flow.next: this node never returns \"default\""]
+    ..._check: string extends Node.Action<From> ? TypedActions<From>
+      : "default" extends Node.Action<From> ? []
+      : [error: "Flow.next: this node never returns \"default\""]
   ): <A extends string, E, R, Own extends "edges" | "own">(
     self: Flow<A, E, R, Own>
   ) => Flow<
@@ -248,7 +264,51 @@ export const next: {
     R | Node.Services<From> | Node.Services<To>,
     Own
   >
-} = ((from: Node.Any, to: Node.Any) => (self: Any) => on(self, from, "default", to)) as any
+} = ((from: Node.Any, to: Node.Any) => (self: Any) =>
+  fromInternal(
+    internal.build(internal.addEdge(defOf(self, "Flow.next"), from as unknown as AnyNode, "default", to as unknown as AnyNode))
+  )) as any
+
+/**
+ * Declares `action` of `from` an exit of the flow: taking it ends the run, with no warning even when
+ * `from` has edges for other actions (PocketFlow flows often end on "done" or "end"). `from` becomes
+ * part of the flow. Declaring an exit for a wired (node, action), or wiring a declared exit, throws a
+ * `FlowDefinitionError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const review = Node.make({ name: "review", post: () => Node.action(Math.random() > 0.5 ? "revise" : "done") })
+ * const revise = Node.make({ name: "revise", exec: () => Effect.log("revising") })
+ * const flow = Flow.make({ name: "essay", start: review }).pipe(
+ *   Flow.on(review, "revise", revise),
+ *   Flow.next(revise, review),
+ *   Flow.end(review, "done") // ends the run quietly
+ * )
+ * ```
+ * @since 0.1.0
+ */
+export const end: {
+  <From extends Node.Any, Act extends Node.Action<From>>(
+    from: From,
+    action: Act,
+    ..._check: TypedActions<From>
+  ): <A extends string, E, R, Own extends "edges" | "own">(
+    self: Flow<A, E, R, Own>
+  ) => Flow<Widen<Own, A, Node.Action<From>>, E | Node.Error<From>, R | Node.Services<From>, Own>
+  <A extends string, E, R, Own extends "edges" | "own", From extends Node.Any, Act extends Node.Action<From>>(
+    self: Flow<A, E, R, Own>,
+    from: From,
+    action: Act,
+    ..._check: TypedActions<From>
+  ): Flow<Widen<Own, A, Node.Action<From>>, E | Node.Error<From>, R | Node.Services<From>, Own>
+} = dual(
+  3,
+  (self: Any, from: Node.Any, action: string): Any =>
+    fromInternal(internal.build(internal.addExit(defOf(self, "Flow.end"), from as unknown as AnyNode, action)))
+)
 
 /**
  * Runs a flow and returns its action. A flow is an Effect too, so `yield* flow` does the same.
@@ -292,8 +352,8 @@ export interface BatchOptions<Inner extends Node.Any, I, S, E1, R1> {
   readonly flow: Inner
   /** The service each run gets its parameter set from. */
   readonly params: Context.Key<I, S>
-  /** The parameter sets; must be iterable. */
-  readonly prep: Effect.Effect<Iterable<S>, E1, R1>
+  /** The parameter sets: an array or any other iterable, but not a string. */
+  readonly prep: Effect.Effect<Node.Items<S>, E1, R1>
   /** How many runs at once: `1` (default, sequential), `n`, or `"unbounded"`. */
   readonly concurrency?: number | "unbounded" | undefined
 }
@@ -375,7 +435,8 @@ export interface EventsOptions {
  *
  * The flow never waits for the subscriber: events go through a buffer of `bufferSize` events (1024 by
  * default). When a slow subscriber lets it fill up, events are dropped (the oldest by default, see
- * `EventsOptions`) and the stream's last event is an `EventsDropped` with how many were lost.
+ * `EventsOptions`) and an `EventsDropped` with how many were lost comes just before the run's final
+ * event (`FlowFinished`/`FlowFailed`, or the node's own end), which always ends the stream.
  *
  * @example
  * ```ts
@@ -403,43 +464,63 @@ export const events: {
   ): <A extends string, E, R>(flow: Node.Node<A, E, R>) => Stream.Stream<FlowEvent.FlowEvent, E, R>
   <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R>
 } = dual(
-  (args) => isNode(args[0]),
+  // Data-last only for `Flow.events()` and `Flow.events(options)`: `Flow.events(undefined)` is a missing flow.
+  (args) => args.length > 0 && !(typeof args[0] === "object" && args[0] !== null && !isNode(args[0]) && !Effect.isEffect(args[0])),
   <A extends string, E, R>(
     flow: Node.Node<A, E, R>,
     options?: EventsOptions
   ): Stream.Stream<FlowEvent.FlowEvent, E, R> => {
+    if (!isNode(flow)) {
+      throw new TypeError(`Flow.events: the first argument must be a flow or node to run; got ${received(flow)}`)
+    }
     const root = flow as unknown as AnyNode
+    const where = `Flow.events(${JSON.stringify(root.name)})`
     const bufferSize = options?.bufferSize ?? 1024
+    if (typeof bufferSize !== "number") {
+      throw new TypeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
+    }
     if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`Flow.events: bufferSize must be a positive integer (got ${bufferSize})`)
+      throw new RangeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
     }
     const strategy = options?.strategy ?? "sliding"
+    if (strategy !== "sliding" && strategy !== "dropping") {
+      throw new TypeError(`${where}: option "strategy" must be "sliding" or "dropping"; got ${received(strategy)}`)
+    }
     const dropping = strategy === "dropping"
+    // The root's own end event: held back so that it is always the stream's last event.
+    const isFinal = root.kind === "flow"
+      ? (event: FlowEvent.FlowEvent) =>
+        (event._tag === "FlowFinished" || event._tag === "FlowFailed") && event.path === root.name
+      : (event: FlowEvent.FlowEvent) =>
+        (event._tag === "NodeFinished" || event._tag === "NodeFailed") && event.path === root.name
     return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>(
       (queue) =>
         Effect.withFiber((fiber) => {
           let dropped = 0
+          let final: FlowEvent.FlowEvent | undefined
           const emit = (event: FlowEvent.FlowEvent) => {
+            if (isFinal(event)) {
+              final = event
+              return
+            }
             if (Queue.sizeUnsafe(queue) >= bufferSize) {
-              // Full: the sliding queue evicts its oldest event on this offer; when dropping, this one goes.
               dropped++
+              // Full: sliding evicts the oldest event, dropping loses this one.
               if (dropping) return
+              Queue.takeUnsafe(queue)
             }
             Queue.offerUnsafe(queue, event)
           }
           return Effect.onExitPrimitive(observe.runRoot(root, observe.root(fiber, root, emit)), (exit) => {
-            if (dropped > 0) {
-              // A dropping queue keeps a spare slot for this last event; a sliding one evicts one more.
-              const evicts = !dropping && Queue.sizeUnsafe(queue) >= bufferSize
-              const count = dropped + (evicts ? 1 : 0)
-              Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count }))
-            }
+            // Two spare slots above `bufferSize`: the drop count and the final event always fit.
+            if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
+            if (final !== undefined) Queue.offerUnsafe(queue, final)
             // A failure reaches the stream through `Stream.callback`, after the queued events.
             if (Exit.isSuccess(exit)) Queue.endUnsafe(queue)
             return undefined
           })
         }),
-      { bufferSize: dropping ? bufferSize + 1 : bufferSize, strategy }
+      { bufferSize: bufferSize + 2, strategy: "dropping" }
     ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
   }
 )

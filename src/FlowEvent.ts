@@ -3,8 +3,8 @@
  * can happen while a flow runs.
  *
  * Every event carries `path`, the `/`-separated names from the root flow down to where it happened
- * (`outer/inner/node`), and `runs`, the index of the run in each enclosing batch flow (outermost
- * first; `[]` outside batch flows).
+ * (`outer/inner/node`), and `runs`, the index of the run in each enclosing batch flow, and the item
+ * index of a batch node whose exec runs a sub-flow (outermost first; `[]` outside batches).
  *
  * @since 0.1.0
  */
@@ -27,8 +27,8 @@ import type { Kind } from "./internal/node.ts"
  * - `UnmatchedAction`: the flow at `path` ends because `node` returned `action`, which has no edge,
  *   although the node has edges for `known`.
  * - `BatchProgress`: `done` of `total` items (batch node) or runs (batch flow) have finished.
- * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (the last event of
- *   the stream, only when something was dropped).
+ * - `EventsDropped`: the subscriber was too slow and `count` events were dropped (only when something
+ *   was dropped; it comes just before the run's final event, which always ends the stream).
  * - `CheckpointSaved` (durable runs): version `version` of the run was saved with `status`.
  * - `Suspended` (durable runs): the run stopped to wait for the `waiting` inputs.
  * - `Resumed` (durable runs): the run continued from its checkpoint, claimed as `version`.

@@ -212,6 +212,22 @@ export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> 
 }
 
 /**
+ * `NodeTimeout` when a `timeout` of type `T` may be set: a conditional `timeout: cfg.timeout` (typed
+ * `Duration.Input | undefined`) can fail with it at run time, so it stays in the error type.
+ *
+ * @example
+ * ```ts
+ * import type { Duration } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type None = Node.TimeoutError<undefined> // never
+ * type Maybe = Node.TimeoutError<Duration.Input | undefined> // NodeTimeout
+ * ```
+ * @since 0.1.0
+ */
+export type TimeoutError<T> = [T] extends [undefined] ? never : NodeTimeout
+
+/**
  * Makes a node. The action union is inferred from `post` (string literals, no `as const`); with no
  * `post`, or a `post` returning nothing, the action is `"default"`.
  *
@@ -262,21 +278,11 @@ export function make<
   E2 = never,
   R2 = never,
   E3 = never,
-  R3 = never
+  R3 = never,
+  T extends Duration.Input | undefined = undefined
 >(
-  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout: Duration.Input }
-): Node<ActionOf<O>, E1 | E2 | NodeTimeout | E3, R1 | R2 | R3>
-export function make<
-  P = void,
-  X = void,
-  O extends string | void = void,
-  E1 = never,
-  R1 = never,
-  E2 = never,
-  R2 = never,
-  E3 = never,
-  R3 = never
->(options: Options<P, X, O, E1, R1, E2, R2, E3, R3>): Node<ActionOf<O>, E1 | E2 | E3, R1 | R2 | R3>
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
 export function make(options: {
   readonly name: string
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
@@ -286,10 +292,15 @@ export function make(options: {
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
 }): Any {
+  const name = checked(options, "node")
+  internal.checkEffect("node", name, "prep", options.prep, false)
+  internal.checkFunction("node", name, "exec", options.exec, false)
+  internal.checkFunction("node", name, "post", options.post, false)
+  internal.checkFunction("node", name, "fallback", options.fallback, false)
   const exec = internal.withPolicy(options.exec ?? (() => Effect.void), {
-    node: options.name,
-    retry: options.retry,
-    timeout: options.timeout,
+    node: name,
+    retry: internal.checkRetry("node", name, options.retry),
+    timeout: internal.checkTimeout("node", name, options.timeout),
     fallback: options.fallback
   })
   const post = options.post
@@ -298,8 +309,33 @@ export function make(options: {
     : (p: unknown) => Effect.flatMap(exec(p), (x) => post(p, x))
   const prep = options.prep
   const raw = prep === undefined ? Effect.suspend(() => run(undefined)) : Effect.flatMap(prep, run)
-  return internal.makeNode(options.name, "node", raw, { anatomy: { _tag: "Step", prep, exec, post } }) as Any
+  return internal.makeNode(name, "node", raw, { anatomy: { _tag: "Step", prep, exec, post } }) as Any
 }
+
+/** Checks that `options` is an object with a valid name, and returns the name. */
+const checked = (options: unknown, kind: internal.Kind): string => {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${kind === "node" ? "Node.make" : "Node.batch"} needs an options object; got ${internal.received(options)}`)
+  }
+  const name = (options as { name?: unknown }).name
+  internal.checkName(kind, name)
+  return name as string
+}
+
+/**
+ * The items a batch `prep` may produce: any iterable but a string (iterating a string batches its
+ * characters, which is almost always a missing `[ ]`). A string has `charAt`; no collection does.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const files: Node.Items<string> = ["a.txt", "b.txt"]
+ * // const chars: Node.Items<string> = "a.txt" // does not compile
+ * ```
+ * @since 0.1.0
+ */
+export type Items<I> = Iterable<I> & { readonly charAt?: never }
 
 /**
  * The options of `Node.batch` that every overload shares.
@@ -319,8 +355,8 @@ export function make(options: {
  */
 export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3, R3> {
   readonly name: string
-  /** Produces the items; must be iterable. */
-  readonly prep: Effect.Effect<Iterable<I>, E1, R1>
+  /** Produces the items: an array or any other iterable, but not a string. */
+  readonly prep: Effect.Effect<Items<I>, E1, R1>
   /** Runs once per item, with its own retry, timeout and fallback. */
   readonly exec: (item: I) => Effect.Effect<X, E2, R2>
   /** Receives the items and the results, both in item order. */
@@ -382,21 +418,11 @@ export function batch<
   E2 = never,
   R2 = never,
   E3 = never,
-  R3 = never
+  R3 = never,
+  T extends Duration.Input | undefined = undefined
 >(
-  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout: Duration.Input }
-): Node<ActionOf<O>, E1 | E2 | NodeTimeout | E3, R1 | R2 | R3>
-export function batch<
-  I,
-  X,
-  O extends string | void = void,
-  E1 = never,
-  R1 = never,
-  E2 = never,
-  R2 = never,
-  E3 = never,
-  R3 = never
->(options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>): Node<ActionOf<O>, E1 | E2 | E3, R1 | R2 | R3>
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
 export function batch(options: {
   readonly name: string
   readonly prep: Effect.Effect<unknown, unknown, unknown>
@@ -408,14 +434,18 @@ export function batch(options: {
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
-  const name = options.name
+  const name = checked(options, "batch")
+  internal.checkEffect("batch", name, "prep", options.prep, true)
+  internal.checkFunction("batch", name, "exec", options.exec, true)
+  internal.checkFunction("batch", name, "post", options.post, false)
+  internal.checkFunction("batch", name, "fallback", options.fallback, false)
+  const concurrency = internal.checkConcurrency("batch", name, options.concurrency)
   const exec = internal.withPolicy(options.exec, {
     node: name,
-    retry: options.retry,
-    timeout: options.timeout,
+    retry: internal.checkRetry("batch", name, options.retry),
+    timeout: internal.checkTimeout("batch", name, options.timeout),
     fallback: options.fallback
   })
-  const concurrency = options.concurrency ?? 1
   const post = options.post
   const body = (
     run: (items: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>, unknown, unknown>

@@ -26,6 +26,7 @@ import type * as Checkpointer from "../Checkpointer.ts"
 import { CheckpointError, InputTimeout, MaxStepsExceeded, RunLocked } from "../Errors.ts"
 import * as FlowEvent from "../FlowEvent.ts"
 import type { Store } from "../Shared.ts"
+import * as flowInternal from "./flow.ts"
 import * as graph from "./graph.ts"
 import type { Json } from "./json.ts"
 import { type AnyNode, describe, isIterable } from "./node.ts"
@@ -357,8 +358,9 @@ const walkFlow = (
   live: FlowPos,
   place: Place
 ): Effect.Effect<Result, unknown, unknown> => {
-  const { def } = anatomy
-  const nodes = graph.nodesByName(def)
+  const def = anatomy.flow.def
+  const g = anatomy.flow.graph
+  const nodes = graph.nodesByName(g)
   const start = saved?.at === undefined ? def.start : saved.at === null ? undefined : nodes.get(saved.at)
   live.at = start === undefined ? null : start.name
   live.kind = start === undefined ? "end" : start.kind
@@ -368,8 +370,11 @@ const walkFlow = (
   let innerSaved = saved?.inner
   const emit = run.emit
 
+  // The node running now, for naming it in a defect's trace (as the plain loop does).
+  let at: AnyNode = start ?? def.start
   const loop = (current: AnyNode | undefined): Effect.Effect<Result, unknown, unknown> => {
     if (current === undefined) return Effect.succeed(live.last ?? "default")
+    at = current
     if (live.steps === def.maxSteps) {
       return Effect.fail(new MaxStepsExceeded({ flow: def.name, maxSteps: def.maxSteps, node: current.name }))
     }
@@ -388,7 +393,7 @@ const walkFlow = (
         live.steps++
         live.visits[current.name] = visit
         delete live.inner
-        next = graph.successor(def, current, action)
+        next = graph.successor(g, current, action)
         if (next === undefined) {
           live.at = null
           live.kind = "end"
@@ -405,9 +410,11 @@ const walkFlow = (
         emit?.(FlowEvent.Transition({ path: place.path, runs: place.runs, from: current.name, action: result, to: next.name }))
         return loop(next)
       }
-      return Effect.as(graph.ended(def, current, result, emit, place.path, place.runs), result)
+      return graph.ended(def.name, g, current, result, emit, place.path, place.runs)
     })
   }
+  const walkFrom = (first: AnyNode | undefined) =>
+    Effect.catchCause(loop(first), (cause) => flowInternal.locate(def.name, at)(cause))
 
   const prep = def.prep
   const post = def.post
@@ -416,7 +423,7 @@ const walkFlow = (
       run,
       node,
       place,
-      Effect.flatMap(loop(start), (result): Effect.Effect<Result, unknown, unknown> => {
+      Effect.flatMap(walkFrom(start), (result): Effect.Effect<Result, unknown, unknown> => {
         if (result === SUSPENDED) return Effect.succeed(SUSPENDED)
         return Effect.as(commit(run, Effect.sync(() => place.complete(result))), result)
       })
@@ -430,7 +437,7 @@ const walkFlow = (
       prepared = p
     })),
     (r) =>
-      r === SUSPENDED ? Effect.succeed<Result>(SUSPENDED) : Effect.flatMap(loop(start), (result) => {
+      r === SUSPENDED ? Effect.succeed<Result>(SUSPENDED) : Effect.flatMap(walkFrom(start), (result) => {
         if (result === SUSPENDED) return Effect.succeed<Result>(SUSPENDED)
         const finish = post === undefined ? Effect.succeed(result as string | void) : post(prepared, result)
         return Effect.map(
@@ -644,7 +651,7 @@ export const missingPositions = (node: AnyNode, saved: unknown, path: string): A
   if (anatomy?._tag === "Flow") {
     const pos = saved as FlowPos
     if (typeof pos.at === "string") {
-      const found = graph.nodesByName(anatomy.def).get(pos.at)
+      const found = graph.nodesByName(anatomy.flow.graph).get(pos.at)
       if (found === undefined || found.kind !== pos.kind) {
         missing.push(`${path}/${pos.at} (${pos.kind})`)
       } else if (pos.inner !== undefined) {

@@ -2,17 +2,59 @@
  * The flow runtime: follows edges from node to node in one fiber, with constant stack and memory.
  */
 import * as Cause from "effect/Cause"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type { StackFrame } from "effect/References"
 import { FlowDefinitionError, InvalidBatchItems, MaxStepsExceeded } from "../Errors.ts"
 import * as FlowEvent from "../FlowEvent.ts"
-import { type AnyNode, describe, type Graph, isIterable, makeNode } from "./node.ts"
+import {
+  type AnyNode,
+  checkConcurrency,
+  checkEffect,
+  checkFunction,
+  checkName,
+  checkNode,
+  CurrentAttempt,
+  describe,
+  type Graph,
+  type Info,
+  isIterable,
+  makeNode,
+  NodeProto,
+  received,
+  subject,
+  toAction,
+  TypeId
+} from "./node.ts"
+import { end, type FlowAnatomy } from "./graph.ts"
 import * as observe from "./observe.ts"
+
+/** One wiring step: an edge, or (with `to` undefined) an action declared as an exit. */
+interface Entry {
+  readonly from: AnyNode
+  readonly action: string
+  readonly to: AnyNode | undefined
+}
+
+/**
+ * The wiring of a flow, shared by every flow value derived from the same `Flow.make` by adding edges:
+ * an append-only log plus indexes of the whole log. A flow value owns the first `length` entries, so
+ * adding an edge to the newest value appends in O(1); adding one to an older value copies its prefix
+ * first (branching is rare, and then it costs what wiring those edges cost).
+ */
+interface Wiring {
+  readonly log: Array<Entry>
+  /** The entries of each node: one entry, or several by action (most nodes have one edge, so no Map). */
+  readonly wired: Map<AnyNode, Entry | Map<string, Entry>>
+  readonly names: Map<string, AnyNode>
+}
 
 export interface FlowDef {
   readonly name: string
   readonly start: AnyNode
-  readonly edges: ReadonlyMap<AnyNode, ReadonlyMap<string, AnyNode>>
+  readonly wiring: Wiring
+  /** How many entries of `wiring.log` belong to this flow value. */
+  readonly length: number
   readonly maxSteps: number | undefined
   readonly prep: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly post: ((prep: unknown, last: string) => Effect.Effect<string | void, unknown, unknown>) | undefined
@@ -20,52 +62,124 @@ export interface FlowDef {
 
 export interface AnyFlow extends AnyNode {
   readonly def: FlowDef
+  /** This flow value's edges and exits, built from its log prefix on first use and then kept. */
+  readonly graph: Graph
 }
 
 const quote = (s: string) => JSON.stringify(s)
 
-const unmatched = (flow: string, node: AnyNode, action: string, known: ReadonlyMap<string, AnyNode>) =>
-  Effect.logWarning(
-    `Flow ${quote(flow)} ends: node ${quote(node.name)} returned action ${quote(action)}, which has no edge ` +
-      `(known actions: ${Array.from(known.keys(), quote).join(", ")})`
-  )
+const emptyWiring = (start: AnyNode): Wiring => ({
+  log: [],
+  wired: new Map(),
+  names: new Map([[start.name, start]])
+})
+
+/** The entry already wired for (from, action), if any. */
+const wiredAt = (wiring: Wiring, from: AnyNode, action: string): Entry | undefined => {
+  const wired = wiring.wired.get(from)
+  return wired === undefined ? undefined : wired instanceof Map ? wired.get(action) : wired.action === action ? wired : undefined
+}
+
+const append = (wiring: Wiring, entry: Entry): void => {
+  wiring.log.push(entry)
+  const wired = wiring.wired.get(entry.from)
+  if (wired === undefined) wiring.wired.set(entry.from, entry)
+  else if (wired instanceof Map) wired.set(entry.action, entry)
+  else wiring.wired.set(entry.from, new Map([[wired.action, wired], [entry.action, entry]]))
+  wiring.names.set(entry.from.name, entry.from)
+  if (entry.to !== undefined) wiring.names.set(entry.to.name, entry.to)
+}
+
+/** The wiring of `def` alone, to extend without touching the values that share `def.wiring`. */
+const own = (def: FlowDef): Wiring => {
+  if (def.length === def.wiring.log.length) return def.wiring
+  const wiring = emptyWiring(def.start)
+  for (let i = 0; i < def.length; i++) append(wiring, def.wiring.log[i])
+  return wiring
+}
+
+/** The edges and exits of a flow value, in wiring order. */
+export const materialize = (def: FlowDef): Graph => {
+  const edges = new Map<AnyNode, Map<string, AnyNode>>()
+  const exits = new Map<AnyNode, Set<string>>()
+  for (let i = 0; i < def.length; i++) {
+    const { action, from, to } = def.wiring.log[i]
+    if (to === undefined) {
+      let actions = exits.get(from)
+      if (actions === undefined) exits.set(from, actions = new Set())
+      actions.add(action)
+    } else {
+      let successors = edges.get(from)
+      if (successors === undefined) edges.set(from, successors = new Map())
+      successors.set(action, to)
+    }
+  }
+  return { start: def.start, edges, exits, maxSteps: def.maxSteps }
+}
+
+/** Where a defect happened, kept on the die reason so outer flows can prefix their names. */
+class Location extends Context.Service<Location, {
+  /** Flow names from the outermost flow that saw the defect down to the node. */
+  readonly path: ReadonlyArray<string>
+  /** The stack frame the runtime had attached, kept under ours. */
+  readonly frame: StackFrame | undefined
+}>()("effect-pocketflow/Location") {}
 
 /**
- * A defect of `InvalidBatchItems` raised by a direct child does not know its flow yet; the innermost
- * flow fills it in, so the message names both.
+ * Names the flow and node in the defects of a failed run. A die reason keeps its defect and gets a
+ * `Cause.StackTrace` frame (what `Cause.pretty` prints) saying `node "x" in flow "outer/inner"`. An
+ * `InvalidBatchItems` raised by a direct child does not know its flow yet: the innermost flow fills it in.
  */
-const nameFlowInDefects = (flow: string) => (cause: Cause.Cause<unknown>) => {
+export const locate = (flow: string, node: AnyNode) => (cause: Cause.Cause<unknown>) => {
   let changed = false
   const reasons = cause.reasons.map((reason) => {
-    if (Cause.isDieReason(reason) && reason.defect instanceof InvalidBatchItems && reason.defect.flow === undefined) {
-      changed = true
-      return Cause.makeDieReason(new InvalidBatchItems({ ...reason.defect, flow }))
+    if (!Cause.isDieReason(reason)) return reason
+    changed = true
+    let die = reason
+    if (die.defect instanceof InvalidBatchItems && die.defect.flow === undefined) {
+      die = Cause.makeDieReason(new InvalidBatchItems({ ...die.defect, flow })).annotate(
+        Context.makeUnsafe(die.annotations)
+      )
     }
-    return reason
+    const inner = die.annotations.get(Location.key) as Location["Service"] | undefined
+    const path = inner === undefined
+      ? [flow, node.name]
+      : inner.path[0] === node.name
+      ? [flow, ...inner.path]
+      : [flow, node.name, ...inner.path]
+    const parent = inner === undefined ? die.annotations.get(Cause.StackTrace.key) as StackFrame | undefined : inner.frame
+    const frame: StackFrame = {
+      name: `node ${quote(path[path.length - 1])} in flow ${quote(path.slice(0, -1).join("/"))}`,
+      stack: () => undefined,
+      parent
+    }
+    return die.annotate(Context.make(Location, { path, frame: parent }).pipe(Context.add(Cause.StackTrace, frame)), {
+      overwrite: true
+    })
   })
   return Effect.failCause(changed ? Cause.fromReasons(reasons) : cause)
 }
 
-/** Ends a run on an action with no edge; warns when the node has edges for other actions. */
-const end = (flow: string, node: AnyNode, action: string, successors: ReadonlyMap<string, AnyNode> | undefined) =>
-  successors === undefined ? Effect.succeed(action) : Effect.as(unmatched(flow, node, action, successors), action)
-
-const loop = (def: FlowDef): Effect.Effect<string, unknown, unknown> => {
-  const { edges, maxSteps, name, start } = def
+const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
+  const { maxSteps, name, start } = flow.def
+  // Built on the flow's first run (see `FlowInfo`), so reading the graph here costs nothing per run.
+  const { edges, exits } = flow.graph
   return Effect.suspend(() => {
     // `steps === maxSteps` never holds when maxSteps is undefined, so one loop serves both cases.
     let steps = 0
+    let current = start
     const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
       if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
       steps++
+      current = node
       return Effect.flatMap(node.raw, (result) => {
-        const action = result === undefined ? "default" : result
+        const action = toAction(result)
         const successors = edges.get(node)
         const next = successors?.get(action)
-        return next !== undefined ? step(next) : end(name, node, action, successors)
+        return next !== undefined ? step(next) : end(name, node, action, successors, exits)
       })
     }
-    return step(start)
+    return Effect.catchCause(step(start), (cause) => locate(name, current)(cause))
   })
 }
 
@@ -73,104 +187,215 @@ const loop = (def: FlowDef): Effect.Effect<string, unknown, unknown> => {
  * The observed loop: the same walk as `loop`, with each node run through `observe.runNode` (events,
  * span) and each transition reported. Only used when someone observes the run.
  */
-const observedLoop = (def: FlowDef, o: observe.Observation): Effect.Effect<string, unknown, unknown> => {
-  const { edges, maxSteps, name, start } = def
+const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<string, unknown, unknown> => {
+  const { maxSteps, name, start } = flow.def
   const { emit, path, runs } = o
+  const { edges, exits } = flow.graph
   return Effect.suspend(() => {
     let steps = 0
+    let current = start
     const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
       if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
       steps++
+      current = node
       return Effect.flatMap(observe.runNode(node, observe.child(o, node), name), (result) => {
-        const action = result === undefined ? "default" : result
+        const action = toAction(result)
         const successors = edges.get(node)
         const next = successors?.get(action)
         if (next !== undefined) {
           emit?.(FlowEvent.Transition({ path, runs, from: node.name, action, to: next.name }))
           return step(next)
         }
-        if (successors !== undefined) {
+        if (successors !== undefined && exits.get(node)?.has(action) !== true) {
           emit?.(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
         }
-        return end(name, node, action, successors)
+        return end(name, node, action, successors, exits)
       })
     }
-    return step(start)
+    return Effect.catchCause(step(start), (cause) => locate(name, current)(cause))
   })
 }
 
-export const build = (def: FlowDef): AnyFlow => {
-  const { post, prep } = def
+/** What running a flow needs, built on its first run (see `FlowInfo`). */
+interface Programs {
+  readonly raw: Effect.Effect<string | void, unknown, unknown>
+  readonly instrument: (o: observe.Observation) => Effect.Effect<string | void, unknown, unknown>
+}
+
+const programs = (flow: AnyFlow): Programs => {
+  const { post, prep } = flow.def
   const withPrepPost = (body: Effect.Effect<string, unknown, unknown>) =>
     prep === undefined
       ? post === undefined ? body : Effect.flatMap(body, (last) => post(undefined, last))
       : Effect.flatMap(prep, (p) => post === undefined ? body : Effect.flatMap(body, (last) => post(p, last)))
-  const plain = withPrepPost(Effect.catchCause(loop(def), nameFlowInDefects(def.name)))
-  const instrument = (o: observe.Observation) =>
-    observe.aroundFlow(o, withPrepPost(Effect.catchCause(observedLoop(def, o), nameFlowInDefects(def.name))))
-  // One read of the observation per run: nobody observing and no tracer installed means the plain program.
-  const raw = Effect.withFiber((fiber) => {
+  const plain = withPrepPost(loop(flow))
+  const raw: Effect.Effect<string | void, unknown, unknown> = Effect.withFiber((fiber) => {
+    // A sub-flow run from a retrying node's exec starts its own nodes at attempt 1.
+    if (fiber.getRef(CurrentAttempt) !== 1) return Effect.provideService(raw, CurrentAttempt, 1)
     const o = fiber.getRef(observe.CurrentObservation)
     if (o === undefined) {
       return observe.spansWanted(fiber) ? observe.runRoot(flow, observe.root(fiber, flow, undefined)) : plain
     }
-    // Observed, but not run by an observed flow (e.g. from inside a node's exec): a child of that node.
-    return observe.runNode(flow, observe.child(o, flow), o.owner.name)
+    // Observed, but not run by an observed flow (e.g. from inside a node's exec): a child of that node,
+    // with the item index when that node is a batch item, so concurrent items' runs can be told apart.
+    return observe.runNode(flow, observe.child(o, flow, o.item === undefined ? o.runs : [...o.runs, o.item]), o.owner.name)
   })
-  const graph: Graph = { start: def.start, edges: def.edges, maxSteps: def.maxSteps }
-  const flow = makeNode(def.name, "flow", raw, { graph, anatomy: { _tag: "Flow", def } }, instrument) as AnyNode & {
-    def: FlowDef
+  return { raw, instrument: (o) => observe.aroundFlow(o, withPrepPost(observedLoop(flow, o))) }
+}
+
+/**
+ * A flow's graph and programs, each built on first use and then kept. Wiring a chain makes a flow
+ * value per edge, and nearly all of them are never read nor run: they must cost a few small objects,
+ * all of one hidden class (hence a class and prototype getters, not per-object accessors).
+ */
+class FlowInfo implements Info {
+  #graph: Graph | undefined
+  #programs: Programs | undefined
+  readonly flow: AnyFlow
+  constructor(flow: AnyFlow) {
+    this.flow = flow
   }
+  get graph(): Graph {
+    return this.#graph ??= materialize(this.flow.def)
+  }
+  get programs(): Programs {
+    return this.#programs ??= programs(this.flow)
+  }
+  get anatomy(): FlowAnatomy {
+    return { _tag: "Flow", flow: this.flow }
+  }
+}
+
+const FlowProto = Object.create(NodeProto, {
+  start: { get: function(this: AnyFlow) { return this.def.start }, enumerable: true },
+  maxSteps: { get: function(this: AnyFlow) { return this.def.maxSteps }, enumerable: true },
+  edges: { get: function(this: AnyFlow) { return this.graph.edges }, enumerable: true },
+  graph: { get: function(this: AnyFlow) { return (this.info as FlowInfo).graph } },
+  raw: { get: function(this: AnyFlow) { return (this.info as FlowInfo).programs.raw } },
+  instrument: { get: function(this: AnyFlow) { return (this.info as FlowInfo).programs.instrument } }
+})
+
+/** A flow value: its definition (already checked) behind the node interface. */
+export const build = (def: FlowDef): AnyFlow => {
+  const flow = Object.create(FlowProto)
+  flow[TypeId] = TypeId
+  flow.name = def.name
+  flow.kind = "flow"
   flow.def = def
+  flow.info = new FlowInfo(flow)
+  flow.view = undefined
   return flow
 }
 
-/** Every node of a flow: its start and both ends of its edges, in wiring order. */
-export const nodesOf = (def: Pick<FlowDef, "start" | "edges">): ReadonlyArray<AnyNode> => {
+/** Every node of a flow: its start and both ends of its edges and exits, in wiring order. */
+export const nodesOf = (def: Pick<FlowDef, "start" | "wiring" | "length">): ReadonlyArray<AnyNode> => {
   const seen = new Set<AnyNode>([def.start])
-  for (const [from, successors] of def.edges) {
+  for (let i = 0; i < def.length; i++) {
+    const { from, to } = def.wiring.log[i]
     seen.add(from)
-    for (const to of successors.values()) seen.add(to)
+    if (to !== undefined) seen.add(to)
   }
   return Array.from(seen)
 }
 
-const checkName = (def: FlowDef, node: AnyNode) => {
-  for (const other of nodesOf(def)) {
-    if (other !== node && other.name === node.name) {
-      throw new FlowDefinitionError({
-        flow: def.name,
-        reason: `two different nodes are named ${quote(node.name)} (a ${other.kind} and a ${node.kind}); ` +
-          `node names must be unique within a flow`
-      })
-    }
+const checkNames = (def: FlowDef, wiring: Wiring, from: AnyNode, to: AnyNode | undefined) => {
+  const clash = (node: AnyNode, other: AnyNode) => {
+    throw new FlowDefinitionError({
+      flow: def.name,
+      reason: `two different nodes are named ${quote(node.name)} (a ${other.kind} and a ${node.kind}); ` +
+        `node names must be unique within a flow`
+    })
   }
+  const fromOther = wiring.names.get(from.name)
+  if (fromOther !== undefined && fromOther !== from) clash(from, fromOther)
+  if (to === undefined) return
+  const toOther = wiring.names.get(to.name)
+  if (toOther !== undefined && toOther !== to) clash(to, toOther)
+  if (to !== from && to.name === from.name) clash(to, from)
+}
+
+const checkEdgeArguments = (def: FlowDef, what: string, from: unknown, action: unknown, to?: unknown) => {
+  checkNode("flow", def.name, `the "from" node of ${what}`, from)
+  if (typeof action !== "string" || action.length === 0) {
+    throw new TypeError(
+      `${subject("flow", def.name)}: the action of ${what} from ${quote((from as AnyNode).name)} must be a ` +
+        `non-empty string; got ${received(action)}`
+    )
+  }
+  if (to !== undefined || what === "an edge") checkNode("flow", def.name, `the target of ${what}`, to)
 }
 
 export const addEdge = (def: FlowDef, from: AnyNode, action: string, to: AnyNode): FlowDef => {
-  if (typeof action !== "string") {
-    throw new FlowDefinitionError({ flow: def.name, reason: `the action of an edge from ${quote(from.name)} must be a string` })
-  }
-  checkName(def, from)
-  checkName(def, to)
-  if (from.name === to.name && from !== to) {
+  checkEdgeArguments(def, "an edge", from, action, to)
+  const wiring = own(def)
+  checkNames(def, wiring, from, to)
+  const wired = wiredAt(wiring, from, action)
+  if (wired !== undefined) {
+    const existing = wired.to
     throw new FlowDefinitionError({
       flow: def.name,
-      reason: `two different nodes are named ${quote(from.name)}; node names must be unique within a flow`
+      reason: existing === undefined
+        ? `${quote(from.name)} --${quote(action)}--> is declared an exit with Flow.end; cannot wire it to ${quote(to.name)}`
+        : `the edge ${quote(from.name)} --${quote(action)}--> is already wired to ${quote(existing.name)}; ` +
+          `cannot wire it again to ${quote(to.name)}`
     })
   }
-  const successors = def.edges.get(from)
-  const existing = successors?.get(action)
-  if (existing !== undefined) {
+  append(wiring, { from, action, to })
+  return { ...def, wiring, length: wiring.log.length }
+}
+
+export const addExit = (def: FlowDef, from: AnyNode, action: string): FlowDef => {
+  checkEdgeArguments(def, "an exit", from, action)
+  const wiring = own(def)
+  checkNames(def, wiring, from, undefined)
+  const wired = wiredAt(wiring, from, action)
+  if (wired !== undefined) {
+    const existing = wired.to
     throw new FlowDefinitionError({
       flow: def.name,
-      reason: `the edge ${quote(from.name)} --${quote(action)}--> is already wired to ${quote(existing.name)}; ` +
-        `cannot wire it again to ${quote(to.name)}`
+      reason: existing === undefined
+        ? `${quote(from.name)} --${quote(action)}--> is already declared an exit`
+        : `the edge ${quote(from.name)} --${quote(action)}--> is wired to ${quote(existing.name)}; ` +
+          `it cannot also be an exit`
     })
   }
-  const edges = new Map(def.edges)
-  edges.set(from, new Map(successors).set(action, to))
-  return { ...def, edges }
+  append(wiring, { from, action, to: undefined })
+  return { ...def, wiring, length: wiring.log.length }
+}
+
+/** The definition of a new flow, with its options checked. */
+export const define = (options: {
+  readonly name: string
+  readonly start: unknown
+  readonly maxSteps?: unknown
+  readonly prep?: unknown
+  readonly post?: unknown
+}): FlowDef => {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Flow.make needs an options object; got ${received(options)}`)
+  }
+  const { maxSteps, name } = options
+  checkName("flow", name)
+  const start = checkNode("flow", name, `option "start"`, options.start)
+  if (maxSteps !== undefined) {
+    if (typeof maxSteps !== "number") {
+      throw new TypeError(`${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`)
+    }
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) {
+      throw new RangeError(`${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`)
+    }
+  }
+  checkEffect("flow", name, "prep", options.prep, false)
+  checkFunction("flow", name, "post", options.post, false)
+  return {
+    name,
+    start,
+    wiring: emptyWiring(start),
+    length: 0,
+    maxSteps,
+    prep: options.prep as FlowDef["prep"],
+    post: options.post as FlowDef["post"]
+  }
 }
 
 export const batchFlow = (options: {
@@ -181,8 +406,21 @@ export const batchFlow = (options: {
   readonly concurrency?: number | "unbounded" | undefined
   readonly post?: ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<string>) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): AnyNode => {
-  const { flow: inner, name, params, post } = options
-  const concurrency = options.concurrency ?? 1
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`Flow.batch needs an options object; got ${received(options)}`)
+  }
+  const { name, params, post } = options
+  checkName("batch-flow", name)
+  const inner = checkNode("batch-flow", name, `option "flow"`, options.flow)
+  if (!Context.isKey(params)) {
+    throw new TypeError(
+      `${subject("batch-flow", name)}: option "params" must be a service key (a Context.Service class or ` +
+        `Context.Reference) that each run reads its parameter set from; got ${received(params)}`
+    )
+  }
+  checkEffect("batch-flow", name, "prep", options.prep, true)
+  checkFunction("batch-flow", name, "post", post, false)
+  const concurrency = checkConcurrency("batch-flow", name, options.concurrency)
   const runOne = (value: unknown) => Effect.provideService(inner, params, value)
   const body = (run: (sets: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<string>, unknown, unknown>) =>
     Effect.flatMap(options.prep, (prepared) => {
@@ -201,7 +439,7 @@ export const batchFlow = (options: {
       const done = observe.progress(o, sets.length)
       return Effect.forEach(sets, (value, index) => {
         const co = observe.child(o, inner, [...o.runs, index])
-        let run = Effect.map(observe.runNode(inner, co, name), (action) => action === undefined ? "default" : action)
+        let run = Effect.map(observe.runNode(inner, co, name), toAction)
         if (o.spans) {
           run = Effect.withSpan(run, `${name}[${index}]`, {
             attributes: {

@@ -8,8 +8,8 @@ import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { InvalidBatchItems } from "../Errors.ts"
 import * as FlowEvent from "../FlowEvent.ts"
-import type { FlowDef } from "./flow.ts"
-import { type AnyNode, describe } from "./node.ts"
+import type { AnyFlow } from "./flow.ts"
+import { type AnyNode, describe, type Graph, toAction } from "./node.ts"
 
 /** A plain node: prep → exec (with its retry/timeout/fallback policy) → post. */
 export interface StepAnatomy {
@@ -33,7 +33,7 @@ export interface BatchAnatomy {
 
 export interface FlowAnatomy {
   readonly _tag: "Flow"
-  readonly def: FlowDef
+  readonly flow: AnyFlow
 }
 
 export interface BatchFlowAnatomy {
@@ -57,47 +57,68 @@ export interface ParallelAnatomy {
 export type Anatomy = StepAnatomy | BatchAnatomy | FlowAnatomy | BatchFlowAnatomy | ParallelAnatomy
 
 /** Any post result that is not a non-empty string means `"default"`. */
-export const normalize = (action: unknown): string =>
-  typeof action === "string" && action.length > 0 ? action : "default"
+export const normalize = toAction
 
-export const successor = (def: FlowDef, node: AnyNode, action: string): AnyNode | undefined =>
-  def.edges.get(node)?.get(action)
+export const successor = (graph: Graph, node: AnyNode, action: string): AnyNode | undefined =>
+  graph.edges.get(node)?.get(action)
 
 const quote = (s: string) => JSON.stringify(s)
 
+const unmatched = (flow: string, node: AnyNode, action: string, known: ReadonlyMap<string, AnyNode>) =>
+  Effect.logWarning(
+    `Flow ${quote(flow)} ends: node ${quote(node.name)} returned action ${quote(action)}, which has no edge ` +
+      `(known actions: ${Array.from(known.keys(), quote).join(", ")})`
+  )
+
+/** Whether ending on `action` is a surprise: the node has edges, and the action is not a declared exit. */
+export const isUnmatched = (graph: Graph, node: AnyNode, action: string): boolean =>
+  graph.edges.has(node) && graph.exits.get(node)?.has(action) !== true
+
 /**
- * A run ends on an action with no edge: warn (and report `UnmatchedAction`) when the node has edges for other
- * actions.
+ * Ends a run on an action with no edge; warns when the node has edges for other actions, unless the
+ * action is a declared exit.
  */
+export const end = (
+  flow: string,
+  node: AnyNode,
+  action: string,
+  successors: ReadonlyMap<string, AnyNode> | undefined,
+  exits: ReadonlyMap<AnyNode, ReadonlySet<string>>
+): Effect.Effect<string> =>
+  successors === undefined || exits.get(node)?.has(action) === true
+    ? Effect.succeed(action)
+    : Effect.as(unmatched(flow, node, action, successors), action)
+
+/** `end` for a walker that also reports `UnmatchedAction` to a subscriber. */
 export const ended = (
-  def: FlowDef,
+  flow: string,
+  graph: Graph,
   node: AnyNode,
   action: string,
   emit: ((event: FlowEvent.FlowEvent) => void) | undefined,
   path: string,
   runs: ReadonlyArray<number>
-): Effect.Effect<void> => {
-  const known = def.edges.get(node)
-  if (known === undefined) return Effect.void
-  emit?.(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(known.keys()) }))
-  return Effect.logWarning(
-    `Flow ${quote(def.name)} ends: node ${quote(node.name)} returned action ${quote(action)}, which has no edge ` +
-      `(known actions: ${Array.from(known.keys(), quote).join(", ")})`
-  )
+): Effect.Effect<string> => {
+  const successors = graph.edges.get(node)
+  if (emit !== undefined && successors !== undefined && isUnmatched(graph, node, action)) {
+    emit(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
+  }
+  return end(flow, node, action, successors, graph.exits)
 }
 
-const byName = new WeakMap<FlowDef, ReadonlyMap<string, AnyNode>>()
+const byName = new WeakMap<Graph, ReadonlyMap<string, AnyNode>>()
 
-/** The nodes of a flow by name (start and both ends of every edge). */
-export const nodesByName = (def: FlowDef): ReadonlyMap<string, AnyNode> => {
-  let map = byName.get(def)
+/** The nodes of a flow by name: its start, both ends of every edge, and nodes with declared exits. */
+export const nodesByName = (graph: Graph): ReadonlyMap<string, AnyNode> => {
+  let map = byName.get(graph)
   if (map === undefined) {
-    const m = new Map<string, AnyNode>([[def.start.name, def.start]])
-    for (const [from, successors] of def.edges) {
+    const m = new Map<string, AnyNode>([[graph.start.name, graph.start]])
+    for (const [from, successors] of graph.edges) {
       m.set(from.name, from)
       for (const to of successors.values()) m.set(to.name, to)
     }
-    byName.set(def, map = m)
+    for (const from of graph.exits.keys()) m.set(from.name, from)
+    byName.set(graph, map = m)
   }
   return map
 }

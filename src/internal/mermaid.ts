@@ -3,7 +3,7 @@
  * our own renderer rather than `Graph.toMermaid` (which has no subgraphs); the label escaping follows
  * `Graph.toMermaid`'s (Mermaid's `#code;` entities).
  */
-import type { AnyNode } from "./node.ts"
+import type { AnyNode, Graph } from "./node.ts"
 
 /** Mermaid-safe label text, for use inside `"..."`. */
 export const escapeLabel = (label: string): string =>
@@ -46,19 +46,23 @@ const sanitize = (segment: string) => segment.replace(/[^A-Za-z0-9]/g, "_")
 const concurrencyLabel = (concurrency: number | "unbounded" | undefined) =>
   concurrency === "unbounded" ? "unbounded" : String(concurrency ?? 1)
 
-interface Successors {
-  readonly edges: ReadonlyMap<AnyNode, ReadonlyMap<string, AnyNode>>
-  readonly start: AnyNode
-}
-
-const nodesOf = (graph: Successors): ReadonlyArray<AnyNode> => {
+const nodesOf = (graph: Graph): ReadonlyArray<AnyNode> => {
   const seen = new Set<AnyNode>([graph.start])
   for (const [from, successors] of graph.edges) {
     seen.add(from)
     for (const to of successors.values()) seen.add(to)
   }
+  for (const from of graph.exits.keys()) seen.add(from)
   return Array.from(seen)
 }
+
+/** Rendering work, done from an explicit stack so that nesting depth never touches the call stack. */
+type Task =
+  | { readonly _tag: "declare"; readonly node: AnyNode; readonly base: string; readonly depth: number; readonly ids?: Map<AnyNode, string> }
+  | { readonly _tag: "line"; readonly depth: number; readonly text: string }
+  | { readonly _tag: "edges"; readonly graph: Graph; readonly ids: Map<AnyNode, string>; readonly depth: number }
+
+const join = (base: string, name: string) => base === "" ? sanitize(name) : `${base}_${sanitize(name)}`
 
 /**
  * `flowchart TD`, then the root flow's nodes and edges at the top level. Ids are the sanitized path
@@ -67,8 +71,8 @@ const nodesOf = (graph: Successors): ReadonlyArray<AnyNode> => {
 export const render = (root: AnyNode): string => {
   const lines: Array<string> = ["flowchart TD"]
   const used = new Set<string>()
-  const idFor = (path: ReadonlyArray<string>): string => {
-    let base = path.map(sanitize).join("_")
+  const idFor = (path: string): string => {
+    let base = path
     if (base === "" || reserved.has(base.toLowerCase())) base = `n_${base}`
     let id = base
     for (let i = 2; used.has(id); i++) id = `${base}_${i}`
@@ -76,10 +80,25 @@ export const render = (root: AnyNode): string => {
     return id
   }
   const line = (depth: number, text: string) => lines.push(`${"  ".repeat(depth)}${text}`)
+  const stack: Array<Task> = []
 
-  /** Declares `node` (a shape, or a subgraph for flows and batch flows) and returns its id. */
-  const declare = (node: AnyNode, path: ReadonlyArray<string>, depth: number): string => {
-    const id = idFor(path)
+  /** Schedules a flow's nodes, then its edges in wiring order (pushed last-first). */
+  const body = (flow: AnyNode, base: string, depth: number) => {
+    const graph = flow.info.graph
+    if (graph === undefined) return
+    const ids = new Map<AnyNode, string>()
+    stack.push({ _tag: "edges", graph, ids, depth })
+    const nodes = nodesOf(graph)
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      stack.push({ _tag: "declare", node: nodes[i], base: join(base, nodes[i].name), depth, ids })
+    }
+  }
+
+  /** Declares `node` (a shape, or a subgraph for flows and batch flows); its id goes into `ids`. */
+  const declare = (task: Extract<Task, { _tag: "declare" }>) => {
+    const { base, depth, node } = task
+    const id = idFor(base)
+    task.ids?.set(node, id)
     const name = escapeLabel(node.name)
     switch (node.kind) {
       case "node":
@@ -90,35 +109,38 @@ export const render = (root: AnyNode): string => {
         break
       case "flow":
         line(depth, `subgraph ${id}["${name}"]`)
-        body(node, path, depth + 1)
-        line(depth, "end")
+        stack.push({ _tag: "line", depth, text: "end" })
+        body(node, base, depth + 1)
         break
       case "batch-flow": {
         line(depth, `subgraph ${id}["${name} (batch flow ×${concurrencyLabel(node.info.concurrency)})"]`)
+        stack.push({ _tag: "line", depth, text: "end" })
         const inner = node.info.inner
-        if (inner !== undefined) declare(inner, [...path, inner.name], depth + 1)
-        line(depth, "end")
+        if (inner !== undefined) stack.push({ _tag: "declare", node: inner, base: join(base, inner.name), depth: depth + 1 })
         break
       }
     }
-    return id
   }
 
-  /** A flow's nodes, then its edges in wiring order. */
-  const body = (flow: AnyNode, path: ReadonlyArray<string>, depth: number) => {
-    const graph = flow.info.graph
-    if (graph === undefined) return
-    const ids = new Map<AnyNode, string>()
-    for (const node of nodesOf(graph)) ids.set(node, declare(node, [...path, node.name], depth))
-    for (const [from, successors] of graph.edges) {
-      for (const [action, to] of successors) {
-        const label = action === "default" ? "" : `|"${escapeLabel(action)}"|`
-        line(depth, `${ids.get(from)} -->${label} ${ids.get(to)}`)
-      }
+  if (root.kind === "flow") body(root, "", 1)
+  else stack.push({ _tag: "declare", node: root, base: join("", root.name), depth: 1 })
+  for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
+    switch (task._tag) {
+      case "declare":
+        declare(task)
+        break
+      case "line":
+        line(task.depth, task.text)
+        break
+      case "edges":
+        for (const [from, successors] of task.graph.edges) {
+          for (const [action, to] of successors) {
+            const label = action === "default" ? "" : `|"${escapeLabel(action)}"|`
+            line(task.depth, `${task.ids.get(from)} -->${label} ${task.ids.get(to)}`)
+          }
+        }
+        break
     }
   }
-
-  if (root.kind === "flow") body(root, [], 1)
-  else declare(root, [root.name], 1)
   return lines.join("\n")
 }

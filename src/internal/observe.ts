@@ -15,7 +15,7 @@ import type * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import * as FlowEvent from "../FlowEvent.ts"
-import type { AnyNode } from "./node.ts"
+import { type AnyNode, toAction as normalize } from "./node.ts"
 
 /** What an observed run knows about where it is and who listens. */
 export interface Observation {
@@ -39,7 +39,6 @@ export const CurrentObservation = Context.Reference<Observation | undefined>("ef
   defaultValue: () => undefined
 })
 
-const normalize = (action: string | void): string => (action === undefined ? "default" : action)
 
 /**
  * Spans are opened only when tracing is enabled and a tracer other than Effect's built-in in-memory

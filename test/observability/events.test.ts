@@ -231,28 +231,30 @@ describe("Flow.events buffer", () => {
       yield* Fiber.interrupt(subscriber)
     }))
 
-  it.effect("sliding (default): keeps the latest events and ends with EventsDropped", () =>
+  // Issue 7 (defect 7) moved the run's final event after EventsDropped: the stream always ends with it.
+  it.effect("sliding (default): keeps the latest events, then EventsDropped, then the final event", () =>
     Effect.gen(function*() {
       const all = yield* collect(Flow.events(makeLoop()))
       assert.strictEqual(all.length, 154)
       const events = yield* collect(Flow.events(makeLoop(), { bufferSize: 8 }))
-      const dropped = events[events.length - 1]
+      const dropped = events[events.length - 2]
       assert.isTrue(dropped?._tag === "EventsDropped")
-      const kept = events.slice(0, -1)
-      assert.strictEqual(kept.length + (dropped?._tag === "EventsDropped" ? dropped.count : 0), all.length)
-      assert.deepStrictEqual(outline(kept), outline(all.slice(all.length - kept.length)))
-      assert.strictEqual(kept[kept.length - 1]?._tag, "FlowFinished")
+      const kept = events.slice(0, -2)
+      assert.strictEqual(kept.length + 1 + (dropped?._tag === "EventsDropped" ? dropped.count : 0), all.length)
+      assert.deepStrictEqual(outline(kept), outline(all.slice(all.length - 1 - kept.length, -1)))
+      assert.strictEqual(events[events.length - 1]?._tag, "FlowFinished")
     }))
 
-  it.effect("dropping: keeps the earliest events and ends with EventsDropped", () =>
+  it.effect("dropping: keeps the earliest events, then EventsDropped, then the final event", () =>
     Effect.gen(function*() {
       const all = yield* collect(Flow.events(makeLoop()))
       const events = yield* collect(Flow.events(makeLoop(), { bufferSize: 8, strategy: "dropping" }))
-      const dropped = events[events.length - 1]
-      const kept = events.slice(0, -1)
+      const dropped = events[events.length - 2]
+      const kept = events.slice(0, -2)
       assert.isTrue(dropped?._tag === "EventsDropped")
-      assert.strictEqual(kept.length + (dropped?._tag === "EventsDropped" ? dropped.count : 0), all.length)
+      assert.strictEqual(kept.length + 1 + (dropped?._tag === "EventsDropped" ? dropped.count : 0), all.length)
       assert.deepStrictEqual(outline(kept), outline(all.slice(0, kept.length)))
+      assert.strictEqual(events[events.length - 1]?._tag, "FlowFinished")
     }))
 
   it.effect("a subscriber that keeps up loses nothing", () =>
