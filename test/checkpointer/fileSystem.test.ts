@@ -65,6 +65,18 @@ describe("file-system checkpointer, on disk", () => {
       assert.strictEqual(error.reason, "storage failed")
       assert.include(error.detail, folder)
     }).pipe(Effect.provide(layer(join(root, "broken")))))
+
+  it.effect("a damaged version file (edited by hand) is CheckpointError \"storage failed\", not a defect", () =>
+    Effect.gen(function*() {
+      const directory = join(root, "damaged")
+      const c = yield* Checkpointer.Checkpointer
+      yield* c.save(snapshot("r", 1))
+      const versions = join(directory, "runs", readdirSync(join(directory, "runs"))[0]!, "v")
+      writeFileSync(join(versions, "000000000001.json"), "{\"format\":1,\"id\":")
+      const error = yield* Effect.flip(c.load("r"))
+      assert.strictEqual(error.reason, "storage failed")
+      assert.include(error.detail, "000000000001.json")
+    }).pipe(Effect.provide(layer(join(root, "damaged")))))
 })
 
 const snapshot = (id: string, version: number): Checkpointer.Snapshot => ({

@@ -93,6 +93,8 @@ const numberOf = (name: string): number | undefined => {
 
 type LeaseState = { readonly owner: string; readonly expiresAt: number } | { readonly owner: null }
 
+const isPlatform = (e: unknown): e is PlatformError.PlatformError =>
+  typeof e === "object" && e !== null && "_tag" in e && e._tag === "PlatformError"
 const isTag = (error: PlatformError.PlatformError, tag: PlatformError.SystemErrorTag) => error.reason._tag === tag
 
 /** @internal */
@@ -115,8 +117,12 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   const storage = (what: string, file: string) => (error: PlatformError.PlatformError) =>
     new CheckpointError({ reason: "storage failed", detail: `${what} ${file}: ${error.message}` })
   const runDir = (id: string) => path.join(runsDir, fileName(id))
-  const orMissing = <A>(effect: Effect.Effect<A, PlatformError.PlatformError>, missing: A) =>
-    Effect.catchIf(effect, (e) => isTag(e, "NotFound"), () => Effect.succeed(missing))
+  const orMissing = <A, E>(effect: Effect.Effect<A, E | PlatformError.PlatformError>, missing: A) =>
+    Effect.catchIf(
+      effect,
+      (e): e is PlatformError.PlatformError => isPlatform(e) && isTag(e, "NotFound"),
+      () => Effect.succeed(missing)
+    )
   const list = (dir: string) => orMissing(fs.readDirectory(dir), [] as Array<string>)
   const numbers = (dir: string) =>
     Effect.map(list(dir), (names) => {
@@ -129,7 +135,13 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
     })
   const readJson = <A>(file: string) =>
     orMissing(
-      Effect.map(fs.readFileString(file), (text) => JSON.parse(text) as A),
+      Effect.flatMap(fs.readFileString(file), (text) =>
+        Effect.try({
+          try: () => JSON.parse(text) as A,
+          // Never from this module's writes (they are linked whole); a file edited or damaged by hand.
+          catch: (cause) =>
+            new CheckpointError({ reason: "storage failed", detail: `unreadable JSON in ${file}: ${String(cause)}` })
+        })),
       undefined
     )
 
@@ -171,7 +183,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   const latestVersion = (id: string) =>
     Effect.map(numbers(path.join(runDir(id), "v")), (ns) => ns.length === 0 ? undefined : ns[ns.length - 1])
 
-  const load = (id: string): Effect.Effect<Snapshot | undefined, PlatformError.PlatformError> =>
+  const load = (id: string): Effect.Effect<Snapshot | undefined, CheckpointError | PlatformError.PlatformError> =>
     Effect.gen(function*() {
       const dir = path.join(runDir(id), "v")
       // The latest is never pruned, but a delete (or a stalled save undoing itself) can race us: re-list then.
