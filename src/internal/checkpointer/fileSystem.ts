@@ -20,8 +20,9 @@
  * the compare-and-set. A reader sees either no file or a complete one, so a crash never tears a checkpoint.
  *
  * Versions: saving n checks that n − 1 exists (n > 1), links n (fails if n exists), then lists the folder: a
- * version above n means our n filled a slot already pruned by a newer run of saves (we were stalled across `keep`
- * saves), so it is removed again and the save is a conflict. The same listing prunes versions older than the
+ * version n + keep or above, with ours still there, means our n filled a slot already pruned (we were stalled
+ * between the check and the link while others saved `keep` versions), so ours is removed again and the save is a
+ * conflict; closer versions above ours are successors built on it. The same listing prunes versions older than the
  * newest `keep`. `load` lists `v/` and reads the highest name only.
  *
  * Leases: each change (claim, renew, release) reads the highest counter c and its state, decides, and links
@@ -206,7 +207,9 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       const file = path.join(dir, versionName(n))
       if (!(yield* writeOnce(file, snapshot))) return yield* fail
       const ns = yield* numbers(dir)
-      if (ns[ns.length - 1]! > n) {
+      // Stale: a version `keep` above ours exists, so our slot had been pruned before we linked it. (Versions above
+      // ours but closer are successors built on ours: our save stands.)
+      if (ns[ns.length - 1]! >= n + keep && ns.includes(n)) {
         yield* fs.remove(file, { force: true })
         return yield* fail
       }
