@@ -1,9 +1,9 @@
 import { NodeServices } from "@effect/platform-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, FileSystem, Layer } from "effect"
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { Checkpointer } from "../../src/index.ts"
 import { checkpointerSuite } from "../../src/testing/CheckpointerSuite.ts"
 
@@ -65,6 +65,75 @@ describe("file-system checkpointer, on disk", () => {
       assert.strictEqual(error.reason, "storage failed")
       assert.include(error.detail, folder)
     }).pipe(Effect.provide(layer(join(root, "broken")))))
+
+  it.effect("a save stands when another writer builds the next version on it before the save returns", () =>
+    Effect.gen(function*() {
+      const directory = join(root, "successor")
+      // The file system as another process would see it: right after our link of version 2, version 3 appears.
+      const racing = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          link: (from: string, to: string) =>
+            Effect.tap(fs.link(from, to), () =>
+              to.endsWith("000000000002.json")
+                ? fs.writeFileString(join(dirname(to), "000000000003.json"), JSON.stringify(snapshot("r", 3)))
+                : Effect.void)
+        }))
+      ).pipe(Layer.provide(NodeServices.layer))
+      const layer = Checkpointer.layerFileSystem({ directory }).pipe(
+        Layer.provide(racing),
+        Layer.provide(NodeServices.layer)
+      )
+      yield* Effect.gen(function*() {
+        const c = yield* Checkpointer.Checkpointer
+        yield* c.save(snapshot("r", 1))
+        yield* c.save(snapshot("r", 2))
+        assert.strictEqual((yield* c.loadVersion("r", 2))?.version, 2)
+        assert.strictEqual((yield* c.load("r"))?.version, 3)
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.effect("a claim linked into a lease slot pruned meanwhile (a stalled claimer) does not take the lease", () =>
+    Effect.gen(function*() {
+      const directory = join(root, "stalled-lease")
+      // While our claim stalls between reading "free" and linking counter 1, another owner claims and renews nine
+      // times; counter 1 has been pruned, so our link succeeds in its empty slot.
+      let stalled = false
+      const racing = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          link: (from: string, to: string) =>
+            Effect.andThen(
+              !stalled && to.endsWith(join("lease", "000000000001.json"))
+                ? Effect.gen(function*() {
+                  stalled = true
+                  yield* fs.makeDirectory(dirname(to), { recursive: true })
+                  for (let counter = 2; counter <= 10; counter++) {
+                    const name = `${String(counter).padStart(12, "0")}.json`
+                    yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500 }))
+                  }
+                })
+                : Effect.void,
+              fs.link(from, to)
+            )
+        }))
+      ).pipe(Layer.provide(NodeServices.layer))
+      const layer = Checkpointer.layerFileSystem({ directory }).pipe(
+        Layer.provide(racing),
+        Layer.provide(NodeServices.layer)
+      )
+      yield* Effect.gen(function*() {
+        const c = yield* Checkpointer.Checkpointer
+        const held = yield* c.claim("r", { owner: "a", now: 0, expiresAt: 100, force: false })
+        assert.deepStrictEqual(held, { owner: "b", expiresAt: 500 })
+        assert.deepStrictEqual(yield* c.renew("r", { owner: "a", now: 1, expiresAt: 100 }), {
+          _tag: "Lost",
+          lease: { owner: "b", expiresAt: 500 }
+        })
+      }).pipe(Effect.provide(layer))
+    }))
 
   it.effect("a damaged version file (edited by hand) is CheckpointError \"storage failed\", not a defect", () =>
     Effect.gen(function*() {
