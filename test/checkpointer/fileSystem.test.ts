@@ -135,6 +135,11 @@ describe("file-system checkpointer, on disk", () => {
       }).pipe(Effect.provide(layer))
     }))
 
+  it("a keep that is not a positive integer is refused when the layer is made", () => {
+    assert.throws(() => Checkpointer.layerFileSystem({ directory: root, keep: 0 }), /keep must be a positive integer/)
+    assert.throws(() => Checkpointer.layerFileSystem({ directory: root, keep: 1.5 }), /keep must be a positive integer/)
+  })
+
   it.effect("a damaged version file (edited by hand) is CheckpointError \"storage failed\", not a defect", () =>
     Effect.gen(function*() {
       const directory = join(root, "damaged")

@@ -424,5 +424,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
 /** @internal */
 export const layer = (
   options: FileSystemOptions
-): Layer.Layer<Checkpointer, PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(Checkpointer, make(options))
+): Layer.Layer<Checkpointer, PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> => {
+  // Checked when the layer is made, so a bad option fails at once, not at startup.
+  checkKeep("Checkpointer.layerFileSystem", options.keep)
+  return Layer.effect(Checkpointer, make(options))
+}

@@ -49,13 +49,19 @@ type Row = Record<string, unknown>
 
 const num = (value: unknown): number => typeof value === "number" ? value : Number(value)
 
-/** @internal */
-export const make = Effect.fnUntraced(function*(options?: SqlOptions) {
+/** Options are checked when the layer is made, so a typo fails at once, not at startup. */
+const checkOptions = (options: SqlOptions | undefined) => {
   const keep = checkKeep("Checkpointer.layerSql", options?.keep)
   const prefix = options?.table ?? "pocketflow"
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
     throw new RangeError(`Checkpointer.layerSql: table must be a plain SQL name (got ${JSON.stringify(prefix)})`)
   }
+  return { keep, prefix }
+}
+
+/** @internal */
+export const make = Effect.fnUntraced(function*(options?: SqlOptions) {
+  const { keep, prefix } = checkOptions(options)
   const sql = yield* SqlClient.SqlClient
   const runs = sql(`${prefix}_runs`)
   const versions = sql(`${prefix}_versions`)
@@ -298,5 +304,7 @@ export const make = Effect.fnUntraced(function*(options?: SqlOptions) {
 })
 
 /** @internal */
-export const layer = (options?: SqlOptions): Layer.Layer<Checkpointer, SqlError.SqlError, SqlClient.SqlClient> =>
-  Layer.effect(Checkpointer, make(options))
+export const layer = (options?: SqlOptions): Layer.Layer<Checkpointer, SqlError.SqlError, SqlClient.SqlClient> => {
+  checkOptions(options)
+  return Layer.effect(Checkpointer, make(options))
+}
