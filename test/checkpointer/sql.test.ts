@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { Checkpointer } from "../../src/index.ts"
 import { checkpointerSuite } from "../../src/testing/CheckpointerSuite.ts"
+import { make } from "../../src/internal/checkpointer/sql.ts"
 import * as Pg from "../setup/pg.ts"
 
 describe.skipIf(Pg.missing())("Postgres", () => {
@@ -10,6 +11,13 @@ describe.skipIf(Pg.missing())("Postgres", () => {
     Checkpointer.layerSql({ ...options, table: `suite_keep_${options.keep ?? "default"}` }).pipe(
       Layer.provide(Pg.client())
     ))
+
+  // The transaction save that databases other than PostgreSQL take (PostgreSQL saves in one statement).
+  checkpointerSuite("SQL checkpointer on Postgres, saving in a transaction", (options) =>
+    Layer.effect(
+      Checkpointer.Checkpointer,
+      make({ ...options, table: `suite_tx_keep_${options.keep ?? "default"}` }, { transactionSave: true })
+    ).pipe(Layer.provide(Pg.client())))
 
   describe("SQL checkpointer tables", () => {
     const both = (table: string) => Layer.provideMerge(Checkpointer.layerSql({ table }), Pg.client())

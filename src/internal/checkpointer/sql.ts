@@ -10,12 +10,14 @@
  * version's listing columns (so `list` filters and pages with an index, not by reading snapshots) and the lease;
  * a row may exist with version 0, before the first save, when a run is claimed or marked first.
  *
- * A save is one transaction: a conditional update of the runs row (`WHERE version = n - 1`, or an insert for
- * n = 1), the version row insert, and the pruning of versions beyond `keep`. The conditional update row-locks the
- * run, so a concurrent save of the same version waits and then matches no row: a version conflict. Leases are
- * single conditional statements (`INSERT … ON CONFLICT DO UPDATE … WHERE`, `UPDATE … WHERE lease_owner = ?`),
- * checked by the rows they return. The SQL is the common subset of PostgreSQL and SQLite (`ON CONFLICT`,
- * `RETURNING`); PostgreSQL is what the tests run.
+ * A save is a conditional update of the runs row (`WHERE version = n - 1`, or an insert for n = 1), the version
+ * row insert, and the pruning of versions beyond `keep`: on PostgreSQL one statement (data-modifying CTEs, the
+ * insert and delete running only when the update matched), elsewhere one transaction. The conditional update
+ * row-locks the run, so a concurrent save of the same version waits and then matches no row: a version conflict.
+ * Leases are single conditional statements (`INSERT … ON CONFLICT DO UPDATE … WHERE`,
+ * `UPDATE … WHERE lease_owner = ?`), checked by the rows they return. Besides the PostgreSQL save, the SQL is the
+ * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); PostgreSQL is what the tests run, on both save
+ * paths.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -60,7 +62,11 @@ const checkOptions = (options: SqlOptions | undefined) => {
 }
 
 /** @internal */
-export const make = Effect.fnUntraced(function*(options?: SqlOptions) {
+export const make = Effect.fnUntraced(function*(
+  options?: SqlOptions,
+  /** Tests: save in a transaction on PostgreSQL too, to run the path other databases take. */
+  internal?: { readonly transactionSave?: boolean }
+) {
   const { keep, prefix } = checkOptions(options)
   const sql = yield* SqlClient.SqlClient
   const runs = sql(`${prefix}_runs`)
@@ -130,26 +136,59 @@ export const make = Effect.fnUntraced(function*(options?: SqlOptions) {
           : { owner: String(rows[0]!.lease_owner), expiresAt: num(rows[0]!.lease_expires) }
     )
 
+  /** The runs-row statement of a save: it returns a row only when the save may go ahead (the compare-and-set). */
+  const advance = (s: Snapshot) => {
+    const deadline = s.deadline ?? null
+    return s.version === 1
+      ? sql`INSERT INTO ${runs} (id, flow, status, version, updated_at, deadline)
+          VALUES (${s.id}, ${s.flow}, ${s.status}, 1, ${s.updatedAt}, ${deadline})
+          ON CONFLICT (id) DO UPDATE SET flow = excluded.flow, status = excluded.status, version = 1,
+            updated_at = excluded.updated_at, deadline = excluded.deadline
+          WHERE ${runs}.version = 0
+          RETURNING id`
+      : sql`UPDATE ${runs} SET flow = ${s.flow}, status = ${s.status}, version = ${s.version},
+            updated_at = ${s.updatedAt}, deadline = ${deadline}
+          WHERE id = ${s.id} AND version = ${s.version - 1}
+          RETURNING id`
+  }
+
+  // PostgreSQL: one statement (data-modifying CTEs), so one round trip and one commit per save.
+  const savePg = (s: Snapshot) =>
+    Effect.map(
+      sql<Row>`WITH advanced AS (${advance(s)}),
+        inserted AS (
+          INSERT INTO ${versions} (id, version, snapshot) SELECT id, ${s.version}, ${JSON.stringify(s)} FROM advanced
+          RETURNING id
+        )${
+        s.version > keep
+          ? sql`, pruned AS (
+          DELETE FROM ${versions} WHERE id = ${s.id} AND version <= ${s.version - keep}
+            AND EXISTS (SELECT 1 FROM advanced)
+        )`
+          : sql.literal("")
+      }
+        SELECT count(*) AS saved FROM inserted`,
+      (rows) => num(rows[0]?.saved) > 0
+    )
+
+  // Elsewhere: a transaction of the same three statements.
+  const saveOther = (s: Snapshot) =>
+    Effect.gen(function*() {
+      if ((yield* advance(s)).length === 0) return false
+      yield* sql`INSERT INTO ${versions} (id, version, snapshot) VALUES (${s.id}, ${s.version}, ${JSON.stringify(s)})`
+      if (s.version > keep) yield* sql`DELETE FROM ${versions} WHERE id = ${s.id} AND version <= ${s.version - keep}`
+      return true
+    }).pipe(sql.withTransaction)
+
   const save = (s: Snapshot) =>
     Effect.gen(function*() {
       const n = s.version
-      if (!Number.isInteger(n) || n < 1) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
-      const deadline = s.deadline ?? null
-      const updated = n === 1
-        ? yield* sql<Row>`INSERT INTO ${runs} (id, flow, status, version, updated_at, deadline)
-            VALUES (${s.id}, ${s.flow}, ${s.status}, 1, ${s.updatedAt}, ${deadline})
-            ON CONFLICT (id) DO UPDATE SET flow = excluded.flow, status = excluded.status, version = 1,
-              updated_at = excluded.updated_at, deadline = excluded.deadline
-            WHERE ${runs}.version = 0
-            RETURNING id`
-        : yield* sql<Row>`UPDATE ${runs} SET flow = ${s.flow}, status = ${s.status}, version = ${n},
-              updated_at = ${s.updatedAt}, deadline = ${deadline}
-            WHERE id = ${s.id} AND version = ${n - 1}
-            RETURNING id`
-      if (updated.length === 0) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
-      yield* sql`INSERT INTO ${versions} (id, version, snapshot) VALUES (${s.id}, ${n}, ${JSON.stringify(s)})`
-      if (n > keep) yield* sql`DELETE FROM ${versions} WHERE id = ${s.id} AND version <= ${n - keep}`
-    }).pipe(sql.withTransaction)
+      const write = internal?.transactionSave
+        ? saveOther(s)
+        : sql.onDialectOrElse({ pg: () => savePg(s), orElse: () => saveOther(s) })
+      const saved = Number.isInteger(n) && n >= 1 && (yield* write)
+      if (!saved) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
+    })
 
   const service: Service = {
     load: (id) =>
