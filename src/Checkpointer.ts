@@ -432,10 +432,12 @@ export const layerFileSystem = fileSystem.layer
  * @example
  * ```ts
  * import { PgClient } from "@effect/sql-pg"
- * import { Layer } from "effect"
+ * import { Layer, Redacted } from "effect"
  * import { Checkpointer } from "effect-pocketflow"
  *
- * const checkpoints = Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: process.env.DATABASE_URL! })))
+ * const checkpoints = Checkpointer.layerSql().pipe(
+ *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://127.0.0.1:5432/app") }))
+ * )
  * ```
  * @since 0.2.0
  */

@@ -1,11 +1,12 @@
 /**
- * The checkpointer conformance suite: every rule of the contract in `Checkpointer`'s module documentation as an
- * `@effect/vitest` test. Run it against a home-made checkpointer to check it keeps the same rules as the shipped
- * ones. Tests use fresh run ids (and a fresh flow name per listing test), so a shared, non-empty store is fine.
+ * The checkpointer conformance suite: every rule of the contract in `Checkpointer`'s module documentation as a
+ * check (a name and an Effect that dies when the rule is broken). Run the checks against a home-made checkpointer
+ * with any test runner to check it keeps the same rules as the shipped ones; with `@effect/vitest`:
+ * `for (const c of CheckpointerSuite.checks(make)) it.effect(c.name, () => c.run)`. Checks use fresh run ids (and a
+ * fresh flow name per listing check), so a shared, non-empty store is fine.
  *
  * @since 0.2.0
  */
-import { assert, describe, layer as layerTests } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
@@ -30,28 +31,58 @@ import type { Json } from "../internal/json.ts"
 export type MakeLayer<E> = (options: Checkpointer.Options) => Layer.Layer<Checkpointer.Checkpointer, E>
 
 /**
- * Registers the conformance tests under `describe(name)`.
+ * One conformance check: run `run` (it provides the checkpointer itself); it dies with a message naming the broken
+ * rule.
  *
  * @example
  * ```ts
- * import { NodeServices } from "@effect/platform-node"
- * import { Layer } from "effect"
- * import { Checkpointer } from "effect-pocketflow"
- * import { checkpointerSuite } from "effect-pocketflow/testing"
+ * import { Effect } from "effect"
+ * import type { CheckpointerSuite } from "effect-pocketflow/testing"
  *
- * checkpointerSuite("file system", (options) =>
- *   Checkpointer.layerFileSystem({ directory: "/tmp/runs", ...options }).pipe(Layer.provide(NodeServices.layer)))
+ * const runAll = (checks: ReadonlyArray<CheckpointerSuite.Check<never>>) => Effect.forEach(checks, (c) => c.run)
  * ```
  * @since 0.2.0
  */
-export const checkpointerSuite = <E>(name: string, make: MakeLayer<E>): void => {
+export interface Check<E> {
+  readonly name: string
+  readonly run: Effect.Effect<void, E>
+}
+
+/**
+ * The conformance checks for the checkpointer that `make` builds (once with the default `keep`, once with `keep: 3`).
+ *
+ * @example
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ * import { CheckpointerSuite } from "effect-pocketflow/testing"
+ *
+ * const make = (options: Checkpointer.Options) => Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options))
+ * for (const check of CheckpointerSuite.checks(make)) it.effect(check.name, () => check.run)
+ * ```
+ * @since 0.2.0
+ */
+export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
+  const out: Array<Check<E>> = []
+  const group = (
+    label: string,
+    layer: Layer.Layer<Checkpointer.Checkpointer, E>,
+    add: (it: {
+      readonly effect: (name: string, body: () => Effect.Effect<void, unknown, Checkpointer.Checkpointer>) => void
+    }) => void
+  ) =>
+    add({
+      effect: (name, body) =>
+        out.push({ name: `${label}: ${name}`, run: Effect.provide(Effect.orDie(Effect.suspend(body)), layer) })
+    })
   const prefix = `suite-${Math.random().toString(36).slice(2, 10)}`
   let n = 0
   const fresh = (label: string) => `${prefix}/${label}#${++n}`
   const service = Checkpointer.Checkpointer
 
-  describe(name, () => {
-    layerTests(make({}), { timeout: "60 seconds" })("default keep", (it) => {
+  {
+    group("default keep", make({}), (it) => {
       it.effect("load of an unknown run is undefined; save then load returns the snapshot as saved", () =>
         Effect.gen(function*() {
           const c = yield* service
@@ -380,7 +411,7 @@ export const checkpointerSuite = <E>(name: string, make: MakeLayer<E>): void => 
         }))
     })
 
-    layerTests(make({ keep: 3 }), { timeout: "60 seconds" })("keep: 3", (it) => {
+    group("keep: 3", make({ keep: 3 }), (it) => {
       it.effect("only the newest `keep` versions are kept; saving goes on", () =>
         Effect.gen(function*() {
           const c = yield* service
@@ -397,7 +428,45 @@ export const checkpointerSuite = <E>(name: string, make: MakeLayer<E>): void => 
           assert.deepStrictEqual((yield* c.history(id, { limit: 10 })).map((s) => s.version), [6, 5, 4])
         }))
     })
-  })
+  }
+  return out
+}
+
+/** The assertions the checks make, with messages that say what a conforming checkpointer does. */
+class ConformanceError extends Error {
+  override readonly name = "ConformanceError"
+}
+const show = (u: unknown) => JSON.stringify(u, (_k, v) => v === undefined ? "<undefined>" : v)
+/** JSON-like values compared structurally, key order ignored (checkpoints are JSON). */
+const equal = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (a instanceof Map && b instanceof Map) return equal(Array.from(a.entries()), Array.from(b.entries()))
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+  return ka.length === kb.length &&
+    ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
+const fail = (message: string | undefined, detail: string): never => {
+  throw new ConformanceError(message === undefined ? detail : `${message}: ${detail}`)
+}
+const assert = {
+  deepStrictEqual: (actual: unknown, expected: unknown, message?: string) => {
+    if (!equal(actual, expected)) fail(message, `expected ${show(expected)}, got ${show(actual)}`)
+  },
+  strictEqual: (actual: unknown, expected: unknown, message?: string) => {
+    if (actual !== expected) fail(message, `expected ${show(expected)}, got ${show(actual)}`)
+  },
+  isUndefined: (actual: unknown, message?: string) => {
+    if (actual !== undefined) fail(message, `expected undefined, got ${show(actual)}`)
+  },
+  isTrue: (actual: unknown, message?: string) => {
+    if (actual !== true) fail(message, `expected true, got ${show(actual)}`)
+  },
+  isFalse: (actual: unknown, message?: string) => {
+    if (actual !== false) fail(message, `expected false, got ${show(actual)}`)
+  }
 }
 
 const conflictReason = (effect: Effect.Effect<void, CheckpointError>) =>

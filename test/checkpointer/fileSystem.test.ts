@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Checkpointer } from "../../src/index.ts"
-import { checkpointerSuite } from "../../src/testing/CheckpointerSuite.ts"
+import { checkpointerSuite } from "./suite.ts"
 
 const root = mkdtempSync(join(tmpdir(), "pocketflow-fs-suite-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { Checkpointer } from "../../src/index.ts"
-import { checkpointerSuite } from "../../src/testing/CheckpointerSuite.ts"
+import { checkpointerSuite } from "./suite.ts"
 import { make } from "../../src/internal/checkpointer/sql.ts"
 import * as Pg from "../setup/pg.ts"
 
