@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import { Flow } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "./agent.ts"
+import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
@@ -93,6 +94,15 @@ const diagramsSection = Effect.gen(function*() {
 })
 
 // ---------------------------------------------------------------------------------------------------
+// Section 4: a durable run that waits for a human and continues in another process
+// ---------------------------------------------------------------------------------------------------
+
+const durableSection = Effect.gen(function*() {
+  yield* heading("Durable: ask a human, stop, continue from the checkpoint in a new process")
+  yield* approval.main
+})
+
+// ---------------------------------------------------------------------------------------------------
 // Run every section in order
 // ---------------------------------------------------------------------------------------------------
 
@@ -101,6 +111,7 @@ const demo = Effect.gen(function*() {
   yield* agentSection
   yield* mapReduceSection
   yield* diagramsSection
+  yield* durableSection
 })
 
 Effect.runPromise(demo).catch((error: unknown) => {

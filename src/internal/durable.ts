@@ -294,21 +294,25 @@ export const walk = (
 const announce = (run: Run, node: AnyNode, place: Place, body: Effect.Effect<Result, unknown, unknown>) => {
   const emit = run.emit
   if (emit === undefined) return body
+  // The root flow reports itself as a flow (as under `Flow.events`); everything below it as nodes.
+  const isRoot = place.id === run.flow && node.kind === "flow"
+  const { path, runs } = place
   return Effect.suspend(() => {
-    emit(FlowEvent.NodeStarted({ path: place.path, runs: place.runs, node: node.name, kind: node.kind }))
+    emit(
+      isRoot
+        ? FlowEvent.FlowStarted({ path, runs, flow: node.name })
+        : FlowEvent.NodeStarted({ path, runs, node: node.name, kind: node.kind })
+    )
     const start = run.clock.currentTimeNanosUnsafe()
     return Effect.tap(body, (result) =>
       Effect.sync(() => {
-        if (result !== SUSPENDED) {
-          emit(FlowEvent.NodeFinished({
-            path: place.path,
-            runs: place.runs,
-            node: node.name,
-            kind: node.kind,
-            action: result,
-            duration: Duration.nanos(run.clock.currentTimeNanosUnsafe() - start)
-          }))
-        }
+        if (result === SUSPENDED) return
+        const duration = Duration.nanos(run.clock.currentTimeNanosUnsafe() - start)
+        emit(
+          isRoot
+            ? FlowEvent.FlowFinished({ path, runs, flow: node.name, action: result, duration })
+            : FlowEvent.NodeFinished({ path, runs, node: node.name, kind: node.kind, action: result, duration })
+        )
       }))
   })
 }
