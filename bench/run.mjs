@@ -82,7 +82,7 @@ const config = SMOKE
     wiringDeadlineMs: 20_000,
     batchRuns: 5,
     durableSteps: 1_000,
-    durableRuns: 7
+    durableRuns: 5
   }
 
 const here = fileURLToPath(new URL(".", import.meta.url))
