@@ -56,7 +56,7 @@ const config = SMOKE
     wiringRuns: 1,
     wiringDeadlineMs: 5_000,
     batchRuns: 3,
-    durableSteps: 50,
+    durableSteps: 20,
     durableRuns: 3
   }
   : {
@@ -984,7 +984,14 @@ const workloadDurable = async () => {
   const dirs = []
   let pg
   const stopPg = () => pg?.stop()
+  // the throwaway server must not outlive the bench, also when it is interrupted (Ctrl-C, kill)
+  const onSignal = (signal) => {
+    stopPg()
+    process.exit(signal === "SIGINT" ? 130 : 143)
+  }
   process.once("exit", stopPg)
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
   try {
     // 7a. in memory, with the plain (not durable) loop as the floor
     console.log("  7a. in memory")
@@ -1056,6 +1063,8 @@ const workloadDurable = async () => {
     stopPg()
     pg = undefined
     process.removeListener("exit", stopPg)
+    process.removeListener("SIGINT", onSignal)
+    process.removeListener("SIGTERM", onSignal)
   }
 }
 
