@@ -162,20 +162,29 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
     }))
   }
 
-  /** Links a temp file to `target` (its folder created): `false` when `target` exists. The temp file is removed. */
-  const linkInto = (temp: string, target: string): Effect.Effect<boolean, PlatformError.PlatformError> => {
+  /**
+   * Links a temp file to `target` (its folder created): `false` when `target` exists. The temp file is removed,
+   * unless `removeTemp` is false and the link succeeded (the caller removes it then, alongside other work).
+   */
+  const linkInto = (
+    temp: string,
+    target: string,
+    removeTemp = true
+  ): Effect.Effect<boolean, PlatformError.PlatformError> => {
     const attempt = fs.link(temp, target).pipe(
       Effect.as(true),
       Effect.catchIf((e) => isTag(e, "AlreadyExists"), () => Effect.succeed(false))
     )
-    return attempt.pipe(
+    const linked = attempt.pipe(
       Effect.catchIf(
         (e) => isTag(e, "NotFound"),
         () => Effect.andThen(fs.makeDirectory(path.dirname(target), { recursive: true }), attempt)
       ),
-      Effect.tap((linked) => linked && fsync ? syncPath(path.dirname(target)) : Effect.void),
-      Effect.ensuring(Effect.ignore(fs.remove(temp, { force: true })))
+      Effect.tap((linked) => linked && fsync ? syncPath(path.dirname(target)) : Effect.void)
     )
+    const removed = Effect.ignore(fs.remove(temp, { force: true }))
+    if (removeTemp) return Effect.ensuring(linked, removed)
+    return Effect.tap(Effect.onError(linked, () => removed), (ok) => ok ? Effect.void : removed)
   }
 
   const writeOnce = (target: string, value: unknown) =>
@@ -197,26 +206,47 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       return undefined
     })
 
+  /** The version this layer saved last, per run: saving the next one needs no look at the folder first. */
+  const savedHere = new Map<string, number>()
+
   const save = (snapshot: Snapshot): Effect.Effect<void, CheckpointError | PlatformError.PlatformError> =>
     Effect.gen(function*() {
       const { id, version: n } = snapshot
       const dir = path.join(runDir(id), "v")
       const fail = Effect.flatMap(latestVersion(id), (latest) => Effect.fail(conflict(id, n, latest)))
       if (!Number.isInteger(n) || n < 1) return yield* fail
-      if (n > 1 && !(yield* fs.exists(path.join(dir, versionName(n - 1))))) return yield* fail
+      // n − 1 must exist. When this layer wrote it, it does unless the run was deleted meanwhile; the link below
+      // is the compare-and-set either way.
+      if (n > 1 && savedHere.get(id) !== n - 1 && !(yield* fs.exists(path.join(dir, versionName(n - 1))))) {
+        return yield* fail
+      }
       const file = path.join(dir, versionName(n))
-      if (!(yield* writeOnce(file, snapshot))) return yield* fail
-      const ns = yield* numbers(dir)
-      // Stale: a version `keep` above ours exists, so our slot had been pruned before we linked it. (Versions above
-      // ours but closer are successors built on ours: our save stands.)
-      if (ns[ns.length - 1]! >= n + keep && ns.includes(n)) {
+      const temp = yield* writeTemp(snapshot)
+      const linked = yield* linkInto(temp, file, false)
+      if (!linked) {
+        savedHere.delete(id)
+        return yield* fail
+      }
+      // Stale: version n + keep exists, so our slot had been pruned before we linked it (we stalled while others
+      // saved `keep` versions); closer versions above ours are successors built on it, and our save stands. The
+      // check, the temp file's removal and the pruning of version n − keep are independent: run them together.
+      const [stale] = yield* Effect.all([
+        fs.exists(path.join(dir, versionName(n + keep))),
+        Effect.ignore(fs.remove(temp, { force: true })),
+        n - keep >= 1 ? fs.remove(path.join(dir, versionName(n - keep)), { force: true }) : Effect.void
+      ], { concurrency: "unbounded" })
+      if (stale) {
+        savedHere.delete(id)
         yield* fs.remove(file, { force: true })
         return yield* fail
       }
-      const oldest = n - keep
-      for (const old of ns) {
-        if (old > oldest) break
-        yield* fs.remove(path.join(dir, versionName(old)), { force: true })
+      savedHere.set(id, n)
+      // Once every `keep` saves, a full sweep removes what single prunes missed (a crash between link and prune).
+      if (n % keep === 0) {
+        for (const old of yield* numbers(dir)) {
+          if (old > n - keep) break
+          yield* fs.remove(path.join(dir, versionName(old)), { force: true })
+        }
       }
     })
 
@@ -408,6 +438,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       )
     },
     delete: (id) => {
+      savedHere.delete(id)
       const dir = runDir(id)
       const trash = path.join(trashDir, `${tag}-${++counter}`)
       // Renamed away first, so the run disappears at once and a crash mid-removal leaves only trash behind.
