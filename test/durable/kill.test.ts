@@ -25,8 +25,11 @@ interface Child {
 
 const children = new Set<ChildProcess>()
 
-const start = (args: ReadonlyArray<string>): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+const start = (args: ReadonlyArray<string>, env?: Record<string, string>): Child => {
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env }
+  })
   children.add(child)
   let stdout = ""
   let stderr = ""
@@ -120,7 +123,8 @@ const suite = (
     Effect.gen(function*() {
       const id = `locked-${Date.now()}`
       const log = join(scratch, `${id}.log`)
-      const owner = start([name === "fs" ? "fs" : "pg", location(), id, log])
+      // Slow steps (150 ms, 6 s in all): the owner is still running when the intruder has started up.
+      const owner = start([name === "fs" ? "fs" : "pg", location(), id, log], { STEP_MS: "150" })
       yield* waitForLines(log, 3)
       const intruder = start([name === "fs" ? "fs" : "pg", location(), id, log])
       const refused = yield* finished(intruder)
