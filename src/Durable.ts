@@ -1005,3 +1005,6 @@ export const prune = Effect.fnUntraced(function*(options: {
   }
   return removed
 })
+
+/** Scale-out: a flow as an `effect/workflow` workflow (see `toWorkflow`). */
+export { type DurableWorkflow, toWorkflow } from "./internal/workflow.ts"
