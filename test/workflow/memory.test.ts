@@ -57,8 +57,7 @@ const locally = <S>(flow: Flow.Flow<any, any, any>, initial: Shared.Initial<any,
 describe("Durable.toWorkflow on the memory engine", () => {
   it.live("a 30-step loop finishes with the same state as Durable.run", () =>
     Effect.gen(function*() {
-      process.env.STEP_MS = "0"
-      const flow = loop({ steps: 30 })
+      const flow = loop({ steps: 30, stepMillis: 0 })
       const wf = Durable.toWorkflow(flow, { name: "loop", stores: [LoopStore] })
       const initial = { n: 0, total: 0, trail: [] }
       const result = yield* Effect.gen(function*() {
@@ -89,7 +88,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
   it.live("ask suspends on a DurableDeferred named by the local engine's key; the answer resumes it, finished steps do not run again", () =>
     Effect.gen(function*() {
       const log = join(mkdtempSync(join(tmpdir(), "wf-ask-")), "exec.log")
-      const flow = asking({ log, run: "a" })
+      const flow = asking({ log })
       const wf = Durable.toWorkflow(flow, { name: "essay", stores: [AskStore] })
       const initial = { draft: "", published: false, note: "" }
 
@@ -112,10 +111,10 @@ describe("Durable.toWorkflow on the memory engine", () => {
       assert.deepStrictEqual(final.stores["wf/AskStore"], { draft: "a draft", published: true, note: "ship it" })
       // draft ran once (journaled across the replay); review ran twice (asked, then answered); publish once.
       assert.deepStrictEqual(readFileSync(log, "utf8").split("\n").filter((l) => l !== ""), [
-        "a:draft",
-        "a:review",
-        "a:review",
-        "a:publish"
+        "- essay-1:essay/draft#1",
+        "- essay-1:essay/review#1",
+        "- essay-1:essay/review#1",
+        "- essay-1:essay/publish#1"
       ])
     }))
 
