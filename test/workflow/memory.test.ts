@@ -19,7 +19,8 @@ import {
   nested,
   nestedInitial,
   NestedStore,
-  reviewKey
+  reviewKey,
+  steps
 } from "./fixtures/flows.ts"
 
 interface AnyWorkflow {
@@ -110,7 +111,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
       assert.strictEqual(final.action, "default")
       assert.deepStrictEqual(final.stores["wf/AskStore"], { draft: "a draft", published: true, note: "ship it" })
       // draft ran once (journaled across the replay); review ran twice (asked, then answered); publish once.
-      assert.deepStrictEqual(readFileSync(log, "utf8").split("\n").filter((l) => l !== ""), [
+      assert.deepStrictEqual(steps(readFileSync(log, "utf8")), [
         "- essay-1:essay/draft#1",
         "- essay-1:essay/review#1",
         "- essay-1:essay/review#1",

@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { Checkpointer, Durable } from "../../src/index.ts"
 import * as pg from "../setup/pg.ts"
 import { database, LOOP_STEPS, single, workflows } from "./fixtures/cluster.ts"
-import { Approval, AskStore, loop, LoopStore, nested, nestedInitial, NestedStore, reviewKey } from "./fixtures/flows.ts"
+import { Approval, AskStore, loop, LoopStore, nested, nestedInitial, NestedStore, reviewKey, steps } from "./fixtures/flows.ts"
 
 interface Pollable {
   readonly poll: (id: string) => Effect.Effect<Option.Option<Workflow.Result<any, any>>, never, WorkflowEngine.WorkflowEngine>
@@ -66,7 +66,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on SingleRunner + Postgres", (
       assert.deepStrictEqual(storesOf(nestedResult)["wf/NestedStore"], yield* local(nested(), NestedStore.initial(nestedInitial)))
       assert.deepStrictEqual(storesOf(essay)["wf/AskStore"], { draft: "a draft", published: true, note: "fine" })
 
-      const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "")
+      const lines = steps(readFileSync(log, "utf8"))
       const loopLines = lines.filter((l) => l.includes("loop-1:"))
       assert.strictEqual(loopLines.length, LOOP_STEPS)
       assert.strictEqual(new Set(loopLines).size, LOOP_STEPS)
