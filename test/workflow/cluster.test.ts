@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Checkpointer, Durable } from "../../src/index.ts"
 import * as pg from "../setup/pg.ts"
-import { database, LOOP_STEPS } from "./fixtures/cluster.ts"
+import { database, LOOP_STEPS, spreadIds, workflows } from "./fixtures/cluster.ts"
 import { loop, LoopStore } from "./fixtures/flows.ts"
 
 const fixture = resolve(import.meta.dirname, "fixtures/proc.ts")
@@ -116,7 +116,7 @@ const expectedLoop = Durable.run(loop({ steps: LOOP_STEPS, stepMillis: 0 }), {
   stores: [LoopStore.initial({ n: 0, total: 0, trail: [] })]
 }).pipe(Effect.andThen(Durable.state("local", LoopStore)), Effect.provide(Checkpointer.layerMemory))
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`).join(",")
+const wfs = workflows(undefined)
 
 describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Postgres", () => {
   const scratch = mkdtempSync(join(tmpdir(), "wf-cluster-"))
@@ -126,7 +126,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       const url = yield* database(pg.url!, "wf_six")
       const log = join(scratch, "six.log")
       yield* twoRunners(url, log, 10)
-      const runs = ids("six", 6)
+      const runs = yield* spreadIds(wfs.loop, "six", 6)
       const [, finals] = yield* done(client(url, "start-loop", runs, "wait-loop", runs))
       const expected = yield* expectedLoop
       for (const id of runs.split(",")) assert.deepStrictEqual(finals[id]["wf/LoopStore"], expected, id)
@@ -137,8 +137,9 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       const byRunner = new Map<string, Set<string>>()
       for (const e of log$) byRunner.set(e.tag, (byRunner.get(e.tag) ?? new Set()).add(e.run))
       console.log(`runs per runner: A ${byRunner.get("A")?.size ?? 0}, B ${byRunner.get("B")?.size ?? 0}`)
-      assert.isAbove(byRunner.get("A")?.size ?? 0, 0)
-      assert.isAbove(byRunner.get("B")?.size ?? 0, 0)
+      // Each runner holds one of the two shards, and the ids are three per shard.
+      assert.strictEqual(byRunner.get("A")?.size, 3)
+      assert.strictEqual(byRunner.get("B")?.size, 3)
     }).pipe(Effect.ensuring(killAll)), 60_000)
 
   it.live("(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice", () =>
@@ -146,7 +147,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       const url = yield* database(pg.url!, "wf_kill")
       const log = join(scratch, "kill.log")
       const [a] = yield* twoRunners(url, log, 150)
-      const runs = ids("kill", 6)
+      const runs = yield* spreadIds(wfs.loop, "kill", 6)
       const waiter = client(url, "start-loop", runs, "wait-loop", runs)
       // Kill A once it is a few steps into its runs.
       yield* until("runner A to run 3 steps", () => entries(log).filter((e) => e.tag === "A").length >= 3)
@@ -184,7 +185,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       const url = yield* database(pg.url!, "wf_ask")
       const log = join(scratch, "ask.log")
       yield* twoRunners(url, log, 10)
-      const runs = ids("essay", 2)
+      const runs = yield* spreadIds(wfs.essay, "essay", 2)
       yield* done(client(url, "start-essay", runs, "suspended-essay", runs))
       const answering = client(url, "answer-essay", runs)
       yield* done(answering)
