@@ -57,7 +57,9 @@ const config = SMOKE
     wiringDeadlineMs: 5_000,
     batchRuns: 3,
     durableSteps: 20,
-    durableRuns: 3
+    durableRuns: 3,
+    workflowSteps: 20,
+    workflowRuns: 3
   }
   : {
     mode: "full",
@@ -82,7 +84,9 @@ const config = SMOKE
     wiringDeadlineMs: 20_000,
     batchRuns: 5,
     durableSteps: 1_000,
-    durableRuns: 5
+    durableRuns: 5,
+    workflowSteps: 1_000,
+    workflowRuns: 3
   }
 
 const here = fileURLToPath(new URL(".", import.meta.url))
@@ -1069,6 +1073,115 @@ const workloadDurable = async () => {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// workload 8: the loop as an effect/workflow workflow (Durable.toWorkflow) next to a hand-written workflow with one
+// Activity per step, on the memory engine and on the cluster engine (SingleRunner over Postgres)
+// ---------------------------------------------------------------------------------------------------
+
+const workloadWorkflow = async () => {
+  const N = config.workflowSteps
+  console.log(`\n8. Workflow loop: ${N} steps, one Activity each (per step; CPU is this process only)`)
+  const { Durable } = Lib
+  const ours = "effect-pocketflow, Durable.toWorkflow"
+  const hand = "hand-written Workflow, one Activity per step"
+  if (typeof Durable?.toWorkflow !== "function") {
+    for (const w of ["workflow-memory", "workflow-pg"]) {
+      for (const what of [ours, hand]) skip(w, what, "Durable.toWorkflow not built")
+    }
+    return
+  }
+  const { Activity, Workflow, WorkflowEngine } = await import("effect/workflow")
+  const { ClusterWorkflowEngine, SingleRunner } = await import("effect/cluster")
+  const Digest = await import("effect/crypto/Digest")
+  const PgClient = await importOptional("@effect/sql-pg/PgClient")
+
+  class Store extends Shared.Service()("bench/WorkflowStore", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+  const inc = Node.make({
+    name: "inc",
+    prep: Effect.map(Store.get, (s) => s.n),
+    exec: (n) => Effect.succeed(n + 1),
+    post: (_n, n) => Node.as(Store.set({ n }), n < N ? "again" : "done")
+  })
+  const flow = Flow.end(Flow.on(Flow.make({ name: "workflow-loop", start: inc }), inc, "again", inc), inc, "done")
+  const oursWf = Durable.toWorkflow(flow, { name: "bench-ours", stores: [Store] })
+
+  const Hand = Workflow.make("bench-hand", {
+    payload: { id: Schema.String },
+    success: Schema.Number,
+    idempotencyKey: (p) => p.id
+  })
+  const handLayer = Hand.toLayer(() =>
+    Effect.gen(function*() {
+      let n = 0
+      while (n < N) {
+        const from = n
+        n = yield* Activity.make({ name: `step-${from}`, success: Schema.Number, execute: Effect.sync(() => from + 1) })
+      }
+      return n
+    })
+  )
+  const impls = (runtime, prefix) => {
+    let k = 0
+    return [
+      {
+        name: ours,
+        units: N,
+        run: () => runtime.runPromise(oursWf.workflow.execute({ id: `${prefix}-ours-${k++}`, stores: { [Store.key]: { n: 0 } } })),
+        check: (final) => expectEqual("workflow/ours n", final.stores[Store.key].n, N)
+      },
+      {
+        name: hand,
+        units: N,
+        run: () => runtime.runPromise(Hand.execute({ id: `${prefix}-hand-${k++}` })),
+        check: (n) => expectEqual("workflow/hand n", n, N)
+      }
+    ]
+  }
+  const workflows = Layer.mergeAll(oursWf.layer, handLayer)
+  const runtimes = []
+  let pg
+  const stopPg = () => pg?.stop()
+  const onSignal = (signal) => {
+    stopPg()
+    process.exit(signal === "SIGINT" ? 130 : 143)
+  }
+  process.once("exit", stopPg)
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
+  try {
+    console.log("  8a. WorkflowEngine.layerMemory")
+    const memory = ManagedRuntime.make(workflows.pipe(Layer.provideMerge(WorkflowEngine.layerMemory)))
+    runtimes.push(memory)
+    await interleaved("workflow-memory", "µs/step", impls(memory, "mem"), { trials: config.workflowRuns, ref: hand })
+
+    console.log("  8b. ClusterWorkflowEngine + SingleRunner + Postgres (default sharding settings)")
+    const { bin, missing } = findBinaries()
+    if (bin === undefined || PgClient === undefined) {
+      const reason = bin === undefined ? `no PostgreSQL server binaries (missing ${missing})` : "@effect/sql-pg not installed"
+      for (const what of [ours, hand]) skip("workflow-pg", what, reason)
+      return
+    }
+    pg = await startPostgres()
+    const cluster = ManagedRuntime.make(
+      workflows.pipe(
+        Layer.provideMerge(ClusterWorkflowEngine.layer),
+        Layer.provideMerge(SingleRunner.layer()),
+        Layer.provide(Digest.layerWebCrypto),
+        Layer.provide(PgClient.layer({ url: Redacted.make(pg.url) }))
+      )
+    )
+    runtimes.push(cluster)
+    await interleaved("workflow-pg", "µs/step", impls(cluster, "pg"), { trials: config.workflowRuns, ref: hand })
+  } finally {
+    for (const runtime of runtimes) await runtime.dispose()
+    stopPg()
+    pg = undefined
+    process.removeListener("exit", stopPg)
+    process.removeListener("SIGINT", onSignal)
+    process.removeListener("SIGTERM", onSignal)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // report
 // ---------------------------------------------------------------------------------------------------
 
@@ -1105,7 +1218,9 @@ const labels = () => ({
   wiring: "6. wiring a chain (Flow.make + Flow.next)",
   "durable-memory": `7a. durable loop, memory (${config.durableSteps} steps)`,
   "durable-fs": `7b. durable loop, file system (${config.durableSteps} steps)`,
-  "durable-pg": `7c. durable loop, Postgres (${config.durableSteps} steps)`
+  "durable-pg": `7c. durable loop, Postgres (${config.durableSteps} steps)`,
+  "workflow-memory": `8a. workflow loop, memory engine (${config.workflowSteps} steps)`,
+  "workflow-pg": `8b. workflow loop, SingleRunner + Postgres (${config.workflowSteps} steps)`
 })
 
 /**
@@ -1231,6 +1346,11 @@ const targets = () => {
     "LangGraph, PostgresSaver (default durability: async)", 0.5)
   ratioTarget("durable loop, Postgres: ≤ 0.5× LangGraph PostgresSaver (durability: sync, saves before the next step as ours does)",
     "durable-pg", ourPg, "LangGraph, PostgresSaver (durability: sync)", 0.5)
+  const hand = "hand-written Workflow, one Activity per step"
+  ratioTarget("workflow loop, memory engine: ≤ 1.5× a hand-written Activity-per-step workflow", "workflow-memory",
+    "effect-pocketflow, Durable.toWorkflow", hand, 1.5)
+  ratioTarget("workflow loop, SingleRunner + Postgres: ≤ 1.5× a hand-written Activity-per-step workflow", "workflow-pg",
+    "effect-pocketflow, Durable.toWorkflow", hand, 1.5)
   return out
 }
 
@@ -1253,7 +1373,8 @@ const main = async () => {
     batch: workloadBatch,
     nested: workloadNested,
     wiring: workloadWiring,
-    durable: workloadDurable
+    durable: workloadDurable,
+    workflow: workloadWorkflow
   }
   for (const [key, run] of Object.entries(workloads)) {
     if (only !== undefined && !only.includes(key)) continue
@@ -1267,7 +1388,7 @@ const main = async () => {
   }
   const seconds = (performance.now() - t0) / 1000
   console.log(
-    `\nInterleaved trials: ${config.runs} per workload (batch ${config.batchRuns}, durable ${config.durableRuns}, ` +
+    `\nInterleaved trials: ${config.runs} per workload (batch ${config.batchRuns}, durable ${config.durableRuns}, workflow ${config.workflowRuns}, ` +
       `memory ${config.memoryRuns}) after a warm-up of ≥ ${config.warmup} run(s) and ≥ ${config.warmupMs} ms per ` +
       `implementation; short runs repeated to ≥ ${config.minTrialMs} ms per trial\n`
   )
