@@ -51,12 +51,13 @@ const Payload = Schema.Struct({ id: Schema.String, stores: EncodedStores })
 /** The workflow's success: the flow's last action and the encoded final stores. */
 const Final = Schema.Struct({ action: Schema.String, stores: EncodedStores })
 
-/** What one step's activity journals. */
-const StepResult = Schema.Union([
-  Schema.Struct({ _tag: Schema.tag("Done"), action: Schema.String, seq: Schema.Number, patch: Schema.Json }),
-  Schema.Struct({ _tag: Schema.tag("Asked"), key: Schema.String, input: Schema.String })
-])
-type StepResult = typeof StepResult.Type
+/**
+ * What one step's activity journals. The activity's schema is plain `Schema.Json` (it is built again for every
+ * activity, and a union of structs costs several times more per step to build and check than the step itself).
+ */
+type StepResult =
+  | { readonly _tag: "Done"; readonly action: string; readonly seq: number; readonly patch: Json }
+  | { readonly _tag: "Asked"; readonly key: string; readonly input: string }
 
 /** Answers travel as their schema's JSON encoding: the deferred is named by the input key alone. */
 const deferredOf = (key: string) => DurableDeferred.make(key, { success: Schema.Json })
@@ -67,7 +68,8 @@ const deferredOf = (key: string) => DurableDeferred.make(key, { success: Schema.
 
 interface Slot {
   readonly key: string
-  readonly schema: Schema.Codec<any, any, never, never>
+  readonly encode: (state: unknown) => unknown
+  readonly decode: (encoded: unknown) => unknown
   readonly store: Store<unknown>
 }
 
@@ -112,13 +114,13 @@ const unlock = (ctx: Ctx) => {
 
 const encodeAll = (ctx: Ctx): { [key: string]: Json } => {
   const out: { [key: string]: Json } = {}
-  for (const slot of ctx.slots) out[slot.key] = Schema.encodeSync(slot.schema)(slot.store.ref.ref.current) as Json
+  for (const slot of ctx.slots) out[slot.key] = slot.encode(slot.store.ref.ref.current) as Json
   return out
 }
 
 const applyPatch = (ctx: Ctx, patch: JsonPatch.JsonPatch) => {
   const next = JsonPatch.apply(patch, encodeAll(ctx)) as { [key: string]: Json }
-  for (const slot of ctx.slots) slot.store.ref.ref.current = Schema.decodeUnknownSync(slot.schema)(next[slot.key])
+  for (const slot of ctx.slots) slot.store.ref.ref.current = slot.decode(next[slot.key])
 }
 
 /** The step running in the current fiber of an activity: what `ask` and `Durable.StepKey` read. */
@@ -216,21 +218,21 @@ const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, un
         Effect.provideService(RunKey, askInStep)
       )
       return Effect.flatMap(Effect.forkChild(body, { startImmediately: true }), (fiber) =>
-        Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<StepResult, unknown> => {
-          if (Exit.isSuccess(exit) && done !== undefined) return Effect.succeed(done)
+        Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<Json, unknown> => {
+          if (Exit.isSuccess(exit) && done !== undefined) return Effect.succeed(done as unknown as Json)
           if (held) unlock(ctx)
           if (Exit.isSuccess(exit)) return Effect.die(new Error(`step ${stepId} finished without its post`))
           if (step.asked !== undefined && Cause.hasInterruptsOnly(exit.cause)) {
-            return Effect.succeed({ _tag: "Asked", ...step.asked })
+            return Effect.succeed({ _tag: "Asked", ...step.asked } as Json)
           }
           return Effect.failCause(exit.cause)
         }))
     })
-    const activity = Activity.make({ name, success: StepResult, error: ctx.error as Schema.Codec<unknown>, execute })
+    const activity = Activity.make({ name, success: Schema.Json, error: ctx.error as Schema.Codec<unknown>, execute })
     return Effect.suspend(() => {
       ctx.pending++
       return Effect.flatMap(
-        Effect.onExit(activity as Effect.Effect<StepResult, unknown, unknown>, (exit) =>
+        Effect.onExit(activity as unknown as Effect.Effect<StepResult, unknown, unknown>, (exit) =>
           Effect.sync(() => {
             // A failed or replayed call is no longer pending; a fresh one stopped counting when it started.
             if (!ctx.fresh.has(name) && (Exit.isFailure(exit) || exit.value._tag === "Asked")) {
@@ -500,17 +502,24 @@ export const toWorkflow = <
     idempotencyKey: (payload) => payload.id
   })
 
+  const codecs = stores.map((store) => ({
+    key: store.key,
+    encode: Schema.encodeSync(store.schema),
+    decode: Schema.decodeUnknownSync(store.schema)
+  }))
   const body = (payload: typeof Payload.Type) =>
     Effect.suspend(() => {
       const slots: Array<Slot> = []
       let services = Context.make(RunKey, askInBody)
-      for (const store of stores) {
+      for (let i = 0; i < stores.length; i++) {
+        const store = stores[i]!
+        const { decode, encode } = codecs[i]!
         const encoded = payload.stores[store.key]
         if (encoded === undefined) {
           return Effect.die(new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`))
         }
-        const value: Store<unknown> = { ref: Ref.makeUnsafe(Schema.decodeUnknownSync(store.schema)(encoded)) }
-        slots.push({ key: store.key, schema: store.schema, store: value })
+        const value: Store<unknown> = { ref: Ref.makeUnsafe(decode(encoded)) }
+        slots.push({ key: store.key, encode, decode, store: value })
         services = Context.add(services, store, value)
       }
       const ctx: Ctx = {
