@@ -192,9 +192,12 @@ const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, un
   const attempt = (n: number): Effect.Effect<string, unknown, unknown> => {
     const name = n === 1 ? stepId : `${stepId}@${n}`
     const execute = Effect.suspend(() => {
-      ctx.fresh.add(name)
-      ctx.pending--
-      notify(ctx)
+      // The engine may run an interrupted activity again: it stops counting as pending once.
+      if (!ctx.fresh.has(name)) {
+        ctx.fresh.add(name)
+        ctx.pending--
+        notify(ctx)
+      }
       const step: StepCell = { ctx, id: stepId, counters: new Map(), asked: undefined }
       let done: StepResult | undefined
       let held = false
@@ -213,6 +216,16 @@ const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, un
           })
         )
       const body = work(commit).pipe(
+        // A step that fails, asks or is interrupted after its post started gives the lock back; a finished one keeps
+        // it until the body has its journaled result.
+        Effect.onExit((exit) =>
+          Exit.isFailure(exit) && held
+            ? Effect.sync(() => {
+              held = false
+              unlock(ctx)
+            })
+            : Effect.void
+        ),
         Effect.provideService(CurrentStep, step),
         Effect.provideService(durable.StepKey, `${ctx.id}:${stepId}`),
         Effect.provideService(RunKey, askInStep)
@@ -220,7 +233,6 @@ const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, un
       return Effect.flatMap(Effect.forkChild(body, { startImmediately: true }), (fiber) =>
         Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<Json, unknown> => {
           if (Exit.isSuccess(exit) && done !== undefined) return Effect.succeed(done as unknown as Json)
-          if (held) unlock(ctx)
           if (Exit.isSuccess(exit)) return Effect.die(new Error(`step ${stepId} finished without its post`))
           if (step.asked !== undefined && Cause.hasInterruptsOnly(exit.cause)) {
             return Effect.succeed({ _tag: "Asked", ...step.asked } as Json)

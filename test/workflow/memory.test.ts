@@ -4,7 +4,7 @@
  * when a run resumes; node policies run inside the activity; errors and interrupts reach the poller.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Workflow, WorkflowEngine } from "effect/workflow"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -151,6 +151,45 @@ describe("Durable.toWorkflow on the memory engine", () => {
       const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
       assert.isTrue(Option.isSome(error) && error.value instanceof Boom && error.value.attempt === 2)
       assert.strictEqual(failures, 2)
+    }))
+
+  it.live("a replay applies concurrent branches' patches in the order their posts finished", () =>
+    Effect.gen(function*() {
+      class Order extends Shared.Service<Order>()("wf/Order", { schema: Schema.Struct({ order: Schema.Array(Schema.Number) }) }) {}
+      class Index extends Context.Service<Index, { readonly i: number }>()("wf/Index") {}
+      // Item 0 finishes last, item 1 first: the posts append 1, 2, 0.
+      const waits = [60, 0, 25]
+      const item = Node.make({
+        name: "item",
+        prep: Effect.service(Index),
+        exec: ({ i }) => Effect.as(Effect.sleep(`${waits[i]} millis`), i),
+        post: (_, i) => Order.update((s) => ({ order: [...s.order, i] }))
+      })
+      const items = Flow.batch({
+        name: "items",
+        flow: item,
+        params: Index,
+        prep: Effect.succeed([{ i: 0 }, { i: 1 }, { i: 2 }]),
+        concurrency: "unbounded"
+      })
+      const seen: Array<ReadonlyArray<number>> = []
+      const Ok = Durable.input("ok", { answer: Schema.Boolean })
+      const check = Node.make({
+        name: "check",
+        prep: Order.get,
+        exec: (s) => Effect.andThen(Effect.sync(() => seen.push(s.order)), Ok.ask())
+      })
+      const flow = Flow.make({ name: "ordered", start: items }).pipe(Flow.next(items, check))
+      const wf = Durable.toWorkflow(flow, { name: "ordered", stores: [Order] })
+      const result = yield* Effect.gen(function*() {
+        yield* wf.start({ id: "o-1", stores: [Order.initial({ order: [] })] })
+        yield* settle(wf, "o-1", (r) => r._tag === "Suspended")
+        yield* wf.answer({ id: "o-1", input: Ok, key: "ordered/check#1/ok#1", value: true })
+        return yield* settle(wf, "o-1")
+      }).pipe(Effect.provide(engine(wf)))
+      assert.deepStrictEqual(finalOf(result).stores["wf/Order"], { order: [1, 2, 0] })
+      // The replay (after the answer) saw the same state as the first run, not the items in index order.
+      assert.deepStrictEqual(seen, [[1, 2, 0], [1, 2, 0]])
     }))
 
   it.live("interrupt stops a suspended run for good", () =>
