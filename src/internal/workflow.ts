@@ -71,6 +71,9 @@ interface Slot {
   readonly encode: (state: unknown) => unknown
   readonly decode: (encoded: unknown) => unknown
   readonly store: Store<unknown>
+  /** States are immutable: the last encoding is reused while the state is the same object. */
+  lastState: unknown
+  lastEncoded: Json
 }
 
 interface Ctx {
@@ -114,13 +117,25 @@ const unlock = (ctx: Ctx) => {
 
 const encodeAll = (ctx: Ctx): { [key: string]: Json } => {
   const out: { [key: string]: Json } = {}
-  for (const slot of ctx.slots) out[slot.key] = slot.encode(slot.store.ref.ref.current) as Json
+  for (const slot of ctx.slots) {
+    const state = slot.store.ref.ref.current
+    if (state !== slot.lastState) {
+      slot.lastEncoded = slot.encode(state) as Json
+      slot.lastState = state
+    }
+    out[slot.key] = slot.lastEncoded
+  }
   return out
 }
 
 const applyPatch = (ctx: Ctx, patch: JsonPatch.JsonPatch) => {
   const next = JsonPatch.apply(patch, encodeAll(ctx)) as { [key: string]: Json }
-  for (const slot of ctx.slots) slot.store.ref.ref.current = slot.decode(next[slot.key])
+  for (const slot of ctx.slots) {
+    const encoded = next[slot.key]!
+    if (encoded === slot.lastEncoded) continue
+    slot.store.ref.ref.current = slot.lastState = slot.decode(encoded)
+    slot.lastEncoded = encoded
+  }
 }
 
 /** The step running in the current fiber of an activity: what `ask` and `Durable.StepKey` read. */
@@ -530,8 +545,9 @@ export const toWorkflow = <
         if (encoded === undefined) {
           return Effect.die(new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`))
         }
-        const value: Store<unknown> = { ref: Ref.makeUnsafe(decode(encoded)) }
-        slots.push({ key: store.key, encode, decode, store: value })
+        const state = decode(encoded)
+        const value: Store<unknown> = { ref: Ref.makeUnsafe(state) }
+        slots.push({ key: store.key, encode, decode, store: value, lastState: state, lastEncoded: encoded })
         services = Context.add(services, store, value)
       }
       const ctx: Ctx = {
