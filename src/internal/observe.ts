@@ -222,6 +222,20 @@ export const fallbackUsed = (node: string, error: unknown): Effect.Effect<void> 
   })
 
 /**
+ * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. Unobserved runs
+ * never provide an observation, so this reads one fiber reference and returns.
+ */
+export const emitCustom = (data: unknown): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const o = fiber.getRef(CurrentObservation)
+    if (o !== undefined && o.emit !== undefined) {
+      const node = o.owner.name
+      o.emit(FlowEvent.Custom({ path: o.path, runs: o.item === undefined ? o.runs : [...o.runs, o.item], node, data }))
+    }
+    return Effect.void
+  })
+
+/**
  * The observation a durable walk provides to one node's step, so retries, fallbacks and custom events inside it
  * reach the subscriber with the node's path.
  */
