@@ -194,16 +194,25 @@ const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<stri
   return Effect.suspend(() => {
     let steps = 0
     let current = start
-    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
-      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
-      steps++
-      current = node
+    // Each node's observed step (its program and what follows it), built on its first visit in this run: a loop
+    // revisits the same few nodes, and building the child observation (a path string), its program and its
+    // transition events on every step cost more than running them. Events are immutable, so one value serves
+    // every step that takes the same edge.
+    const programs = new Map<AnyNode, Effect.Effect<string, unknown, unknown>>()
+    const programOf = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      const successors = edges.get(node)
+      const transitions = new Map<string, FlowEvent.FlowEvent>()
       return Effect.flatMap(observe.runNode(node, observe.child(o, node), name), (result) => {
         const action = toAction(result)
-        const successors = edges.get(node)
         const next = successors?.get(action)
         if (next !== undefined) {
-          emit?.(FlowEvent.Transition({ path, runs, from: node.name, action, to: next.name }))
+          if (emit !== undefined) {
+            let event = transitions.get(action)
+            if (event === undefined) {
+              transitions.set(action, event = { path, runs, from: node.name, action, to: next.name, _tag: "Transition" })
+            }
+            emit(event)
+          }
           return step(next)
         }
         if (successors !== undefined && exits.get(node)?.has(action) !== true) {
@@ -211,6 +220,14 @@ const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<stri
         }
         return end(name, node, action, successors, exits)
       })
+    }
+    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
+      steps++
+      current = node
+      let program = programs.get(node)
+      if (program === undefined) programs.set(node, program = programOf(node))
+      return program
     }
     return Effect.catchCause(step(start), (cause) => locate(name, current)(cause))
   })

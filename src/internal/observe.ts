@@ -73,8 +73,9 @@ export const child = (parent: Observation, node: AnyNode, runs: ReadonlyArray<nu
   item: undefined
 })
 
+// Durations come from the monotonic clock: a wall clock may jump, and it costs twice as much to read.
 const elapsed = (clock: Clock.Clock, start: bigint): Duration.Duration =>
-  Duration.nanos(clock.currentTimeNanosUnsafe() - start)
+  Duration.nanos(clock.monotonicTimeNanosUnsafe() - start)
 
 /** Runs `self` in a span named `name`, recording its action as `pocketflow.action`. */
 export const inSpan = <E, R>(
@@ -107,7 +108,29 @@ const attributesOf = (node: AnyNode, o: Observation, flow: string | undefined): 
 
 /** Runs a node's instrumented program, or its plain one with the observation in context. */
 const program = (node: AnyNode, o: Observation): Effect.Effect<string | void, unknown, unknown> =>
-  node.instrument !== undefined ? node.instrument(o) : Effect.provideService(node.raw, CurrentObservation, o)
+  node.instrument !== undefined ? node.instrument(o) : withObservation(node.raw, o)
+
+/**
+ * `Effect.provideService(self, CurrentObservation, o)` for a program run once per step of an observed loop: the
+ * context with the observation is built once for the context it extends (the loop's, the same every step), not
+ * copied on every run.
+ */
+const withObservation = <A, E, R>(self: Effect.Effect<A, E, R>, o: Observation): Effect.Effect<A, E, R> => {
+  let outer: Context.Context<never> | undefined
+  let inner: Context.Context<never> | undefined
+  return Effect.withFiber((fiber) => {
+    const prev = fiber.context
+    if (prev !== outer) {
+      outer = prev
+      inner = Context.add(prev, CurrentObservation, o)
+    }
+    fiber.setContext(inner!)
+    return Effect.onExitPrimitive(self, () => {
+      fiber.setContext(prev)
+      return undefined
+    })
+  })
+}
 
 /**
  * Runs `node` as a child of the flow named `flow`: `NodeStarted`, then `NodeFinished` or
@@ -118,25 +141,55 @@ export const runNode = (
   o: Observation,
   flow: string | undefined
 ): Effect.Effect<string | void, unknown, unknown> => {
-  let run = program(node, o)
   const emit = o.emit
-  if (emit !== undefined) {
-    const inner = run
+  let run: Effect.Effect<string | void, unknown, unknown>
+  if (emit === undefined) {
+    run = program(node, o)
+  } else {
     const { clock, path, runs } = o
-    const { kind, name } = node
-    run = Effect.suspend(() => {
-      emit(FlowEvent.NodeStarted({ path, runs, node: name, kind }))
-      const start = clock.currentTimeNanosUnsafe()
-      return Effect.onExitPrimitive(inner, (exit) => {
-        const duration = elapsed(clock, start)
-        emit(
-          Exit.isSuccess(exit)
-            ? FlowEvent.NodeFinished({ path, runs, node: name, kind, action: normalize(exit.value), duration })
-            : FlowEvent.NodeFailed({ path, runs, node: name, kind, cause: exit.cause, duration })
-        )
-        return undefined
+    const { instrument, kind, name, raw } = node
+    // Events are built as literals here (the same shape as the `FlowEvent` constructors make): this runs for
+    // every step of an observed run, and the constructors' object spread costs as much as the rest of the event.
+    // `NodeStarted` is the same immutable value on every run of this program, so it is built once.
+    const started: FlowEvent.FlowEvent = { path, runs, node: name, kind, _tag: "NodeStarted" }
+    const finished = (start: bigint) => (exit: Exit.Exit<string | void, unknown>) => {
+      const duration = elapsed(clock, start)
+      emit(
+        Exit.isSuccess(exit)
+          ? { path, runs, node: name, kind, action: normalize(exit.value), duration, _tag: "NodeFinished" }
+          : { path, runs, node: name, kind, cause: exit.cause, duration, _tag: "NodeFailed" }
+      )
+    }
+    if (instrument !== undefined) {
+      const inner = instrument(o)
+      run = Effect.suspend(() => {
+        emit(started)
+        const done = finished(clock.monotonicTimeNanosUnsafe())
+        return Effect.onExitPrimitive(inner, (exit) => {
+          done(exit)
+          return undefined
+        })
       })
-    })
+    } else {
+      // A plain node, the common step: events and the observation in context in one primitive.
+      let outer: Context.Context<never> | undefined
+      let inner: Context.Context<never> | undefined
+      run = Effect.withFiber((fiber) => {
+        const prev = fiber.context
+        if (prev !== outer) {
+          outer = prev
+          inner = Context.add(prev, CurrentObservation, o)
+        }
+        fiber.setContext(inner!)
+        emit(started)
+        const start = clock.monotonicTimeNanosUnsafe()
+        return Effect.onExitPrimitive(raw, (exit) => {
+          fiber.setContext(prev)
+          finished(start)(exit)
+          return undefined
+        })
+      })
+    }
   }
   return o.spans ? inSpan(run, node.name, attributesOf(node, o, flow)) : run
 }
@@ -164,7 +217,7 @@ export const aroundFlow = (
   const flow = o.owner.name
   return Effect.suspend(() => {
     emit(FlowEvent.FlowStarted({ path, runs, flow }))
-    const start = clock.currentTimeNanosUnsafe()
+    const start = clock.monotonicTimeNanosUnsafe()
     return Effect.onExitPrimitive(body, (exit) => {
       const duration = elapsed(clock, start)
       emit(
