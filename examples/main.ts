@@ -16,6 +16,7 @@ import * as agent from "./agent.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
+import * as streaming from "./streaming.ts"
 import * as structuredOutput from "./structured-output.ts"
 
 /** Every example's `main`, by the name given on the command line. */
@@ -24,7 +25,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   agent: agent.main,
   "map-reduce": mapReduce.main,
   "batch-flow": batchFlow.main,
-  "structured-output": structuredOutput.main
+  "structured-output": structuredOutput.main,
+  streaming: streaming.main
 }
 
 /**
@@ -40,7 +42,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     agent: run(agent.program, agent.layer),
     "map-reduce": run(mapReduce.program, mapReduce.layer),
     "batch-flow": run(batchFlow.program, batchFlow.layer),
-    "structured-output": run(structuredOutput.program, structuredOutput.layer)
+    "structured-output": run(structuredOutput.program, structuredOutput.layer),
+    streaming: run(streaming.program, streaming.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
