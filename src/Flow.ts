@@ -547,7 +547,8 @@ export interface EventsOptions {
 
 /**
  * Runs a flow (or any node) and streams what happens: `FlowEvent`s for nodes starting and
- * finishing, retries, fallbacks, transitions, unmatched actions, batch progress and the flow's end.
+ * finishing, retries, fallbacks, transitions, unmatched actions, batch progress, the `Custom` events nodes send
+ * with `Flow.emit`, and the flow's end. A parallel block's branches report under its path (`flow/block/branch`).
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
  * Stopping the stream early interrupts the flow.
  *
@@ -646,7 +647,8 @@ export const events: {
 /**
  * Renders a flow as a Mermaid flowchart (`flowchart TD`): nodes by name, edges labelled with their
  * action (`"default"` edges unlabelled), nested flows and batch flows as subgraphs, batch nodes as
- * subroutine shapes; batch nodes and batch flows show their concurrency. Names are escaped with
+ * subroutine shapes, parallel blocks as subgraphs with their branches side by side above a `join`; batch
+ * nodes, batch flows and parallel blocks show their concurrency. Names are escaped with
  * Mermaid's `#code;` entities, and node ids are built from the path below the flow, so nested flows
  * may reuse names.
  *
