@@ -630,7 +630,8 @@ export const events: {
             }
             Queue.offerUnsafe(queue, event)
           }
-          return Effect.onExitPrimitive(observe.runRoot(root, observe.root(fiber, root, emit)), (exit) => {
+          const run = observe.subscribing(observe.runRoot(root, observe.root(fiber, root, emit)))
+          return Effect.onExitPrimitive(run, (exit) => {
             // Two spare slots above `bufferSize`: the drop count and the final event always fit.
             if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
             if (final !== undefined) Queue.offerUnsafe(queue, final)

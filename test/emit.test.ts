@@ -70,6 +70,16 @@ describe("Flow.emit", () => {
       assert.deepStrictEqual(yield* customs(Flow.events(solo)), [{ path: "solo", runs: [], node: "solo", data: 1 }])
     }))
 
+  it.effect("an unobserved run emitting while another run is observed reaches nobody", () =>
+    Effect.gen(function*() {
+      const chatty = (name: string) =>
+        Node.make({ name, exec: () => Effect.forEach([1, 2, 3], (i) => Effect.andThen(Effect.yieldNow, Flow.emit(`${name}${i}`)), { discard: true }) })
+      const observed = Flow.make({ name: "observed", start: chatty("o") })
+      const plain = Flow.make({ name: "plain", start: chatty("p") })
+      const [events] = yield* Effect.all([customs(Flow.events(observed)), Flow.run(plain)], { concurrency: "unbounded" })
+      assert.deepStrictEqual(events.map((e) => e.data), ["o1", "o2", "o3"])
+    }))
+
   it.effect("with nobody observing it does nothing, also when only a tracer observes (no subscriber)", () =>
     Effect.gen(function*() {
       const talk = Node.make({ name: "talk", exec: () => Flow.emit("x"), post: () => Node.action("done") })

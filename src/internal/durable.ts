@@ -336,7 +336,8 @@ const walkStep = (
     ? Effect.suspend(() => Effect.flatMap(exec(undefined), (x) => finish(undefined, x)))
     : Effect.flatMap(prep, (p) => Effect.flatMap(exec(p), (x) => finish(p, x)))
   const o = observation(run, node, place)
-  if (o !== undefined) body = Effect.provideService(body, observe.CurrentObservation, o)
+  // A step with a subscriber is counted as one, so `Flow.emit` inside it looks for the observation.
+  if (o !== undefined) body = observe.subscribing(Effect.provideService(body, observe.CurrentObservation, o))
   return announce(run, node, place, Effect.map(inFiber(step, body), (r) => r === SUSPENDED ? SUSPENDED : action))
 }
 

@@ -275,12 +275,30 @@ export const fallbackUsed = (node: string, error: unknown): Effect.Effect<void> 
   })
 
 /**
- * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. One synchronous step,
- * as cheap to run as `Effect.void` when nobody observes: it reads the running fiber's observation (absent unless the
- * run is observed) instead of going through `Effect.withFiber`, which costs a second step.
+ * How many runs with an event subscriber (`Flow.events` runs, `Durable.events` steps) are in progress in this
+ * process: while none is, `Flow.emit` need not look for an observation. Each counts itself from before its first
+ * node starts until it ends, so an emit inside one always looks.
+ */
+let subscribed = 0
+
+/** Runs `self`, a run with an event subscriber, counted in `subscribed`. */
+export const subscribing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    subscribed++
+    return Effect.onExitPrimitive(self, () => {
+      subscribed--
+      return undefined
+    })
+  })
+
+/**
+ * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. One synchronous step
+ * that, with no subscriber anywhere, reads one counter and returns; otherwise it reads the running fiber's
+ * observation (absent unless this run is observed).
  */
 export const emitCustom = (data: unknown): Effect.Effect<void> =>
   Effect.sync(() => {
+    if (subscribed === 0) return
     const o = Fiber.getCurrent()?.getRef(CurrentObservation)
     if (o !== undefined && o.emit !== undefined) {
       const node = o.owner.name
