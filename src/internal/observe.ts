@@ -152,7 +152,7 @@ export const runNode = (
     // every step of an observed run, and the constructors' object spread costs as much as the rest of the event.
     // `NodeStarted` is the same immutable value on every run of this program, so it is built once.
     const started: FlowEvent.FlowEvent = { path, runs, node: name, kind, _tag: "NodeStarted" }
-    const finished = (start: bigint) => (exit: Exit.Exit<string | void, unknown>) => {
+    const finished = (start: bigint, exit: Exit.Exit<string | void, unknown>) => {
       const duration = elapsed(clock, start)
       emit(
         Exit.isSuccess(exit)
@@ -164,9 +164,9 @@ export const runNode = (
       const inner = instrument(o)
       run = Effect.suspend(() => {
         emit(started)
-        const done = finished(clock.monotonicTimeNanosUnsafe())
+        const start = clock.monotonicTimeNanosUnsafe()
         return Effect.onExitPrimitive(inner, (exit) => {
-          done(exit)
+          finished(start, exit)
           return undefined
         })
       })
@@ -185,7 +185,7 @@ export const runNode = (
         const start = clock.monotonicTimeNanosUnsafe()
         return Effect.onExitPrimitive(raw, (exit) => {
           fiber.setContext(prev)
-          finished(start)(exit)
+          finished(start, exit)
           return undefined
         })
       })
