@@ -200,10 +200,20 @@ export const saveUnlocked = (
   Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, CheckpointError | RunLocked> => {
     if (run.lost !== undefined) return Effect.fail(run.lost)
     const snapshot = snapshotOf(run, status, now, extra)
-    let save: Effect.Effect<void, CheckpointError> = Effect.map(run.cp.save(snapshot), () => {
+    let save: Effect.Effect<void, CheckpointError | RunLocked> = Effect.map(run.cp.save(snapshot), () => {
       run.version = snapshot.version
       run.emit?.(FlowEvent.CheckpointSaved({ path: run.flow, runs: [], version: snapshot.version, status }))
     })
+    // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner.
+    save = Effect.catchTag(save, "CheckpointError", (error): Effect.Effect<void, CheckpointError | RunLocked> =>
+      error.reason !== "version conflict" ? Effect.fail(error) : Effect.flatMap(
+        Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
+        (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
+          if (renewal?._tag !== "Lost") return Effect.fail(error)
+          run.lost = lockedBy(run.id, renewal.lease)
+          return Effect.fail(run.lost)
+        }
+      ))
     if (run.spans) {
       save = Effect.withSpan(save, "durable.save", {
         attributes: { "pocketflow.run": run.id, "pocketflow.version": snapshot.version, "pocketflow.status": status }
