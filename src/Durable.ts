@@ -356,6 +356,11 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
     if (early.status === "failed" && options.mode === "run") {
       return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
     }
+    // Still waiting, nothing answered, no deadline passed: nothing to do. A job polling the run must neither re-run
+    // its preps nor fill its history (and push older versions out of `keep`) with identical suspensions.
+    if (early.status === "suspended" && early.waiting.length > 0 && (yield* stillWaiting(cp, early, clock))) {
+      return { _tag: "Suspended", waiting: early.waiting.map(toWaiting), steps: early.steps } as Outcome<string>
+    }
   } else if (options.mode === "resume") {
     return yield* new RunNotFound({ id })
   }
@@ -371,6 +376,15 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
     Effect.ignore(cp.release(id, owner))
   )
 })
+
+/** Whether a suspended run has no answer for any waiting input (for its prompt) and no deadline has passed. */
+const stillWaiting = (cp: CheckpointerNs.Service, snapshot: Snapshot, clock: Clock.Clock) =>
+  Effect.map(cp.answers(snapshot.id), (answers) => {
+    const now = clock.currentTimeMillisUnsafe()
+    if (snapshot.waiting.some((w) => w.deadline !== undefined && w.deadline <= now)) return false
+    const byKey = new Map(answers.map((a) => [a.key, a] as const))
+    return !snapshot.waiting.some((w) => w.answered !== true && byKey.has(w.key))
+  })
 
 /** A durable run: its logs carry the run id as `pocketflow.run`. */
 const execute = (root: AnyNode, options: Execute) =>
@@ -511,6 +525,13 @@ const claimed = Effect.fnUntraced(function*(
     }
     // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
     // arrived while we were suspending continues the run now instead of waiting for the next call.
+    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart.
+    for (const [key, w] of run.waiting) {
+      const a = run.answers.get(key)
+      if (a !== undefined && JSON.stringify(a.prompt) === JSON.stringify(w.prompt)) {
+        run.waiting.set(key, { ...w, answered: true })
+      }
+    }
     yield* run.lock.withPermit(internal.saveUnlocked(run, "suspended"))
     const waiting = Array.from(run.waiting.values())
     options.emit?.(FlowEvent.Suspended({

@@ -362,6 +362,38 @@ describe("durable walk", () => {
       assert.deepStrictEqual(yield* Durable.state("lost", Store), { log: ["a", "b"] })
     }).pipe(Effect.provide(memory)))
 
+  it.effect("polling a suspended run with no new answer runs nothing and saves nothing", () =>
+    Effect.gen(function*() {
+      const Ok = Durable.input("ok", { answer: Schema.Boolean })
+      let preps = 0
+      const both = Node.make({
+        name: "both",
+        prep: Effect.sync(() => ++preps),
+        exec: () => Effect.zip(Ok.ask(), Ok.ask()),
+        post: () => Store.update((s) => ({ log: [...s.log, "both"] }))
+      })
+      const flow = Flow.make({ name: "poll", start: both })
+      const version = Effect.map(Durable.get("p"), (o) => o._tag === "Some" ? o.value.version : -1)
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      const suspendedAt = yield* version
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      }
+      assert.strictEqual(preps, 1)
+      assert.strictEqual(yield* version, suspendedAt)
+      // The first answer moves the run on to the second question; polls after that are quiet again.
+      yield* Durable.answer({ id: "p", input: Ok, value: true })
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      assert.strictEqual(preps, 2)
+      const secondAt = yield* version
+      yield* Durable.run(flow, { id: "p", stores: [start()] })
+      assert.strictEqual(preps, 2)
+      assert.strictEqual(yield* version, secondAt)
+      yield* Durable.answer({ id: "p", input: Ok, value: false })
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Done")
+      assert.deepStrictEqual(yield* Durable.state("p", Store), { log: ["both"] })
+    }).pipe(Effect.provide(memory)))
+
   it.effect("an answer that arrives while the run suspends continues the run at once", () =>
     Effect.gen(function*() {
       const Ok = Durable.input("ok", { answer: Schema.Boolean })
