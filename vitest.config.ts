@@ -8,6 +8,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["effect-pocketflow-source", "module", "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
+    // A throwaway PostgreSQL for the SQL checkpointer's tests (skipped where no server binaries exist).
+    globalSetup: ["test/setup/postgres.ts"],
     // Examples and flows print through Effect's logger; keep the report readable.
     silent: "passed-only"
   }

@@ -11,6 +11,7 @@ import * as Stream from "effect/Stream"
 import { Flow } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "./agent.ts"
+import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
@@ -115,6 +116,15 @@ const diagramsSection = Effect.gen(function*() {
 })
 
 // ---------------------------------------------------------------------------------------------------
+// Section 4: a durable run that waits for a human and continues in another process
+// ---------------------------------------------------------------------------------------------------
+
+const durableSection = Effect.gen(function*() {
+  yield* heading("Durable: ask a human, stop, continue from the checkpoint in a new process")
+  yield* approval.main
+})
+
+// ---------------------------------------------------------------------------------------------------
 // Run every section in order
 // ---------------------------------------------------------------------------------------------------
 
@@ -124,6 +134,7 @@ const demo = Effect.gen(function*() {
   yield* mapReduceSection
   yield* streamingSection
   yield* diagramsSection
+  yield* durableSection
 })
 
 Effect.runPromise(demo).catch((error: unknown) => {

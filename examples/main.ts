@@ -13,6 +13,7 @@ import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { OpenAi } from "effect-pocketflow/openai"
 import * as agent from "./agent.ts"
+import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
@@ -26,6 +27,7 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "map-reduce": mapReduce.main,
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
+  approval: approval.main,
   streaming: streaming.main
 }
 
@@ -43,6 +45,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     "map-reduce": run(mapReduce.program, mapReduce.layer),
     "batch-flow": run(batchFlow.program, batchFlow.layer),
     "structured-output": run(structuredOutput.program, structuredOutput.layer),
+    // Its two processes each build their own model from scratch: it stays on the scripted one.
+    approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
     streaming: run(streaming.program, streaming.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }

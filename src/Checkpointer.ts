@@ -63,6 +63,8 @@ export interface Waiting {
   readonly token: string
   readonly answerSchema: Json
   readonly deadline?: number | undefined
+  /** Answered already, waiting only for its step to complete (e.g. a second question in the same step). */
+  readonly answered?: boolean | undefined
 }
 
 /**
@@ -432,10 +434,12 @@ export const layerFileSystem = fileSystem.layer
  * @example
  * ```ts
  * import { PgClient } from "@effect/sql-pg"
- * import { Layer } from "effect"
+ * import { Layer, Redacted } from "effect"
  * import { Checkpointer } from "effect-pocketflow"
  *
- * const checkpoints = Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: process.env.DATABASE_URL! })))
+ * const checkpoints = Checkpointer.layerSql().pipe(
+ *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://127.0.0.1:5432/app") }))
+ * )
  * ```
  * @since 0.2.0
  */

@@ -9,3 +9,5 @@
 export * as TestEmbeddingModel from "./testing/TestEmbeddingModel.ts"
 /** @since 0.1.0 */
 export * as TestLanguageModel from "./testing/TestLanguageModel.ts"
+/** @since 0.2.0 */
+export * as CheckpointerSuite from "./testing/CheckpointerSuite.ts"

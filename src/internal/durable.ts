@@ -200,10 +200,20 @@ export const saveUnlocked = (
   Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, CheckpointError | RunLocked> => {
     if (run.lost !== undefined) return Effect.fail(run.lost)
     const snapshot = snapshotOf(run, status, now, extra)
-    let save: Effect.Effect<void, CheckpointError> = Effect.map(run.cp.save(snapshot), () => {
+    let save: Effect.Effect<void, CheckpointError | RunLocked> = Effect.map(run.cp.save(snapshot), () => {
       run.version = snapshot.version
       run.emit?.(FlowEvent.CheckpointSaved({ path: run.flow, runs: [], version: snapshot.version, status }))
     })
+    // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner.
+    save = Effect.catchTag(save, "CheckpointError", (error): Effect.Effect<void, CheckpointError | RunLocked> =>
+      error.reason !== "version conflict" ? Effect.fail(error) : Effect.flatMap(
+        Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
+        (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
+          if (renewal?._tag !== "Lost") return Effect.fail(error)
+          run.lost = lockedBy(run.id, renewal.lease)
+          return Effect.fail(run.lost)
+        }
+      ))
     if (run.spans) {
       save = Effect.withSpan(save, "durable.save", {
         attributes: { "pocketflow.run": run.id, "pocketflow.version": snapshot.version, "pocketflow.status": status }
@@ -294,21 +304,25 @@ export const walk = (
 const announce = (run: Run, node: AnyNode, place: Place, body: Effect.Effect<Result, unknown, unknown>) => {
   const emit = run.emit
   if (emit === undefined) return body
+  // The root flow reports itself as a flow (as under `Flow.events`); everything below it as nodes.
+  const isRoot = place.id === run.flow && node.kind === "flow"
+  const { path, runs } = place
   return Effect.suspend(() => {
-    emit(FlowEvent.NodeStarted({ path: place.path, runs: place.runs, node: node.name, kind: node.kind }))
+    emit(
+      isRoot
+        ? FlowEvent.FlowStarted({ path, runs, flow: node.name })
+        : FlowEvent.NodeStarted({ path, runs, node: node.name, kind: node.kind })
+    )
     const start = run.clock.currentTimeNanosUnsafe()
     return Effect.tap(body, (result) =>
       Effect.sync(() => {
-        if (result !== SUSPENDED) {
-          emit(FlowEvent.NodeFinished({
-            path: place.path,
-            runs: place.runs,
-            node: node.name,
-            kind: node.kind,
-            action: result,
-            duration: Duration.nanos(run.clock.currentTimeNanosUnsafe() - start)
-          }))
-        }
+        if (result === SUSPENDED) return
+        const duration = Duration.nanos(run.clock.currentTimeNanosUnsafe() - start)
+        emit(
+          isRoot
+            ? FlowEvent.FlowFinished({ path, runs, flow: node.name, action: result, duration })
+            : FlowEvent.NodeFinished({ path, runs, node: node.name, kind: node.kind, action: result, duration })
+        )
       }))
   })
 }
