@@ -192,6 +192,49 @@ describe("Durable.toWorkflow on the memory engine", () => {
       assert.deepStrictEqual(seen, [[1, 2, 0], [1, 2, 0]])
     }))
 
+  it.live("Flow.parallel: branches ask side by side under the local engine's keys; the block's post and the rest run once answered", () =>
+    Effect.gen(function*() {
+      const State = Schema.Struct({ left: Schema.String, right: Schema.String, joined: Schema.String })
+      class P extends Shared.Service<P>()("wf/Parallel", { schema: State }) {}
+      const Pick = Durable.input("pick", { answer: Schema.String, prompt: Schema.String })
+      const left = Node.make({
+        name: "left",
+        exec: () => Pick.ask("left?"),
+        post: (_, v) => P.update((s) => ({ ...s, left: v }))
+      })
+      const right = Node.make({
+        name: "right",
+        exec: () => Pick.ask("right?"),
+        post: (_, v) => P.update((s) => ({ ...s, right: v }))
+      })
+      const both = Flow.parallel({ name: "both", branches: [left, right], post: () => Node.action("joined") })
+      const join = Node.make({ name: "join", post: () => P.update((s) => ({ ...s, joined: `${s.left}+${s.right}` })) })
+      const flow = Flow.make({ name: "pair", start: both }).pipe(Flow.on(both, "joined", join))
+      const initial = { left: "", right: "", joined: "" }
+
+      // Under Durable.run: suspended on two keys; answered, it finishes.
+      const local = yield* Effect.gen(function*() {
+        const first = yield* Durable.run(flow, { id: "p", stores: [P.initial(initial)] })
+        const keys = first._tag === "Suspended" ? first.waiting.map((w) => w.key).sort() : []
+        for (const key of keys) yield* Durable.answer({ id: "p", input: Pick, key, value: key.includes("left") ? "L" : "R" })
+        yield* Durable.run(flow, { id: "p", stores: [P.initial(initial)] })
+        return { keys, state: yield* Durable.state("p", P) }
+      }).pipe(Effect.provide(Checkpointer.layerMemory))
+      assert.deepStrictEqual(local.keys, ["pair/both#1/left#1/pick#1", "pair/both#1/right#1/pick#1"])
+
+      const wf = Durable.toWorkflow(flow, { name: "pair", stores: [P] })
+      const result = yield* Effect.gen(function*() {
+        yield* wf.start({ id: "p-1", stores: [P.initial(initial)] })
+        yield* settle(wf, "p-1", (r) => r._tag === "Suspended")
+        yield* wf.answer({ id: "p-1", input: Pick, key: local.keys[0]!, value: "L" })
+        yield* wf.answer({ id: "p-1", input: Pick, key: local.keys[1]!, value: "R" })
+        return yield* settle(wf, "p-1")
+      }).pipe(Effect.provide(engine(wf)))
+      const final = finalOf(result)
+      assert.deepStrictEqual(final.stores["wf/Parallel"], local.state)
+      assert.deepStrictEqual(local.state, { left: "L", right: "R", joined: "L+R" })
+    }))
+
   it.live("interrupt stops a suspended run for good", () =>
     Effect.gen(function*() {
       const flow = asking()
