@@ -26,7 +26,7 @@ import * as Schema from "effect/Schema"
 import * as Activity from "effect/workflow/Activity"
 import * as DurableDeferred from "effect/workflow/DurableDeferred"
 import * as Workflow from "effect/workflow/Workflow"
-import type { WorkflowEngine, WorkflowInstance } from "effect/workflow/WorkflowEngine"
+import type { WorkflowEngine } from "effect/workflow/WorkflowEngine"
 import type { Input, Run } from "../Durable.ts"
 import { MaxStepsExceeded } from "../Errors.ts"
 import type * as Node from "../Node.ts"
@@ -37,6 +37,7 @@ import * as graph from "./graph.ts"
 import type { Json } from "./json.ts"
 import type { AnyNode } from "./node.ts"
 
+// `Durable.Run` by its key: Durable.ts re-exports this module, so importing the class here would be a cycle.
 const RunKey = Context.Service<Run, Run["Service"]>("effect-pocketflow/Durable/Run")
 
 // ---------------------------------------------------------------------------------------------------
@@ -52,8 +53,8 @@ const Payload = Schema.Struct({ id: Schema.String, stores: EncodedStores })
 const Final = Schema.Struct({ action: Schema.String, stores: EncodedStores })
 
 /**
- * What one step's activity journals. The activity's schema is plain `Schema.Json` (it is built again for every
- * activity, and a union of structs costs several times more per step to build and check than the step itself).
+ * What one step's activity journals. The activity's schema is plain `Schema.Json`: effect/workflow builds the codecs
+ * again for every activity, and a union of structs costs more per step to build and check.
  */
 type StepResult =
   | { readonly _tag: "Done"; readonly action: string; readonly seq: number; readonly patch: Json }
@@ -158,7 +159,7 @@ const suspendStep: Effect.Effect<never> = Effect.interruptible(Effect.callback<n
 
 /** `Durable.Run` inside an activity: the answer collected by the body for this key, or end the step with `Asked`. */
 const askInStep: Run["Service"] = {
-  ask: (input, prompt, options) =>
+  ask: (input, _prompt, options) =>
     Effect.withFiber((fiber) => {
       const step = fiber.getRef(CurrentStep)
       if (step === undefined) {
@@ -176,7 +177,6 @@ const askInStep: Run["Service"] = {
         suffix = String(n)
       }
       const key = `${step.id}/${input.name}#${suffix}`
-      void prompt
       const answer = step.ctx.answers.get(key)
       if (answer !== undefined) return Effect.orDie(Schema.decodeUnknownEffect(input.answer)(answer))
       if (step.asked === undefined) step.asked = { key, input: input.name }
@@ -432,7 +432,7 @@ export type FinalSchema = typeof Final
  *
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
- * const counter: Durable.DurableWorkflow<"counter", "default", never, never, typeof Store> = Durable.toWorkflow(
+ * const counter: Durable.DurableWorkflow<"counter", "default", never, Store, typeof Store> = Durable.toWorkflow(
  *   Flow.make({ name: "count", start: inc }),
  *   { name: "counter", stores: [Store] }
  * )
@@ -597,5 +597,3 @@ export const toWorkflow = <
     executionId
   }
 }
-
-export type { WorkflowInstance }
