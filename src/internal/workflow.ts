@@ -469,11 +469,18 @@ export interface DurableWorkflow<Name extends string, A extends string, E, R, St
   readonly executionId: (id: string) => Effect.Effect<string>
 }
 
+/** `error` is required when the flow can fail, and its schema must cover every error of the flow. */
+type ErrorOption<E, ES extends Schema.Top> = [E] extends [never] ? { readonly error?: ES | undefined }
+  : { readonly error: ES & Covers<E, ES> }
+
+type Covers<E, ES extends Schema.Top> = [E] extends [ES["Type"]] ? unknown
+  : { readonly "the error schema does not cover": Exclude<E, ES["Type"]> }
+
 /**
  * Turns a flow into an `effect/workflow` workflow: one `Activity` per node step (named by its step id, with the node's
  * retry, timeout and fallback inside it), `{ action, seq, patch }` journaled per step, and each `ask` a
- * `DurableDeferred` named by the input key. The flow's errors must be encodable by `error` (default: none; an
- * unencodable failure becomes a defect). Run it on `WorkflowEngine.layerMemory` or the cluster engine.
+ * `DurableDeferred` named by the input key. The flow's errors cross processes: `error` is a schema covering all of
+ * them (required when the flow can fail). Run it on `WorkflowEngine.layerMemory` or the cluster engine.
  *
  * @example
  * ```ts
@@ -498,14 +505,10 @@ export const toWorkflow = <
   E,
   R,
   const Stores extends ReadonlyArray<Shared.AnySchemaService>,
-  EI = never
+  ES extends Schema.Codec<any, any, never, never> = Schema.Never
 >(
   flow: Node.Node<A, E, R>,
-  options: {
-    readonly name: Name
-    readonly stores: Stores
-    readonly error?: Schema.Codec<E, EI> | undefined
-  }
+  options: { readonly name: Name; readonly stores: Stores } & ErrorOption<E, ES>
 ): DurableWorkflow<Name, A, E, R, Stores[number]> => {
   const root = flow as unknown as AnyNode
   if (typeof options?.name !== "string" || options.name.length === 0) {
@@ -520,7 +523,7 @@ export const toWorkflow = <
       )
     }
   }
-  const error = (options.error ?? Schema.Never) as Schema.Codec<E, any>
+  const error = ((options as { readonly error?: Schema.Top | undefined }).error ?? Schema.Never) as Schema.Codec<E, any>
   const stores = options.stores as ReadonlyArray<Shared.AnySchemaService>
   const workflow = Workflow.make(options.name, {
     payload: Payload,
