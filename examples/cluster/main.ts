@@ -42,13 +42,27 @@ const launch = (name: string, script: string, args: ReadonlyArray<string>, waitF
     child.on("exit", (code) => (code === 0 ? resolve(child) : reject(new Error(`${name} exited with ${code}`))))
   })
 
+let stopPostgres = () => {}
+
+const killChildren = () => {
+  for (const child of children) child.kill("SIGKILL")
+}
+
+// Ctrl-C or a kill stops the runners too (the `finally` below does not run on signals).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killChildren()
+    stopPostgres()
+    process.exit(130)
+  })
+}
+
 const main = async () => {
   let url = process.argv[2]
-  let stop = () => {}
   if (url === undefined) {
     const pg = await start()
     url = pg.url
-    stop = pg.stop
+    stopPostgres = pg.stop
     console.log(`started a throwaway Postgres at ${url}`)
   }
   try {
@@ -59,8 +73,8 @@ const main = async () => {
     const client = launch("client", "client.ts", [url, "effect", "pocketflow", "clusters", "runners"])
     await client
   } finally {
-    for (const child of children) child.kill("SIGKILL")
-    stop()
+    killChildren()
+    stopPostgres()
   }
 }
 

@@ -12,14 +12,22 @@ describe.skipIf(pg.missing())("examples/cluster", () => {
   it.live("two runners and a client finish four approved reports", () =>
     Effect.gen(function*() {
       const url = yield* database(pg.url!, "wf_example")
+      // Its own process group: killing the group takes the example's runners down with it, whatever happens.
       const child = spawn(process.execPath, ["--import", "tsx", "--conditions=effect-pocketflow-source", main, url], {
-        stdio: ["ignore", "pipe", "pipe"]
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true
       })
       let out = ""
       child.stdout.on("data", (chunk) => (out += chunk))
       child.stderr.on("data", (chunk) => (out += chunk))
       const code = yield* Effect.promise(() => new Promise<number | null>((done) => child.on("exit", done))).pipe(
-        Effect.ensuring(Effect.sync(() => child.kill("SIGKILL")))
+        Effect.ensuring(Effect.sync(() => {
+          try {
+            process.kill(-child.pid!, "SIGKILL")
+          } catch {
+            // the group has already exited
+          }
+        }))
       )
       assert.strictEqual(code, 0, out)
       const finished = out.split("\n").filter((l) => l.includes("finished: "))
