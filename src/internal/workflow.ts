@@ -170,6 +170,14 @@ const askInStep: Run["Service"] = {
           )
         )
       }
+      if (options?.timeout !== undefined) {
+        return Effect.die(
+          new Error(
+            `Durable input ${JSON.stringify(input.name)} was asked with a timeout: Durable.toWorkflow does not support ` +
+              `ask timeouts (Durable.run does); ask without one, or put a deadline in the node`
+          )
+        )
+      }
       let suffix = options?.key
       if (suffix === undefined) {
         const n = (step.counters.get(input.name) ?? 0) + 1

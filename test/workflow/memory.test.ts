@@ -235,6 +235,21 @@ describe("Durable.toWorkflow on the memory engine", () => {
       assert.deepStrictEqual(local.state, { left: "L", right: "R", joined: "L+R" })
     }))
 
+  it.live("an ask with a timeout is refused with a defect naming the input (not silently waited on forever)", () =>
+    Effect.gen(function*() {
+      class S extends Shared.Service<S>()("wf/Timeout", { schema: Schema.Struct({ ok: Schema.Boolean }) }) {}
+      const Ok = Durable.input("ok", { answer: Schema.Boolean })
+      const asks = Node.make({ name: "asks", exec: () => Effect.orDie(Ok.ask({ timeout: "1 hour" })) })
+      const wf = Durable.toWorkflow(Flow.make({ name: "t", start: asks }), { name: "t", stores: [S] })
+      const result = yield* Effect.gen(function*() {
+        yield* wf.start({ id: "t-1", stores: [S.initial({ ok: false })] })
+        return yield* settle(wf, "t-1")
+      }).pipe(Effect.provide(engine(wf)))
+      assert.strictEqual(result._tag, "Complete")
+      const exit = (result as Workflow.Complete<any, any>).exit
+      assert.isTrue(Exit.isFailure(exit) && Cause.pretty(exit.cause).includes("does not support ask timeouts"))
+    }))
+
   it.live("interrupt stops a suspended run for good", () =>
     Effect.gen(function*() {
       const flow = asking()
