@@ -19,6 +19,7 @@ import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as rag from "./rag.ts"
 import * as structuredOutput from "./structured-output.ts"
+import * as supervisor from "./supervisor.ts"
 
 /** Every example's `main`, by the name given on the command line. */
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
@@ -28,7 +29,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
   approval: approval.main,
-  rag: rag.main
+  rag: rag.main,
+  supervisor: supervisor.main
 }
 
 /**
@@ -48,7 +50,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     // Its two processes each build their own model from scratch: it stays on the scripted one.
     approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
     // the embeddings stay on the offline TestEmbeddingModel; only the answers come from `model`
-    rag: run(rag.program, rag.layer)
+    rag: run(rag.program, rag.layer),
+    supervisor: run(supervisor.program, supervisor.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
