@@ -17,6 +17,7 @@ import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
+import * as multiAgent from "./multi-agent.ts"
 import * as rag from "./rag.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
@@ -30,7 +31,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "structured-output": structuredOutput.main,
   approval: approval.main,
   rag: rag.main,
-  supervisor: supervisor.main
+  supervisor: supervisor.main,
+  "multi-agent": multiAgent.main
 }
 
 /**
@@ -51,7 +53,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
     // the embeddings stay on the offline TestEmbeddingModel; only the answers come from `model`
     rag: run(rag.program, rag.layer),
-    supervisor: run(supervisor.program, supervisor.layer)
+    supervisor: run(supervisor.program, supervisor.layer),
+    "multi-agent": run(multiAgent.program, multiAgent.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
