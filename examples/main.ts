@@ -18,6 +18,7 @@ import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as multiAgent from "./multi-agent.ts"
+import * as nestedBatch from "./nested-batch.ts"
 import * as rag from "./rag.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
@@ -32,7 +33,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   approval: approval.main,
   rag: rag.main,
   supervisor: supervisor.main,
-  "multi-agent": multiAgent.main
+  "multi-agent": multiAgent.main,
+  "nested-batch": nestedBatch.main
 }
 
 /**
@@ -54,7 +56,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     // the embeddings stay on the offline TestEmbeddingModel; only the answers come from `model`
     rag: run(rag.program, rag.layer),
     supervisor: run(supervisor.program, supervisor.layer),
-    "multi-agent": run(multiAgent.program, multiAgent.layer)
+    "multi-agent": run(multiAgent.program, multiAgent.layer),
+    "nested-batch": run(nestedBatch.program, nestedBatch.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
