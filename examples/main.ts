@@ -16,6 +16,7 @@ import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
+import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as multiAgent from "./multi-agent.ts"
 import * as nestedBatch from "./nested-batch.ts"
@@ -34,7 +35,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   rag: rag.main,
   supervisor: supervisor.main,
   "multi-agent": multiAgent.main,
-  "nested-batch": nestedBatch.main
+  "nested-batch": nestedBatch.main,
+  "majority-vote": majorityVote.main
 }
 
 /**
@@ -57,7 +59,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     rag: run(rag.program, rag.layer),
     supervisor: run(supervisor.program, supervisor.layer),
     "multi-agent": run(multiAgent.program, multiAgent.layer),
-    "nested-batch": run(nestedBatch.program, nestedBatch.layer)
+    "nested-batch": run(nestedBatch.program, nestedBatch.layer),
+    "majority-vote": run(majorityVote.program, majorityVote.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
