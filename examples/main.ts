@@ -15,6 +15,7 @@ import { OpenAi } from "effect-pocketflow/openai"
 import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
+import * as chat from "./chat.ts"
 import * as hello from "./hello.ts"
 import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
@@ -36,7 +37,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   supervisor: supervisor.main,
   "multi-agent": multiAgent.main,
   "nested-batch": nestedBatch.main,
-  "majority-vote": majorityVote.main
+  "majority-vote": majorityVote.main,
+  chat: chat.main
 }
 
 /**
@@ -60,7 +62,11 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     supervisor: run(supervisor.program, supervisor.layer),
     "multi-agent": run(multiAgent.program, multiAgent.layer),
     "nested-batch": run(nestedBatch.program, nestedBatch.layer),
-    "majority-vote": run(majorityVote.program, majorityVote.layer)
+    "majority-vote": run(majorityVote.program, majorityVote.layer),
+    chat: run(
+      chat.program,
+      Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
+    )
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
