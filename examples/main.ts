@@ -24,6 +24,7 @@ import * as nestedBatch from "./nested-batch.ts"
 import * as rag from "./rag.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
+import * as tools from "./tools.ts"
 
 /** Every example's `main`, by the name given on the command line. */
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
@@ -38,7 +39,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "multi-agent": multiAgent.main,
   "nested-batch": nestedBatch.main,
   "majority-vote": majorityVote.main,
-  chat: chat.main
+  chat: chat.main,
+  tools: tools.main
 }
 
 /**
@@ -66,7 +68,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     chat: run(
       chat.program,
       Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
-    )
+    ),
+    tools: run(tools.program, tools.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
