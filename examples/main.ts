@@ -22,6 +22,7 @@ import * as mapReduce from "./map-reduce.ts"
 import * as multiAgent from "./multi-agent.ts"
 import * as nestedBatch from "./nested-batch.ts"
 import * as rag from "./rag.ts"
+import * as resilient from "./resilient.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
 import * as tools from "./tools.ts"
@@ -40,7 +41,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "nested-batch": nestedBatch.main,
   "majority-vote": majorityVote.main,
   chat: chat.main,
-  tools: tools.main
+  tools: tools.main,
+  resilient: resilient.main
 }
 
 /**
@@ -69,7 +71,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
       chat.program,
       Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
     ),
-    tools: run(tools.program, tools.layer)
+    tools: run(tools.program, tools.layer),
+    resilient: run(resilient.program, resilient.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
