@@ -25,6 +25,7 @@ import * as rag from "./rag.ts"
 import * as resilient from "./resilient.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
+import * as textToSql from "./text-to-sql.ts"
 import * as tools from "./tools.ts"
 
 /** Every example's `main`, by the name given on the command line. */
@@ -42,7 +43,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "majority-vote": majorityVote.main,
   chat: chat.main,
   tools: tools.main,
-  resilient: resilient.main
+  resilient: resilient.main,
+  "text-to-sql": textToSql.main
 }
 
 /**
@@ -72,7 +74,9 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
       Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
     ),
     tools: run(tools.program, tools.layer),
-    resilient: run(resilient.program, resilient.layer)
+    resilient: run(resilient.program, resilient.layer),
+    // It prints the queries and rows rather than the store: the database is the interesting part.
+    "text-to-sql": textToSql.mainOn(model)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
