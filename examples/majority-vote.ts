@@ -50,7 +50,8 @@ export const vote = Node.batch({
   exec: (question) =>
     Effect.gen(function*() {
       const reply = yield* ask(
-        `Answer the question. Think step by step, then end with a line "answer: <a decimal with three places>".\n\n${question}`
+        "Answer the question. Think step by step, then end with a line " +
+          `"answer: <a decimal with three places>".\n\n${question}`
       )
       const line = /^answer:\s*(.*)$/m.exec(reply)?.[1]?.trim() ?? ""
       return yield* decodeAnswer(line).pipe(Effect.mapError(() => new Unreadable({ reply })))
@@ -73,7 +74,8 @@ export const flow = Flow.make({ name: "majority-vote", start: vote }).pipe(
 
 /** PocketFlow's shoe-factory puzzle: the right answer is 1/3. */
 export const question = "Six shoes (two each of sizes 4, 5 and 6) are drawn into three random pairs. " +
-  "A pair is acceptable when its sizes differ by at most one. What is the probability that all three pairs are acceptable?"
+  "A pair is acceptable when its sizes differ by at most one. " +
+  "What is the probability that all three pairs are acceptable?"
 
 /**
  * Five samples, as a model at a high temperature might give: three right, one wrong, one that forgot the

@@ -143,7 +143,9 @@ export const main = Effect.gen(function*() {
   const state = yield* Effect.provide(program, layer)
   for (const [className, students] of Object.entries(state.reports)) {
     yield* Console.log(`${className} (average ${state.classAverages[className]}):`)
-    for (const [student, r] of Object.entries(students)) yield* Console.log(`  ${student}: ${r.average} — ${r.comment}`)
+    for (const [student, r] of Object.entries(students)) {
+      yield* Console.log(`  ${student}: ${r.average} — ${r.comment}`)
+    }
   }
   yield* Console.log(`School average: ${state.schoolAverage}`)
 })

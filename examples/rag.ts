@@ -124,7 +124,8 @@ export const generate = Node.make({
   exec: (s) =>
     ask(
       [
-        "Answer the question in one sentence using only the context. If the context does not say, reply \"I don't know.\"",
+        "Answer the question in one sentence using only the context. " +
+        "If the context does not say, reply \"I don't know.\"",
         `## CONTEXT\n${s.retrieved.map((c) => `[${c.title}] ${c.text}`).join("\n")}`,
         `## QUESTION\n${s.question}`
       ].join("\n\n")

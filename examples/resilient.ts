@@ -22,7 +22,10 @@ import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** The feed answered with a server error; worth trying again. */
-export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly symbol: string; readonly status: number }> {}
+export class Unavailable extends Data.TaggedError("Unavailable")<{
+  readonly symbol: string
+  readonly status: number
+}> {}
 
 /** The feed does not know the symbol; asking again will not help. */
 export class UnknownSymbol extends Data.TaggedError("UnknownSymbol")<{ readonly symbol: string }> {}

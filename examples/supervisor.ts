@@ -38,8 +38,11 @@ export const supervisor = Node.make({
   post: (_answer, problem) =>
     problem === undefined
       ? AgentStore.update((s) => ({ ...s, trail: [...s.trail, "supervisor → approve"] })).pipe(Node.as("approved"))
-      : AgentStore.update((s) => ({ ...s, answer: undefined, trail: [...s.trail, `supervisor → reject (${problem})`] }))
-        .pipe(Node.as("retry"))
+      : AgentStore.update((s) => ({
+        ...s,
+        answer: undefined,
+        trail: [...s.trail, `supervisor → reject (${problem})`]
+      })).pipe(Node.as("retry"))
 })
 
 /** agent → supervisor, back to the agent on `"retry"`; at most three rounds. */

@@ -66,7 +66,8 @@ export const readSchema = Node.make({
 })
 
 // Models like to wrap SQL in a Markdown fence and end it with a semicolon.
-const unfence = (text: string) => text.trim().replace(/^```(?:sql)?\s*/i, "").replace(/\s*```$/, "").replace(/;\s*$/, "")
+const unfence = (text: string) =>
+  text.trim().replace(/^```(?:sql)?\s*/i, "").replace(/\s*```$/, "").replace(/;\s*$/, "")
 
 /** Asks for a query; after a failure the prompt carries the failed query and the database's error. */
 export const generate = Node.make({

@@ -44,7 +44,8 @@ const forecasts: Readonly<Record<string, { readonly celsius: number; readonly sk
 
 /** The handlers: a fixed forecast table (a weather API in production) and the conversion formula. */
 export const ToolHandlers = Tools.toLayer({
-  get_weather: ({ city }) => Effect.succeed({ city, ...(forecasts[city.toLowerCase()] ?? { celsius: 15, sky: "unknown" }) }),
+  get_weather: ({ city }) =>
+    Effect.succeed({ city, ...(forecasts[city.toLowerCase()] ?? { celsius: 15, sky: "unknown" }) }),
   celsius_to_fahrenheit: ({ celsius }) => Effect.succeed(Math.round((celsius * 9 / 5 + 32) * 10) / 10)
 })
 
@@ -129,7 +130,8 @@ export const model = TestLanguageModel.layer(({ prompt, tools }) => {
   }
   const fahrenheit = results["celsius_to_fahrenheit"] as number | undefined
   if (fahrenheit === undefined) return TestLanguageModel.toolCall("celsius_to_fahrenheit", { celsius: weather.celsius })
-  return `Yes: it is ${weather.celsius} °C (${fahrenheit} °F) with ${weather.sky} in ${weather.city}, so take a jacket.`
+  const { celsius, city, sky } = weather
+  return `Yes: it is ${celsius} °C (${fahrenheit} °F) with ${sky} in ${city}, so take a jacket.`
 })
 
 /** The scripted model, the tool handlers and a fresh conversation. */

@@ -6,7 +6,7 @@ import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as resilient from "../../examples/resilient.ts"
 
 describe("examples/resilient", () => {
-  it.effect("backs off exponentially, turns a hang into NodeTimeout, skips retries for unknown symbols, falls back", () =>
+  it.effect("backs off exponentially, turns a hang into NodeTimeout, never retries an unknown symbol, falls back", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(
         Effect.all({

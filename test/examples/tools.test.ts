@@ -29,7 +29,10 @@ describe("examples/tools", () => {
     Effect.gen(function*() {
       const model = TestLanguageModel.layer(() => TestLanguageModel.toolCall("get_weather", { city: "Lisbon" }))
       const error = yield* Effect.flip(
-        Effect.provide(tools.program, Layer.mergeAll(model, tools.ToolHandlers, tools.ToolsStore.layer(tools.initial("?"))))
+        Effect.provide(
+          tools.program,
+          Layer.mergeAll(model, tools.ToolHandlers, tools.ToolsStore.layer(tools.initial("?")))
+        )
       )
       assert.strictEqual(error._tag, "MaxStepsExceeded")
     }))
