@@ -1,8 +1,10 @@
 /**
- * `chat`: a terminal chat with memory. The flow is a loop of two nodes: `listen` reads a line from the
- * user, `respond` sends the conversation to the model as messages (system, user, assistant, …) and prints
- * the reply. The store keeps the whole conversation; the model sees the last `window` messages, so a long
- * chat stays within a model's context. Typing `exit` (or closing the input) ends the flow.
+ * `chat`: a terminal chat with memory. The flow is a loop: `listen` reads a line from the user, `archive`
+ * embeds the messages that have left the window, and `respond` sends the conversation to the model as
+ * messages (system, user, assistant, …) and prints the reply. The model sees the last `window` messages, so a
+ * long chat stays within its context, plus the archived message most similar to the user's latest one
+ * (retrieved by `EmbeddingModel`), so it still recalls what was said long ago. Typing `exit` (or closing
+ * the input) ends the flow.
  *
  * The terminal is a small `ChatIO` service: `ChatIO.terminal` reads stdin with `node:readline`,
  * `ChatIO.scripted(lines)` plays given lines and records what was printed, which is how the test drives
@@ -16,9 +18,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as EmbeddingModel from "effect/ai/EmbeddingModel"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
+import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
 import { createInterface } from "node:readline"
 
 /** Where the chat reads the user's lines and prints its own. */
@@ -83,10 +86,20 @@ export interface Message {
   readonly content: string
 }
 
-/** The conversation so far, and how many of its latest messages the model is shown. */
+/** A message that left the window, with its embedding. */
+export interface Archived {
+  readonly message: Message
+  readonly vector: ReadonlyArray<number>
+}
+
+/**
+ * The conversation so far, how many of its latest messages the model is shown, and the older messages,
+ * embedded for retrieval.
+ */
 export interface ChatState {
   readonly messages: ReadonlyArray<Message>
   readonly window: number
+  readonly archive: ReadonlyArray<Archived>
 }
 
 /** The shared store of the chat. */
@@ -103,26 +116,78 @@ export const listen = Node.make({
     Option.isNone(line) || line.value.trim().toLowerCase() === "exit"
       ? Node.action("exit")
       : ChatStore.update((s) => ({ ...s, messages: [...s.messages, { role: "user", content: line.value.trim() }] }))
-        .pipe(Node.as("respond"))
+        .pipe(Node.as("message"))
 })
 
-/** Sends the system message and the latest messages to the model, stores and prints its reply. */
+const similarity = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!
+    na += a[i]! * a[i]!
+    nb += b[i]! * b[i]!
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb)
+}
+
+/** An archived message counts as relevant from this cosine similarity to the user's latest message up. */
+export const minSimilarity = 0.5
+
+/** The archived message most similar to `text`, if any is similar enough. */
+const recall = (archive: ReadonlyArray<Archived>, text: string) =>
+  archive.length === 0 ? Effect.succeed(undefined) : Effect.flatMap(EmbeddingModel.EmbeddingModel, (model) =>
+    Effect.map(model.embed(text), ({ vector }) => {
+      const best = archive
+        .map((a) => ({ a, score: similarity(vector, a.vector) }))
+        .reduce((x, y) => (y.score > x.score ? y : x))
+      return best.score >= minSimilarity ? best.a.message : undefined
+    }))
+
+/**
+ * Sends the system message, the recalled archived message (if any) and the latest messages to the model;
+ * stores and prints its reply.
+ */
 export const respond = Node.make({
   name: "respond",
-  prep: ChatStore.get.pipe(Effect.map((s) => s.messages.slice(-s.window))),
-  exec: (recent) =>
-    LanguageModel.generateText({ prompt: [{ role: "system", content: system }, ...recent] }).pipe(
-      Effect.map((response) => response.text)
-    ),
+  prep: ChatStore.get,
+  exec: (s) =>
+    Effect.gen(function*() {
+      const recent = s.messages.slice(-s.window)
+      const recalled = yield* recall(s.archive, recent.at(-1)?.content ?? "")
+      const memory = recalled === undefined
+        ? []
+        : [{ role: "system" as const, content: `Earlier in this conversation, ${recalled.role}: ${recalled.content}` }]
+      const response = yield* LanguageModel.generateText({
+        prompt: [{ role: "system", content: system }, ...memory, ...recent]
+      })
+      return response.text
+    }),
   post: (_recent, reply) =>
     ChatStore.update((s) => ({ ...s, messages: [...s.messages, { role: "assistant", content: reply }] })).pipe(
       Effect.andThen(Effect.flatMap(ChatIO, (io) => io.write(`bot> ${reply}`)))
     )
 })
 
-/** listen → respond → listen …, until `exit`. */
+/** Embeds the messages that have left the window (all at once) and adds them to the archive. */
+export const archive = Node.make({
+  name: "archive",
+  prep: ChatStore.get.pipe(
+    Effect.map((s) => s.messages.slice(s.archive.length, Math.max(s.archive.length, s.messages.length - s.window)))
+  ),
+  exec: (leaving) =>
+    leaving.length === 0 ? Effect.succeed([]) : Effect.flatMap(EmbeddingModel.EmbeddingModel, (model) =>
+      Effect.map(
+        model.embedMany(leaving.map((m) => m.content)),
+        ({ embeddings }) => leaving.map((message, i): Archived => ({ message, vector: embeddings[i]!.vector }))
+      )),
+  post: (_leaving, archived) => ChatStore.update((s) => ({ ...s, archive: [...s.archive, ...archived] }))
+})
+
+/** listen → archive → respond → listen …, until `exit`. */
 export const flow = Flow.make({ name: "chat", start: listen }).pipe(
-  Flow.on(listen, "respond", respond),
+  Flow.on(listen, "message", archive),
+  Flow.next(archive, respond),
   Flow.next(respond, listen),
   Flow.end(listen, "exit")
 )
@@ -156,8 +221,15 @@ export const demoLines: ReadonlyArray<string> = [
   "exit"
 ]
 
-/** The scripted model and an empty conversation that shows the model its last 6 messages. */
-export const layer = Layer.mergeAll(model, ChatStore.layer({ messages: [], window: 6 }))
+/**
+ * The scripted model, the offline embedding model and an empty conversation that shows the model its last 4
+ * messages.
+ */
+export const layer = Layer.mergeAll(
+  model,
+  TestEmbeddingModel.layer({ dimensions: 256 }),
+  ChatStore.layer({ messages: [], window: 4, archive: [] })
+)
 
 /** Runs the chat loop and returns the conversation; provide `layer` and a `ChatIO`. */
 export const program = Effect.gen(function*() {
@@ -171,5 +243,5 @@ export const main = Effect.gen(function*() {
   if (process.stdin.isTTY) yield* Console.log("Chat with the scripted model (type exit to leave).")
   else yield* Console.log("(no terminal: playing a scripted user)")
   const state = yield* Effect.provide(program, Layer.mergeAll(layer, io))
-  yield* Console.log(`(${state.messages.length} messages)`)
+  yield* Console.log(`(${state.messages.length} messages, ${state.archive.length} archived)`)
 })
