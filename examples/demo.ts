@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the agent and the map-reduce examples, run on the offline scripted model, with a
+ * `npm run demo`: the agent, map-reduce and streaming examples, run on the offline scripted model, with a
  * short account of what happened in each. No API key or network is needed.
  *
  * Each section runs one example's `program` with its `layer` and prints from the final store, so what
@@ -7,6 +7,7 @@
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { Flow } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "./agent.ts"
@@ -15,6 +16,7 @@ import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as observe from "./observe.ts"
+import * as streaming from "./streaming.ts"
 import * as structuredOutput from "./structured-output.ts"
 
 // ---------------------------------------------------------------------------------------------------
@@ -81,12 +83,32 @@ const mapReduceSection = Effect.gen(function*() {
 }).pipe(Effect.provide(mapReduce.layer))
 
 // ---------------------------------------------------------------------------------------------------
-// Section 3: every example flow as a Mermaid flowchart
+// Section 3: token streaming (a node sends each streamed delta through Flow.emit)
+// ---------------------------------------------------------------------------------------------------
+
+const streamingSection = Effect.gen(function*() {
+  yield* heading("Streaming: LanguageModel.streamText → Flow.emit → Flow.events")
+  yield* Console.log(`Question: ${streaming.question}`)
+  yield* Effect.sync(() => process.stdout.write("Answer (live, as the tokens arrive): "))
+  // Each Custom event is printed the moment the node emits it, while the model is still streaming.
+  let count = 0
+  yield* Stream.runForEach(streaming.tokens(streaming.flow), (token) =>
+    Effect.sync(() => {
+      count++
+      process.stdout.write(token)
+    }))
+  yield* Effect.sync(() => process.stdout.write("\n"))
+  const state = yield* streaming.ChatStore.get
+  yield* Console.log(`(${count} tokens; the store holds the whole answer, ${state.answer?.length ?? 0} characters)`)
+}).pipe(Effect.provide(streaming.layer))
+
+// ---------------------------------------------------------------------------------------------------
+// Section 4: every example flow as a Mermaid flowchart
 // ---------------------------------------------------------------------------------------------------
 
 const diagramsSection = Effect.gen(function*() {
   yield* heading("Diagrams: Flow.toMermaid (paste into any Mermaid renderer)")
-  const flows = [hello.flow, agent.flow, mapReduce.flow, batchFlow.flow, structuredOutput.flow]
+  const flows = [hello.flow, agent.flow, mapReduce.flow, batchFlow.flow, structuredOutput.flow, streaming.flow]
   for (const flow of flows) {
     yield* Console.log(`\n${flow.name}:`)
     yield* Console.log(Flow.toMermaid(flow))
@@ -110,6 +132,7 @@ const demo = Effect.gen(function*() {
   yield* Console.log("effect-pocketflow demo — offline scripted model (see examples/model.ts to use a real one)")
   yield* agentSection
   yield* mapReduceSection
+  yield* streamingSection
   yield* diagramsSection
   yield* durableSection
 })

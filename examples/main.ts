@@ -21,8 +21,10 @@ import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as multiAgent from "./multi-agent.ts"
 import * as nestedBatch from "./nested-batch.ts"
+import * as parallelResearch from "./parallel-research.ts"
 import * as rag from "./rag.ts"
 import * as resilient from "./resilient.ts"
+import * as streaming from "./streaming.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
 import * as textToSql from "./text-to-sql.ts"
@@ -44,7 +46,9 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   chat: chat.main,
   tools: tools.main,
   resilient: resilient.main,
-  "text-to-sql": textToSql.main
+  "text-to-sql": textToSql.main,
+  streaming: streaming.main,
+  "parallel-research": parallelResearch.main
 }
 
 /**
@@ -76,7 +80,9 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     tools: run(tools.program, tools.layer),
     resilient: run(resilient.program, resilient.layer),
     // It prints the queries and rows rather than the store: the database is the interesting part.
-    "text-to-sql": textToSql.mainOn(model)
+    "text-to-sql": textToSql.mainOn(model),
+    streaming: run(streaming.program, streaming.layer),
+    "parallel-research": run(parallelResearch.program, parallelResearch.layer)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 

@@ -63,6 +63,8 @@ export interface Waiting {
   readonly token: string
   readonly answerSchema: Json
   readonly deadline?: number | undefined
+  /** Answered already, waiting only for its step to complete (e.g. a second question in the same step). */
+  readonly answered?: boolean | undefined
 }
 
 /**

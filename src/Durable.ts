@@ -34,6 +34,7 @@ import {
 } from "./Errors.ts"
 import * as FlowEvent from "./FlowEvent.ts"
 import * as internal from "./internal/durable.ts"
+import * as observe from "./internal/observe.ts"
 import type { Json } from "./internal/json.ts"
 import type { AnyNode } from "./internal/node.ts"
 import type * as Node from "./Node.ts"
@@ -339,7 +340,7 @@ const decodeStore = (store: Shared.AnySchemaService, encoded: Json | undefined, 
         })
     )
 
-const execute = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
+const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
   const cp = yield* Checkpointer
   const { id } = options
   const clock = yield* Clock.Clock
@@ -355,17 +356,39 @@ const execute = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
     if (early.status === "failed" && options.mode === "run") {
       return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
     }
+    // Still waiting, nothing answered, no deadline passed: nothing to do. A job polling the run must neither re-run
+    // its preps nor fill its history (and push older versions out of `keep`) with identical suspensions.
+    if (early.status === "suspended" && early.waiting.length > 0 && (yield* stillWaiting(cp, early, clock))) {
+      return { _tag: "Suspended", waiting: early.waiting.map(toWaiting), steps: early.steps } as Outcome<string>
+    }
   } else if (options.mode === "resume") {
     return yield* new RunNotFound({ id })
   }
   const now = clock.currentTimeMillisUnsafe()
-  const held = yield* cp.claim(id, { owner, now, expiresAt: now + leaseMs, force: options.takeover === "force" })
+  const held = yield* Effect.withSpan(
+    cp.claim(id, { owner, now, expiresAt: now + leaseMs, force: options.takeover === "force" }),
+    "durable.claim",
+    { attributes: { "pocketflow.run": id, "pocketflow.owner": owner } }
+  )
   if (held !== undefined) return yield* internal.lockedBy(id, held)
   return yield* Effect.ensuring(
     claimed(root, options, cp, owner, leaseMs, clock),
     Effect.ignore(cp.release(id, owner))
   )
 })
+
+/** Whether a suspended run has no answer for any waiting input (for its prompt) and no deadline has passed. */
+const stillWaiting = (cp: CheckpointerNs.Service, snapshot: Snapshot, clock: Clock.Clock) =>
+  Effect.map(cp.answers(snapshot.id), (answers) => {
+    const now = clock.currentTimeMillisUnsafe()
+    if (snapshot.waiting.some((w) => w.deadline !== undefined && w.deadline <= now)) return false
+    const byKey = new Map(answers.map((a) => [a.key, a] as const))
+    return !snapshot.waiting.some((w) => w.answered !== true && byKey.has(w.key))
+  })
+
+/** A durable run: its logs carry the run id as `pocketflow.run`. */
+const execute = (root: AnyNode, options: Execute) =>
+  Effect.annotateLogs(executeRaw(root, options), "pocketflow.run", options.id)
 
 const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
   s.status === "done"
@@ -374,20 +397,15 @@ const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
     ? { _tag: "Interrupted", steps: s.steps }
     : undefined
 
-const claimed = Effect.fnUntraced(function*(
-  root: AnyNode,
-  options: Execute,
-  cp: CheckpointerNs.Service,
-  owner: string,
-  leaseMs: number,
-  clock: Clock.Clock
-) {
+/** Reads the run under the claim and builds its stores: from the checkpoint, or from the initial states. */
+const restore = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
+  const cp = yield* Checkpointer
   const { id } = options
   // Read again under the claim: another owner may have moved the run on since the first look.
-  let existing = yield* cp.load(id)
+  const existing = yield* cp.load(id)
   if (existing !== undefined) {
     const done = endedOutcome(existing)
-    if (done !== undefined) return done
+    if (done !== undefined) return { outcome: done }
     if (existing.status === "failed" && options.mode === "run") {
       return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
     }
@@ -413,7 +431,24 @@ const claimed = Effect.fnUntraced(function*(
       lastEncoded: null
     })
   }
-  const spans = false
+  return { existing, slots }
+})
+
+const claimed = Effect.fnUntraced(function*(
+  root: AnyNode,
+  options: Execute,
+  cp: CheckpointerNs.Service,
+  owner: string,
+  leaseMs: number,
+  clock: Clock.Clock
+) {
+  const { id } = options
+  const restored = yield* Effect.withSpan(restore(root, options), "durable.restore", {
+    attributes: { "pocketflow.run": id }
+  })
+  if ("outcome" in restored) return restored.outcome
+  const { existing, slots } = restored
+  const spans = yield* Effect.withFiber((fiber) => Effect.succeed(observe.spansWanted(fiber)))
   const carried = new Map((existing?.waiting ?? []).map((w) => [w.key, w] as const))
   const answers = existing === undefined ? [] : yield* cp.answers(id)
   const run: internal.Run = {
@@ -490,6 +525,13 @@ const claimed = Effect.fnUntraced(function*(
     }
     // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
     // arrived while we were suspending continues the run now instead of waiting for the next call.
+    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart.
+    for (const [key, w] of run.waiting) {
+      const a = run.answers.get(key)
+      if (a !== undefined && JSON.stringify(a.prompt) === JSON.stringify(w.prompt)) {
+        run.waiting.set(key, { ...w, answered: true })
+      }
+    }
     yield* run.lock.withPermit(internal.saveUnlocked(run, "suspended"))
     const waiting = Array.from(run.waiting.values())
     options.emit?.(FlowEvent.Suspended({

@@ -15,6 +15,7 @@ import * as internal from "./internal/flow.ts"
 import * as mermaid from "./internal/mermaid.ts"
 import { type AnyNode, isNode, received } from "./internal/node.ts"
 import * as observe from "./internal/observe.ts"
+import * as parallelInternal from "./internal/parallel.ts"
 import type * as Node from "./Node.ts"
 
 /**
@@ -407,6 +408,123 @@ export function batch(options: {
 }
 
 /**
+ * The options of `Flow.parallel`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * const web = Node.make({ name: "web", exec: () => Effect.void })
+ * const papers = Node.make({ name: "papers", exec: () => Effect.void })
+ * const options: Flow.ParallelOptions<readonly [typeof web, typeof papers]> = {
+ *   name: "research",
+ *   branches: [web, papers],
+ *   concurrency: 2
+ * }
+ * ```
+ * @since 0.2.0
+ */
+export interface ParallelOptions<Branches extends ReadonlyArray<Node.Any>> {
+  readonly name: string
+  /** The nodes or flows to run at once: at least one, all different, with different names. */
+  readonly branches: Branches
+  /** How many branches run at once: `"unbounded"` (default, all of them) or `n`. */
+  readonly concurrency?: number | "unbounded" | undefined
+}
+
+/**
+ * The actions of a parallel block's branches, in branch order.
+ *
+ * @example
+ * ```ts
+ * import { Node, type Flow } from "effect-pocketflow"
+ *
+ * declare const a: Node.Node<"found" | "empty">
+ * declare const b: Node.Node<"default">
+ * type Actions = Flow.BranchActions<readonly [typeof a, typeof b]> // readonly ["found" | "empty", "default"]
+ * ```
+ * @since 0.2.0
+ */
+export type BranchActions<Branches extends ReadonlyArray<Node.Any>> = {
+  readonly [K in keyof Branches]: Node.Action<Branches[K]>
+}
+
+/**
+ * Runs different nodes or flows at once and joins them: fan-out, then fan-in. `post` receives the branches' actions
+ * in branch order (whatever order they finished in) and picks the block's action; without it the action is
+ * `"default"`. Errors and requirements are the union of the branches' and `post`'s. The branches share the run's
+ * stores. A failing branch interrupts the others (their finalizers run) and fails the block with its error.
+ * `concurrency` bounds the branches in flight (default `"unbounded"`). Events name each branch by its path
+ * (`flow/research/web`), each branch runs in its own span, and a durable run records each finished branch, so a
+ * resumed run does not run it again.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const web = Node.make({ name: "web", exec: () => Effect.succeed(3), post: (_, n) => Node.action(n > 0 ? "found" : "empty") })
+ * const papers = Node.make({ name: "papers", exec: () => Effect.log("searching papers") })
+ * const research = Flow.parallel({
+ *   name: "research",
+ *   branches: [web, papers],
+ *   post: ([fromWeb]) => Node.action(fromWeb === "found" ? "write" : "give-up")
+ * })
+ * // research: Node<"write" | "give-up", never, never>
+ * ```
+ * @since 0.2.0
+ */
+export function parallel<
+  const Branches extends ReadonlyArray<Node.Any>,
+  O extends string | void,
+  E2 = never,
+  R2 = never
+>(
+  options: ParallelOptions<Branches> & {
+    /** Receives the branches' actions in branch order; returns the block's action. */
+    readonly post: (actions: BranchActions<Branches>) => Effect.Effect<O, E2, R2>
+  }
+): Node.Node<Node.ActionOf<O>, Node.Error<Branches[number]> | E2, Node.Services<Branches[number]> | R2>
+export function parallel<const Branches extends ReadonlyArray<Node.Any>>(
+  options: ParallelOptions<Branches>
+): Node.Node<"default", Node.Error<Branches[number]>, Node.Services<Branches[number]>>
+export function parallel(options: {
+  readonly name: string
+  readonly branches: ReadonlyArray<Node.Any>
+  readonly concurrency?: number | "unbounded" | undefined
+  readonly post?: ((actions: any) => Effect.Effect<string | void, unknown, unknown>) | undefined
+}): Node.Any {
+  return parallelInternal.parallel(options) as unknown as Node.Any
+}
+
+/**
+ * Sends `data` to whoever observes the run, as a `FlowEvent.Custom { path, runs, node, data }` naming the node that
+ * called it: a `Flow.events` subscriber, or `Durable.events`. Call it from any prep, exec or post, e.g. once per LLM
+ * token. With nobody observing it does nothing (no allocation, no event built).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Flow, FlowEvent, Node } from "effect-pocketflow"
+ *
+ * const count = Node.make({
+ *   name: "count",
+ *   exec: () => Effect.forEach([1, 2, 3], (n) => Flow.emit({ progress: n }), { discard: true })
+ * })
+ * const flow = Flow.make({ name: "counting", start: count })
+ * const progress = Flow.events(flow).pipe(
+ *   Stream.filter(FlowEvent.is("Custom")),
+ *   Stream.map((event) => event.data),
+ *   Stream.runCollect
+ * )
+ * // [{ progress: 1 }, { progress: 2 }, { progress: 3 }]
+ * ```
+ * @since 0.2.0
+ */
+export const emit: (data: unknown) => Effect.Effect<void> = observe.emitCustom
+
+/**
  * The options of `Flow.events`.
  *
  * @example
@@ -429,7 +547,8 @@ export interface EventsOptions {
 
 /**
  * Runs a flow (or any node) and streams what happens: `FlowEvent`s for nodes starting and
- * finishing, retries, fallbacks, transitions, unmatched actions, batch progress and the flow's end.
+ * finishing, retries, fallbacks, transitions, unmatched actions, batch progress, the `Custom` events nodes send
+ * with `Flow.emit`, and the flow's end. A parallel block's branches report under its path (`flow/block/branch`).
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
  * Stopping the stream early interrupts the flow.
  *
@@ -511,7 +630,8 @@ export const events: {
             }
             Queue.offerUnsafe(queue, event)
           }
-          return Effect.onExitPrimitive(observe.runRoot(root, observe.root(fiber, root, emit)), (exit) => {
+          const run = observe.subscribing(observe.runRoot(root, observe.root(fiber, root, emit)))
+          return Effect.onExitPrimitive(run, (exit) => {
             // Two spare slots above `bufferSize`: the drop count and the final event always fit.
             if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
             if (final !== undefined) Queue.offerUnsafe(queue, final)
@@ -528,7 +648,8 @@ export const events: {
 /**
  * Renders a flow as a Mermaid flowchart (`flowchart TD`): nodes by name, edges labelled with their
  * action (`"default"` edges unlabelled), nested flows and batch flows as subgraphs, batch nodes as
- * subroutine shapes; batch nodes and batch flows show their concurrency. Names are escaped with
+ * subroutine shapes, parallel blocks as subgraphs with their branches side by side above a `join`; batch
+ * nodes, batch flows and parallel blocks show their concurrency. Names are escaped with
  * Mermaid's `#code;` entities, and node ids are built from the path below the flow, so nested flows
  * may reuse names.
  *

@@ -11,6 +11,7 @@
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+import * as Formatter from "effect/Formatter"
 import type { Kind } from "./internal/node.ts"
 
 /**
@@ -34,6 +35,8 @@ import type { Kind } from "./internal/node.ts"
  * - `Resumed` (durable runs): the run continued from its checkpoint, claimed as `version`.
  * - `AnswerStale` (durable runs): the step at `path` asked `key` again with a different prompt, so the answer given
  *   for the old prompt was dropped and the run waits for a new one.
+ * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
+ *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
  *
  * @example
  * ```ts
@@ -138,6 +141,12 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly runs: ReadonlyArray<number>
     readonly key: string
     readonly input: string
+  }
+  Custom: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly data: unknown
   }
 }>
 
@@ -370,6 +379,19 @@ export const Resumed = ctors.Resumed
 export const AnswerStale = ctors.AnswerStale
 
 /**
+ * Makes a `Custom` event, as `Flow.emit(data)` does inside the node at `path`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.Custom({ path: "chat/answer", runs: [], node: "answer", data: { token: "Hel" } })
+ * ```
+ * @since 0.2.0
+ */
+export const Custom = ctors.Custom
+
+/**
  * A type guard for one case: `FlowEvent.is("NodeFinished")(event)`.
  *
  * @example
@@ -393,7 +415,7 @@ export const is = ctors.$is
  *   FlowStarted: () => 0, FlowFinished: () => 1, FlowFailed: () => 1, NodeStarted: () => 0,
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
  *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
- *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0
+ *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, Custom: () => 0
  * })
  * ```
  * @since 0.1.0
@@ -462,5 +484,7 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: resumed from its checkpoint (v${event.version})`
     case "AnswerStale":
       return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
+    case "Custom":
+      return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
   }
 }

@@ -38,7 +38,7 @@ export interface Node<out A extends string, out E = never, out R = never> extend
 }
 
 /**
- * `"node"`, `"batch"`, `"flow"` or `"batch-flow"`.
+ * `"node"`, `"batch"`, `"flow"`, `"batch-flow"` or `"parallel"` (`Flow.parallel`).
  *
  * @example
  * ```ts

@@ -3,13 +3,14 @@
  * flow really did: the final store, the calls the model received, and for the timed examples the virtual time.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Clock, Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "../examples/agent.ts"
 import * as batchFlow from "../examples/batch-flow.ts"
 import * as hello from "../examples/hello.ts"
 import * as mapReduce from "../examples/map-reduce.ts"
+import * as streaming from "../examples/streaming.ts"
 import * as structuredOutput from "../examples/structured-output.ts"
 
 describe("hello", () => {
@@ -215,5 +216,36 @@ describe("structured-output", () => {
       assert.strictEqual(state.extraction?.attempts, structuredOutput.maxAttempts)
       assert.include(state.extraction?.problem, "Expected number")
       assert.strictEqual(calls.length, structuredOutput.maxAttempts)
+    }))
+})
+
+describe("streaming", () => {
+  it.effect("tokens reach the subscriber one chunk at a time, as the model streams them", () =>
+    Effect.gen(function*() {
+      const fiber = yield* streaming.tokens(streaming.flow).pipe(
+        Stream.mapEffect((token) => Effect.map(Clock.currentTimeMillis, (at) => ({ token, at }))),
+        Stream.runCollect,
+        Effect.forkChild
+      )
+      yield* TestClock.adjust("1 minute")
+      const tokens = Array.from(yield* Fiber.join(fiber))
+      assert.strictEqual(tokens.map((t) => t.token).join(""), streaming.reply)
+      assert.strictEqual(tokens.length, Math.ceil(streaming.reply.length / 6))
+      assert.isTrue(tokens.every((t) => t.token.length <= 6))
+      // Each token arrived when its chunk did, 30 ms after the previous one: live, not all at the end.
+      const gaps = tokens.slice(1).map((t, i) => t.at - tokens[i]!.at)
+      assert.isTrue(gaps.every((gap) => gap === 30), `gaps: ${gaps.join(",")}`)
+      assert.strictEqual((yield* streaming.ChatStore.get).answer, streaming.reply)
+      const calls = yield* TestLanguageModel.calls
+      assert.deepStrictEqual(calls.map((c) => c.method), ["streamText"])
+      assert.include(calls[0]?.text, streaming.question)
+    }).pipe(Effect.provide(streaming.layer)))
+
+  it.effect("without a subscriber the flow just stores the streamed answer", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Effect.provide(streaming.program, streaming.layer))
+      yield* TestClock.adjust("1 minute")
+      const state = yield* Fiber.join(fiber)
+      assert.strictEqual(state.answer, streaming.reply)
     }))
 })

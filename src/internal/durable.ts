@@ -200,10 +200,20 @@ export const saveUnlocked = (
   Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, CheckpointError | RunLocked> => {
     if (run.lost !== undefined) return Effect.fail(run.lost)
     const snapshot = snapshotOf(run, status, now, extra)
-    let save: Effect.Effect<void, CheckpointError> = Effect.map(run.cp.save(snapshot), () => {
+    let save: Effect.Effect<void, CheckpointError | RunLocked> = Effect.map(run.cp.save(snapshot), () => {
       run.version = snapshot.version
       run.emit?.(FlowEvent.CheckpointSaved({ path: run.flow, runs: [], version: snapshot.version, status }))
     })
+    // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner.
+    save = Effect.catchTag(save, "CheckpointError", (error): Effect.Effect<void, CheckpointError | RunLocked> =>
+      error.reason !== "version conflict" ? Effect.fail(error) : Effect.flatMap(
+        Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
+        (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
+          if (renewal?._tag !== "Lost") return Effect.fail(error)
+          run.lost = lockedBy(run.id, renewal.lease)
+          return Effect.fail(run.lost)
+        }
+      ))
     if (run.spans) {
       save = Effect.withSpan(save, "durable.save", {
         attributes: { "pocketflow.run": run.id, "pocketflow.version": snapshot.version, "pocketflow.status": status }
@@ -340,7 +350,8 @@ const walkStep = (
     ? Effect.suspend(() => Effect.flatMap(exec(undefined), (x) => finish(undefined, x)))
     : Effect.flatMap(prep, (p) => Effect.flatMap(exec(p), (x) => finish(p, x)))
   const o = observation(run, node, place)
-  if (o !== undefined) body = Effect.provideService(body, observe.CurrentObservation, o)
+  // A step with a subscriber is counted as one, so `Flow.emit` inside it looks for the observation.
+  if (o !== undefined) body = observe.subscribing(Effect.provideService(body, observe.CurrentObservation, o))
   return announce(run, node, place, Effect.map(inFiber(step, body), (r) => r === SUSPENDED ? SUSPENDED : action))
 }
 

@@ -3,7 +3,9 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { StackFrame } from "effect/References"
 import { FlowDefinitionError, InvalidBatchItems, MaxStepsExceeded } from "../Errors.ts"
 import * as FlowEvent from "../FlowEvent.ts"
@@ -194,16 +196,25 @@ const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<stri
   return Effect.suspend(() => {
     let steps = 0
     let current = start
-    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
-      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
-      steps++
-      current = node
+    // Each node's observed step (its program and what follows it), built on its first visit in this run: a loop
+    // revisits the same few nodes, and building the child observation (a path string), its program and its
+    // transition events on every step cost more than running them. Events are immutable, so one value serves
+    // every step that takes the same edge.
+    const programs = new Map<AnyNode, Effect.Effect<string, unknown, unknown>>()
+    const programOf = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      const successors = edges.get(node)
+      const transitions = new Map<string, FlowEvent.FlowEvent>()
       return Effect.flatMap(observe.runNode(node, observe.child(o, node), name), (result) => {
         const action = toAction(result)
-        const successors = edges.get(node)
         const next = successors?.get(action)
         if (next !== undefined) {
-          emit?.(FlowEvent.Transition({ path, runs, from: node.name, action, to: next.name }))
+          if (emit !== undefined) {
+            let event = transitions.get(action)
+            if (event === undefined) {
+              transitions.set(action, event = { path, runs, from: node.name, action, to: next.name, _tag: "Transition" })
+            }
+            emit(event)
+          }
           return step(next)
         }
         if (successors !== undefined && exits.get(node)?.has(action) !== true) {
@@ -212,7 +223,111 @@ const observedLoop = (flow: AnyFlow, o: observe.Observation): Effect.Effect<stri
         return end(name, node, action, successors, exits)
       })
     }
+    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
+      steps++
+      current = node
+      let program = programs.get(node)
+      if (program === undefined) programs.set(node, program = programOf(node))
+      return program
+    }
     return Effect.catchCause(step(start), (cause) => locate(name, current)(cause))
+  })
+}
+
+/** One node of a subscribed loop, prepared on its first visit in a run. */
+interface Slot {
+  readonly node: AnyNode
+  /** The loop's context, with the node's observation for a plain node (a composite one passes it itself). */
+  readonly context: Context.Context<never>
+  readonly started: FlowEvent.FlowEvent
+  readonly path: string
+  /** The node's program followed by the loop's next step. */
+  run: Effect.Effect<string, unknown, unknown>
+}
+
+/**
+ * The loop with a subscriber and no spans, the common observed run: the same walk and events as `observedLoop`, with
+ * the per-node bookkeeping done by the loop itself instead of a wrapper around each node. A step puts its node's
+ * observation in the fiber's context and emits `NodeStarted`; the step's continuation emits `NodeFinished`, puts the
+ * loop's context back and goes on; one exit handler for the whole loop reports the node that failed or was
+ * interrupted (`NodeFailed`) and restores the context. A step of the plain loop costs a few primitives, so the two
+ * primitives and three allocations a wrapper adds per step would double it.
+ */
+const subscribedLoop = (
+  flow: AnyFlow,
+  o: observe.Observation,
+  emit: (event: FlowEvent.FlowEvent) => void
+): Effect.Effect<string, unknown, unknown> => {
+  const { maxSteps, name, start } = flow.def
+  const { clock, path, runs } = o
+  const { edges, exits } = flow.graph
+  return Effect.withFiber((fiber) => {
+    const base = fiber.context
+    let steps = 0
+    let current = start
+    // The node running now (undefined between steps) and when it started.
+    let running: Slot | undefined
+    let startedAt = 0n
+    const slots = new Map<AnyNode, Slot>()
+    const slotOf = (node: AnyNode): Slot => {
+      const co = observe.child(o, node)
+      const { instrument, kind } = node
+      const slot: Slot = {
+        node,
+        context: instrument === undefined ? Context.add(base, observe.CurrentObservation, co) : base,
+        started: { path: co.path, runs, node: node.name, kind, _tag: "NodeStarted" },
+        path: co.path,
+        run: Effect.void as never
+      }
+      const successors = edges.get(node)
+      const transitions = new Map<string, FlowEvent.FlowEvent>()
+      slot.run = Effect.flatMap(instrument === undefined ? node.raw : instrument(co), (result) => {
+        const action = toAction(result)
+        const duration = Duration.nanos(clock.monotonicTimeNanosUnsafe() - startedAt)
+        running = undefined
+        fiber.setContext(base)
+        emit({ path: co.path, runs, node: node.name, kind, action, duration, _tag: "NodeFinished" })
+        const next = successors?.get(action)
+        if (next !== undefined) {
+          let event = transitions.get(action)
+          if (event === undefined) {
+            transitions.set(action, event = { path, runs, from: node.name, action, to: next.name, _tag: "Transition" })
+          }
+          emit(event)
+          return step(next)
+        }
+        if (successors !== undefined && exits.get(node)?.has(action) !== true) {
+          emit(FlowEvent.UnmatchedAction({ path, runs, node: node.name, action, known: Array.from(successors.keys()) }))
+        }
+        return end(name, node, action, successors, exits)
+      })
+      slots.set(node, slot)
+      return slot
+    }
+    const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
+      if (steps === maxSteps) return Effect.fail(new MaxStepsExceeded({ flow: name, maxSteps, node: node.name }))
+      steps++
+      current = node
+      const slot = slots.get(node) ?? slotOf(node)
+      running = slot
+      fiber.setContext(slot.context)
+      emit(slot.started)
+      startedAt = clock.monotonicTimeNanosUnsafe()
+      return slot.run
+    }
+    const walk = Effect.onExitPrimitive(Effect.suspend(() => step(start)), (exit) => {
+      fiber.setContext(base)
+      const slot = running
+      if (slot !== undefined && Exit.isFailure(exit)) {
+        running = undefined
+        const duration = Duration.nanos(clock.monotonicTimeNanosUnsafe() - startedAt)
+        const { kind, name: node } = slot.node
+        emit({ path: slot.path, runs, node, kind, cause: exit.cause, duration, _tag: "NodeFailed" })
+      }
+      return undefined
+    })
+    return Effect.catchCause(walk, (cause) => locate(name, current)(cause))
   })
 }
 
@@ -240,7 +355,9 @@ const programs = (flow: AnyFlow): Programs => {
     // with the item index when that node is a batch item, so concurrent items' runs can be told apart.
     return observe.runNode(flow, observe.child(o, flow, o.item === undefined ? o.runs : [...o.runs, o.item]), o.owner.name)
   })
-  return { raw, instrument: (o) => observe.aroundFlow(o, withPrepPost(observedLoop(flow, o))) }
+  const observed = (o: observe.Observation) =>
+    o.emit !== undefined && !o.spans ? subscribedLoop(flow, o, o.emit) : observedLoop(flow, o)
+  return { raw, instrument: (o) => observe.aroundFlow(o, withPrepPost(observed(o))) }
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Renders a flow as a Mermaid flowchart. Nested flows and batch flows become subgraphs, so this is
+ * Renders a flow as a Mermaid flowchart. Nested flows, batch flows and parallel blocks become subgraphs, so this is
  * our own renderer rather than `Graph.toMermaid` (which has no subgraphs); the label escaping follows
  * `Graph.toMermaid`'s (Mermaid's `#code;` entities).
  */
@@ -61,6 +61,13 @@ type Task =
   | { readonly _tag: "declare"; readonly node: AnyNode; readonly base: string; readonly depth: number; readonly ids?: Map<AnyNode, string> }
   | { readonly _tag: "line"; readonly depth: number; readonly text: string }
   | { readonly _tag: "edges"; readonly graph: Graph; readonly ids: Map<AnyNode, string>; readonly depth: number }
+  | {
+    readonly _tag: "join"
+    readonly branches: ReadonlyArray<AnyNode>
+    readonly ids: Map<AnyNode, string>
+    readonly join: string
+    readonly depth: number
+  }
 
 const join = (base: string, name: string) => base === "" ? sanitize(name) : `${base}_${sanitize(name)}`
 
@@ -119,6 +126,21 @@ export const render = (root: AnyNode): string => {
         if (inner !== undefined) stack.push({ _tag: "declare", node: inner, base: join(base, inner.name), depth: depth + 1 })
         break
       }
+      case "parallel": {
+        // Branches have no edges between them, so Mermaid lays them out side by side, above the join they all feed.
+        line(depth, `subgraph ${id}["${name} (parallel ×${concurrencyLabel(node.info.concurrency)})"]`)
+        stack.push({ _tag: "line", depth, text: "end" })
+        const anatomy = node.info.anatomy
+        const branches = anatomy?._tag === "Parallel" ? anatomy.branches : []
+        const ids = new Map<AnyNode, string>()
+        const joinId = idFor(join(base, "join"))
+        stack.push({ _tag: "join", branches, ids, join: joinId, depth: depth + 1 })
+        stack.push({ _tag: "line", depth: depth + 1, text: `${joinId}(("join"))` })
+        for (let i = branches.length - 1; i >= 0; i--) {
+          stack.push({ _tag: "declare", node: branches[i], base: join(base, branches[i].name), depth: depth + 1, ids })
+        }
+        break
+      }
     }
   }
 
@@ -139,6 +161,9 @@ export const render = (root: AnyNode): string => {
             line(task.depth, `${task.ids.get(from)} -->${label} ${task.ids.get(to)}`)
           }
         }
+        break
+      case "join":
+        for (const branch of task.branches) line(task.depth, `${task.ids.get(branch)} --> ${task.join}`)
         break
     }
   }

@@ -18,7 +18,7 @@ import { fallbackUsed, type Observation, retryScheduled } from "./observe.ts"
 export const TypeId = "~effect-pocketflow/Node" as const
 
 /** What kind of node a value is, for rendering and events. */
-export type Kind = "node" | "batch" | "flow" | "batch-flow"
+export type Kind = "node" | "batch" | "flow" | "batch-flow" | "parallel"
 
 /** Untyped view of any node, used by the runtime. */
 export interface AnyNode extends Effect.Effect<string, unknown, unknown> {
@@ -228,6 +228,7 @@ const titles: Record<Kind | "flow-batch", string> = {
   batch: "Batch node",
   flow: "Flow",
   "batch-flow": "Batch flow",
+  parallel: "Parallel block",
   "flow-batch": "Batch flow"
 }
 
@@ -262,7 +263,7 @@ export const checkNode = (kind: Kind, name: string, option: string, value: unkno
   if (!isNode(value)) {
     const hint = Effect.isEffect(value) ? " (wrap a plain Effect in Node.make({ name, exec: () => effect }))" : ""
     throw new TypeError(
-      `${subject(kind, name)}: ${option} must be a node (Node.make, Node.batch, Flow.make or Flow.batch)${hint}; ` +
+      `${subject(kind, name)}: ${option} must be a node (Node.make, Node.batch, Flow.make, Flow.batch or Flow.parallel)${hint}; ` +
         `got ${received(value)}`
     )
   }

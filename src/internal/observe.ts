@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import * as FlowEvent from "../FlowEvent.ts"
@@ -73,8 +73,9 @@ export const child = (parent: Observation, node: AnyNode, runs: ReadonlyArray<nu
   item: undefined
 })
 
+// Durations come from the monotonic clock: a wall clock may jump, and it costs twice as much to read.
 const elapsed = (clock: Clock.Clock, start: bigint): Duration.Duration =>
-  Duration.nanos(clock.currentTimeNanosUnsafe() - start)
+  Duration.nanos(clock.monotonicTimeNanosUnsafe() - start)
 
 /** Runs `self` in a span named `name`, recording its action as `pocketflow.action`. */
 export const inSpan = <E, R>(
@@ -107,7 +108,29 @@ const attributesOf = (node: AnyNode, o: Observation, flow: string | undefined): 
 
 /** Runs a node's instrumented program, or its plain one with the observation in context. */
 const program = (node: AnyNode, o: Observation): Effect.Effect<string | void, unknown, unknown> =>
-  node.instrument !== undefined ? node.instrument(o) : Effect.provideService(node.raw, CurrentObservation, o)
+  node.instrument !== undefined ? node.instrument(o) : withObservation(node.raw, o)
+
+/**
+ * `Effect.provideService(self, CurrentObservation, o)` for a program run once per step of an observed loop: the
+ * context with the observation is built once for the context it extends (the loop's, the same every step), not
+ * copied on every run.
+ */
+const withObservation = <A, E, R>(self: Effect.Effect<A, E, R>, o: Observation): Effect.Effect<A, E, R> => {
+  let outer: Context.Context<never> | undefined
+  let inner: Context.Context<never> | undefined
+  return Effect.withFiber((fiber) => {
+    const prev = fiber.context
+    if (prev !== outer) {
+      outer = prev
+      inner = Context.add(prev, CurrentObservation, o)
+    }
+    fiber.setContext(inner!)
+    return Effect.onExitPrimitive(self, () => {
+      fiber.setContext(prev)
+      return undefined
+    })
+  })
+}
 
 /**
  * Runs `node` as a child of the flow named `flow`: `NodeStarted`, then `NodeFinished` or
@@ -118,25 +141,55 @@ export const runNode = (
   o: Observation,
   flow: string | undefined
 ): Effect.Effect<string | void, unknown, unknown> => {
-  let run = program(node, o)
   const emit = o.emit
-  if (emit !== undefined) {
-    const inner = run
+  let run: Effect.Effect<string | void, unknown, unknown>
+  if (emit === undefined) {
+    run = program(node, o)
+  } else {
     const { clock, path, runs } = o
-    const { kind, name } = node
-    run = Effect.suspend(() => {
-      emit(FlowEvent.NodeStarted({ path, runs, node: name, kind }))
-      const start = clock.currentTimeNanosUnsafe()
-      return Effect.onExitPrimitive(inner, (exit) => {
-        const duration = elapsed(clock, start)
-        emit(
-          Exit.isSuccess(exit)
-            ? FlowEvent.NodeFinished({ path, runs, node: name, kind, action: normalize(exit.value), duration })
-            : FlowEvent.NodeFailed({ path, runs, node: name, kind, cause: exit.cause, duration })
-        )
-        return undefined
+    const { instrument, kind, name, raw } = node
+    // Events are built as literals here (the same shape as the `FlowEvent` constructors make): this runs for
+    // every step of an observed run, and the constructors' object spread costs as much as the rest of the event.
+    // `NodeStarted` is the same immutable value on every run of this program, so it is built once.
+    const started: FlowEvent.FlowEvent = { path, runs, node: name, kind, _tag: "NodeStarted" }
+    const finished = (start: bigint, exit: Exit.Exit<string | void, unknown>) => {
+      const duration = elapsed(clock, start)
+      emit(
+        Exit.isSuccess(exit)
+          ? { path, runs, node: name, kind, action: normalize(exit.value), duration, _tag: "NodeFinished" }
+          : { path, runs, node: name, kind, cause: exit.cause, duration, _tag: "NodeFailed" }
+      )
+    }
+    if (instrument !== undefined) {
+      const inner = instrument(o)
+      run = Effect.suspend(() => {
+        emit(started)
+        const start = clock.monotonicTimeNanosUnsafe()
+        return Effect.onExitPrimitive(inner, (exit) => {
+          finished(start, exit)
+          return undefined
+        })
       })
-    })
+    } else {
+      // A plain node, the common step: events and the observation in context in one primitive.
+      let outer: Context.Context<never> | undefined
+      let inner: Context.Context<never> | undefined
+      run = Effect.withFiber((fiber) => {
+        const prev = fiber.context
+        if (prev !== outer) {
+          outer = prev
+          inner = Context.add(prev, CurrentObservation, o)
+        }
+        fiber.setContext(inner!)
+        emit(started)
+        const start = clock.monotonicTimeNanosUnsafe()
+        return Effect.onExitPrimitive(raw, (exit) => {
+          fiber.setContext(prev)
+          finished(start, exit)
+          return undefined
+        })
+      })
+    }
   }
   return o.spans ? inSpan(run, node.name, attributesOf(node, o, flow)) : run
 }
@@ -164,7 +217,7 @@ export const aroundFlow = (
   const flow = o.owner.name
   return Effect.suspend(() => {
     emit(FlowEvent.FlowStarted({ path, runs, flow }))
-    const start = clock.currentTimeNanosUnsafe()
+    const start = clock.monotonicTimeNanosUnsafe()
     return Effect.onExitPrimitive(body, (exit) => {
       const duration = elapsed(clock, start)
       emit(
@@ -219,6 +272,38 @@ export const fallbackUsed = (node: string, error: unknown): Effect.Effect<void> 
     if (o === undefined) return Effect.void
     o.emit?.(FlowEvent.FallbackUsed({ path: pathOf(o, node), runs: o.runs, node, item: o.item, error }))
     return o.spans ? Effect.annotateCurrentSpan("pocketflow.fallback", true) : Effect.void
+  })
+
+/**
+ * How many runs with an event subscriber (`Flow.events` runs, `Durable.events` steps) are in progress in this
+ * process: while none is, `Flow.emit` need not look for an observation. Each counts itself from before its first
+ * node starts until it ends, so an emit inside one always looks.
+ */
+let subscribed = 0
+
+/** Runs `self`, a run with an event subscriber, counted in `subscribed`. */
+export const subscribing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    subscribed++
+    return Effect.onExitPrimitive(self, () => {
+      subscribed--
+      return undefined
+    })
+  })
+
+/**
+ * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. One synchronous step
+ * that, with no subscriber anywhere, reads one counter and returns; otherwise it reads the running fiber's
+ * observation (absent unless this run is observed).
+ */
+export const emitCustom = (data: unknown): Effect.Effect<void> =>
+  Effect.sync(() => {
+    if (subscribed === 0) return
+    const o = Fiber.getCurrent()?.getRef(CurrentObservation)
+    if (o !== undefined && o.emit !== undefined) {
+      const node = o.owner.name
+      o.emit(FlowEvent.Custom({ path: o.path, runs: o.item === undefined ? o.runs : [...o.runs, o.item], node, data }))
+    }
   })
 
 /**

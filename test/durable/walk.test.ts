@@ -322,6 +322,78 @@ describe("durable walk", () => {
       assert.deepStrictEqual((yield* Durable.state("l", Store)).log, ["a", "b"])
     }).pipe(Effect.provide(memory)))
 
+  it.effect("leases: an owner that lost its lease stops at its next save, with RunLocked naming the new owner", () =>
+    Effect.gen(function*() {
+      const gateA = yield* Deferred.make<void>()
+      const gateB = yield* Deferred.make<void>()
+      const inA = yield* Deferred.make<void>()
+      const inB = yield* Deferred.make<void>()
+      let calls = 0
+      // The first run of b waits at gate A; the second (the new owner's) at gate B.
+      const b = Node.make({
+        name: "b",
+        exec: () =>
+          Effect.suspend(() => {
+            calls++
+            return calls === 1
+              ? Effect.andThen(Deferred.succeed(inA, undefined), Deferred.await(gateA))
+              : Effect.andThen(Deferred.succeed(inB, undefined), Deferred.await(gateB))
+          }),
+        post: () => Store.update((s) => ({ log: [...s.log, "b"] }))
+      })
+      const a = Node.make({ name: "a", post: () => Store.update((s) => ({ log: [...s.log, "a"] })) })
+      const flow = Flow.make({ name: "lost", start: a }).pipe(Flow.next(a, b))
+      const first = yield* Effect.forkChild(Durable.run(flow, { id: "lost", stores: [start()] }))
+      yield* Deferred.await(inA)
+      const second = yield* Effect.forkChild(Durable.run(flow, { id: "lost", stores: [start()], takeover: "force" }))
+      yield* Deferred.await(inB)
+      // The old owner's step ends now; its save finds the run moved on and the lease taken.
+      yield* Deferred.succeed(gateA, undefined)
+      const exit = yield* Fiber.await(first)
+      assert.strictEqual(exit._tag, "Failure")
+      if (exit._tag === "Failure") {
+        const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+        assert.strictEqual(error?._tag === "Fail" && (error.error as { _tag: string })._tag, "RunLocked")
+        assert.match(String((error as { error: { owner: string } }).error.owner), /^owner-/)
+      }
+      yield* Deferred.succeed(gateB, undefined)
+      const outcome = yield* Fiber.join(second)
+      assert.strictEqual(outcome._tag, "Done")
+      assert.deepStrictEqual(yield* Durable.state("lost", Store), { log: ["a", "b"] })
+    }).pipe(Effect.provide(memory)))
+
+  it.effect("polling a suspended run with no new answer runs nothing and saves nothing", () =>
+    Effect.gen(function*() {
+      const Ok = Durable.input("ok", { answer: Schema.Boolean })
+      let preps = 0
+      const both = Node.make({
+        name: "both",
+        prep: Effect.sync(() => ++preps),
+        exec: () => Effect.zip(Ok.ask(), Ok.ask()),
+        post: () => Store.update((s) => ({ log: [...s.log, "both"] }))
+      })
+      const flow = Flow.make({ name: "poll", start: both })
+      const version = Effect.map(Durable.get("p"), (o) => o._tag === "Some" ? o.value.version : -1)
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      const suspendedAt = yield* version
+      for (let i = 0; i < 3; i++) {
+        assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      }
+      assert.strictEqual(preps, 1)
+      assert.strictEqual(yield* version, suspendedAt)
+      // The first answer moves the run on to the second question; polls after that are quiet again.
+      yield* Durable.answer({ id: "p", input: Ok, value: true })
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Suspended")
+      assert.strictEqual(preps, 2)
+      const secondAt = yield* version
+      yield* Durable.run(flow, { id: "p", stores: [start()] })
+      assert.strictEqual(preps, 2)
+      assert.strictEqual(yield* version, secondAt)
+      yield* Durable.answer({ id: "p", input: Ok, value: false })
+      assert.strictEqual((yield* Durable.run(flow, { id: "p", stores: [start()] }))._tag, "Done")
+      assert.deepStrictEqual(yield* Durable.state("p", Store), { log: ["both"] })
+    }).pipe(Effect.provide(memory)))
+
   it.effect("an answer that arrives while the run suspends continues the run at once", () =>
     Effect.gen(function*() {
       const Ok = Durable.input("ok", { answer: Schema.Boolean })
