@@ -18,6 +18,7 @@ import * as batchFlow from "./batch-flow.ts"
 import * as hello from "./hello.ts"
 import * as mapReduce from "./map-reduce.ts"
 import * as structuredOutput from "./structured-output.ts"
+import * as viewer from "./viewer.ts"
 
 /** Every example's `main`, by the name given on the command line. */
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
@@ -26,7 +27,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "map-reduce": mapReduce.main,
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
-  approval: approval.main
+  approval: approval.main,
+  viewer: viewer.main
 }
 
 /**
@@ -44,7 +46,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     "batch-flow": run(batchFlow.program, batchFlow.layer),
     "structured-output": run(structuredOutput.program, structuredOutput.layer),
     // Its two processes each build their own model from scratch: it stays on the scripted one.
-    approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main)
+    approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
+    viewer: Effect.andThen(Console.log("(viewer runs on the scripted model)"), viewer.main)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
