@@ -188,7 +188,7 @@ function runPage(id) {
     const s = data.snapshot
     if (changed("meta", [s.status, s.flow, s.steps, s.version, s.updatedAt, s.failure, s.action])) {
       const finished = s.status === "done" || s.status === "failed" || s.status === "interrupted"
-      meta.replaceChildren(
+      meta.replaceChildren(...[
         h("span", {}, statusBadge(s.status)),
         h("span", {}, "flow ", h("b", { text: s.flow })),
         h("span", { text: `${s.steps} steps` }),
@@ -196,7 +196,8 @@ function runPage(id) {
         h("span", { class: "muted", text: `updated ${time(s.updatedAt)}` }),
         s.action ? h("span", {}, "action ", h("code", { text: s.action })) : null,
         s.failure ? h("span", { class: "error", text: s.failure }) : null,
-        finished ? null : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" }))
+        finished ? null : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" })
+      ].filter((el) => el !== null))
     }
     if (changed("diagram", data.diagram)) await drawDiagram(diagram, marks, data.diagram)
     if (changed("waiting", [s.status, s.waiting])) drawWaiting(waiting, s, notice)
