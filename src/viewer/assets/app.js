@@ -191,7 +191,7 @@ function runPage(id) {
       meta.replaceChildren(...[
         h("span", {}, statusBadge(s.status)),
         h("span", {}, "flow ", h("b", { text: s.flow })),
-        h("span", { text: `${s.steps} steps` }),
+        h("span", { text: `${s.steps} step${s.steps === 1 ? "" : "s"}` }),
         h("span", { text: `v${s.version}` }),
         h("span", { class: "muted", text: `updated ${time(s.updatedAt)}` }),
         s.action ? h("span", {}, "action ", h("code", { text: s.action })) : null,
