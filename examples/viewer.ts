@@ -45,8 +45,10 @@ export const Review = Durable.input("review", {
 const draft = Node.make({
   name: "draft",
   prep: ReleaseStore.get,
-  exec: (s) =>
-    ask(`Write release notes for ${s.version}: ${s.changes.join("; ")}${s.feedback ? `. Feedback: ${s.feedback}` : ""}`),
+  exec: (s) => {
+    const feedback = s.feedback ? `. Feedback: ${s.feedback}` : ""
+    return ask(`Write release notes for ${s.version}: ${s.changes.join("; ")}${feedback}`)
+  },
   post: (_, notes) => ReleaseStore.update((s) => ({ ...s, notes }))
 })
 
@@ -131,7 +133,8 @@ export const main = Effect.gen(function*() {
       }
       const end = yield* awaitEnd("release-2.1")
       const state = yield* Durable.state("release-2.1", ReleaseStore)
-      yield* Console.log(`The run is ${end.status} after ${end.steps} steps. Published: ${state.published}\n  ${state.notes}`)
+      yield* Console.log(`The run is ${end.status} after ${end.steps} steps. Published: ${state.published}`)
+      yield* Console.log(`  ${state.notes}`)
     }).pipe(Effect.provide(layer(directory))),
     Effect.sync(() => rmSync(directory, { recursive: true, force: true }))
   )

@@ -14,6 +14,7 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -21,6 +22,7 @@ import type * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServer from "effect/http/HttpServer"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
 import * as Stream from "effect/Stream"
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
@@ -97,7 +99,8 @@ const loadAssets = Effect.gen(function*() {
   const dir = fileURLToPath(new URL("./assets/", import.meta.url))
   const assets: Record<string, app.Assets[string]> = {}
   for (const name of ["index.html", "app.js", "app.css"]) {
-    assets[`/${name}`] = { body: yield* fs.readFile(dir + name), contentType: contentTypes[name.slice(name.lastIndexOf("."))]! }
+    const contentType = contentTypes[name.slice(name.lastIndexOf("."))]!
+    assets[`/${name}`] = { body: yield* fs.readFile(dir + name), contentType }
   }
   const vendored = dir + "mermaid.min.js"
   const mermaid = (yield* fs.exists(vendored))
@@ -131,7 +134,7 @@ const start = Effect.fnUntraced(function*(options: Options | undefined) {
   }))
   const shown = host.includes(":") ? `[${host}]` : host
   const url = `http://${shown}:${port}/?token=${token}`
-  if (options?.announce !== false) yield* Effect.sync(() => console.log(`Run viewer: ${url}`))
+  if (options?.announce !== false) yield* Console.log(`Run viewer: ${url}`)
   return Viewer.of({
     url,
     host,
@@ -158,10 +161,14 @@ const start = Effect.fnUntraced(function*(options: Options | undefined) {
  * ```
  * @since 0.3.0
  */
-export const layer = (options?: Options): Layer.Layer<Viewer, HttpServerError.ServeError | Error, Checkpointer> =>
+export const layer = (
+  options?: Options
+): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
   Layer.effect(Viewer, start(options)).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host: options?.host ?? "127.0.0.1" }))
-  ) as Layer.Layer<Viewer, HttpServerError.ServeError | Error, Checkpointer>
+    Layer.provide(
+      NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host: options?.host ?? "127.0.0.1" })
+    )
+  )
 
 /** The log line the page shows for an event (`Custom` and any tag `format` does not know show their data). */
 const describe = (event: FlowEvent.FlowEvent): string => {
@@ -183,7 +190,13 @@ const outcomeOf = (id: string) =>
         return Effect.succeed({
           _tag: "Suspended",
           steps: s.steps,
-          waiting: s.waiting.map((w) => ({ key: w.key, input: w.input, path: w.path, prompt: w.prompt, token: w.token }))
+          waiting: s.waiting.map((w) => ({
+            key: w.key,
+            input: w.input,
+            path: w.path,
+            prompt: w.prompt,
+            token: w.token
+          }))
         })
       case "interrupted":
         return Effect.succeed({ _tag: "Interrupted", steps: s.steps })
@@ -204,7 +217,8 @@ const outcomeOf = (id: string) =>
  * import { Viewer } from "effect-pocketflow/viewer"
  *
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
- * const flow = Flow.make({ name: "count", start: Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) }) })
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const flow = Flow.make({ name: "count", start: inc })
  * const program = Durable.run(flow, { id: "count-1", stores: [Store.initial({ n: 0 })] }).pipe(
  *   Effect.andThen(Viewer.record(flow, "count-1"))
  * )
@@ -226,7 +240,8 @@ export const record = (flow: Node.Any, id: string): Effect.Effect<void, Checkpoi
  * import { Viewer } from "effect-pocketflow/viewer"
  *
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
- * const flow = Flow.make({ name: "count", start: Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) }) })
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const flow = Flow.make({ name: "count", start: inc })
  * const program = Viewer.run(flow, { id: "count-1", stores: [Store.initial({ n: 0 })] }).pipe(
  *   Effect.provide(Viewer.layer().pipe(Layer.provideMerge(Checkpointer.layerMemory)))
  * )
@@ -272,6 +287,8 @@ export const run = <
       continue: (id) =>
         viewer.background(
           walk(id).pipe(
+            // Its owner is still walking it (say, the answer came as it was about to suspend): it reads the inbox.
+            Effect.catchTag("RunLocked", () => Effect.void),
             Effect.catchCause((cause) =>
               Effect.flatMap(Clock.currentTimeMillis, (at) =>
                 Effect.sync(() =>
@@ -300,5 +317,7 @@ export const run = <
  * ```
  * @since 0.3.0
  */
-export const serve = (options?: Options): Effect.Effect<never, HttpServerError.ServeError | Error, Checkpointer> =>
+export const serve = (
+  options?: Options
+): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
   Layer.launch(layer(options))

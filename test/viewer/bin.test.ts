@@ -1,6 +1,6 @@
 /**
- * `effect-pocketflow view --dir <directory>` / `--postgres <url>`: the standalone viewer in its own process, over runs a
- * program left on the file-system or SQL checkpointer. It needs none of the app's code: the diagram comes from `Viewer.record`, the form
+ * `effect-pocketflow view --dir <directory>` / `--postgres <url>`: the standalone viewer in its own process, over
+ * runs a program left on the file-system or SQL checkpointer. It needs none of the app's code: the diagram comes from `Viewer.record`, the form
  * from the waiting record's JSON Schema; an answer lands in the run's inbox for the program to continue.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
@@ -16,6 +16,8 @@ import * as example from "../../examples/viewer.ts"
 import * as Pg from "../setup/pg.ts"
 
 const root = resolve(import.meta.dirname, "../..")
+/** The bin from source (the built one is dist/viewer/cli.js, the same code). */
+const bin = ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/viewer/cli.ts"]
 
 /** Starts the bin on a free port and returns the URL it prints; the process is killed when the scope closes. */
 const startBin = (args: ReadonlyArray<string>) =>
@@ -23,7 +25,7 @@ const startBin = (args: ReadonlyArray<string>) =>
     Effect.callback<{ readonly url: string; readonly kill: () => void }>((resume) => {
       const child = spawn(
         process.execPath,
-        ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/viewer/cli.ts", ...args],
+        [...bin, ...args],
         { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
       )
       let out = ""
@@ -42,9 +44,7 @@ const startBin = (args: ReadonlyArray<string>) =>
 
 const runBin = (args: ReadonlyArray<string>) =>
   Effect.callback<{ readonly code: number | null; readonly output: string }>((resume) => {
-    const child = spawn(process.execPath, ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/viewer/cli.ts", ...args], {
-      cwd: root
-    })
+    const child = spawn(process.execPath, [...bin, ...args], { cwd: root })
     let output = ""
     child.stdout.on("data", (c: Buffer) => (output += c.toString()))
     child.stderr.on("data", (c: Buffer) => (output += c.toString()))
@@ -81,7 +81,10 @@ const backends: ReadonlyArray<Backend> = [
     name: "--postgres",
     skip: Pg.missing(),
     make: Effect.succeed({
-      layer: Checkpointer.layerSql({ table: "viewer_bin" }).pipe(Layer.provide(Pg.client({ maxConnections: 1 })), Layer.orDie),
+      layer: Checkpointer.layerSql({ table: "viewer_bin" }).pipe(
+        Layer.provide(Pg.client({ maxConnections: 1 })),
+        Layer.orDie
+      ),
       args: ["--postgres", Pg.url ?? "", "--table", "viewer_bin"]
     })
   }
@@ -107,16 +110,17 @@ for (const backend of backends) {
         assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
         const base = url.slice(0, url.indexOf("/?token="))
         const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
-        const get = (path: string) => Effect.promise(() => fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>))
+        const get = (path: string) =>
+          Effect.promise(() => fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>))
 
         const runs = yield* get("/api/runs")
-        assert.deepStrictEqual(runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live]), [
-          ["rel-1", "suspended", false]
-        ])
+        const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])
+        assert.deepStrictEqual(rows, [["rel-1", "suspended", false]])
         const one = yield* get("/api/runs/rel-1")
         assert.deepStrictEqual(one.diagram.waiting, ["review"])
         assert.isNull(one.events)
-        assert.deepStrictEqual(Object.keys(one.snapshot.waiting[0].answerSchema.schema.properties), ["approve", "feedback"])
+        const schema = one.snapshot.waiting[0].answerSchema.schema
+        assert.deepStrictEqual(Object.keys(schema.properties), ["approve", "feedback"])
         const mermaidJs = yield* Effect.promise(() => fetch(`${base}/mermaid.min.js`).then((r) => r.text()))
         assert.isAbove(mermaidJs.length, 100_000)
 

@@ -105,7 +105,9 @@ describe.skipIf(!hasChromium)("viewer in Chromium", () => {
         assert.include(yield* p(() => page.locator('[data-testid="events"]').innerText()), "suspended, waiting for")
         assert.isAtLeast(yield* p(() => page.locator('[data-testid="history"] tr[data-version]').count()), 2)
         yield* shot(page, "2-run-waiting")
-        if (process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(join(artifacts, "2-run-waiting.png"), join(root, "docs/viewer.png"))
+        if (process.env.UPDATE_DOCS_SCREENSHOT) {
+          copyFileSync(join(artifacts, "2-run-waiting.png"), join(root, "docs/viewer.png"))
+        }
 
         // A bad answer (feedback over 80 characters) is refused with the decode error, and nothing changes.
         yield* p(() => page.check('[data-testid="field-approve"]'))
@@ -134,7 +136,8 @@ describe.skipIf(!hasChromium)("viewer in Chromium", () => {
         assert.isTrue(state.published)
 
         // Fork from the waiting checkpoint: a new run, continued here, waits at review again.
-        const waitingVersion = (yield* Durable.history("release-1")).snapshots.find((s) => s.status === "suspended")!.version
+        const { snapshots } = yield* Durable.history("release-1")
+        const waitingVersion = snapshots.find((s) => s.status === "suspended")!.version
         yield* p(() => page.locator(`tr[data-version="${waitingVersion}"] [data-testid="fork"]`).click())
         const link = page.locator('[data-testid="notice"] a')
         yield* p(() => link.waitFor())

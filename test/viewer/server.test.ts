@@ -19,7 +19,12 @@ interface Reply {
 /** One request to 127.0.0.1:port; `headers.host` replaces the Host header Node would send. */
 const send = (
   port: number,
-  options: { readonly method?: string; readonly path: string; readonly headers?: Record<string, string>; readonly body?: unknown }
+  options: {
+    readonly method?: string
+    readonly path: string
+    readonly headers?: Record<string, string>
+    readonly body?: unknown
+  }
 ) =>
   Effect.callback<Reply>((resume) => {
     const req = request(
@@ -150,7 +155,8 @@ describe("viewer security", () => {
   it.live("a foreign Host is refused, even with the token (DNS rebinding)", () =>
     Effect.gen(function*() {
       const { cookie, port } = yield* setup
-      for (const host of [`evil.example:${port}`, `127.0.0.1:${port + 1}`, "127.0.0.1", `localhost.evil.example:${port}`]) {
+      const foreign = [`evil.example:${port}`, `127.0.0.1:${port + 1}`, "127.0.0.1", `localhost.evil.example:${port}`]
+      for (const host of foreign) {
         const page = yield* send(port, { path: "/", headers: { host } })
         assert.strictEqual(page.status, 403, host)
         const api = yield* send(port, { path: "/api/runs", headers: { host, cookie } })
@@ -170,7 +176,8 @@ describe("viewer security", () => {
     Effect.gen(function*() {
       const { answerToken, cookie, port } = yield* setup
       const value = { approve: true, feedback: "ok" }
-      for (const origin of ["http://evil.example", `http://127.0.0.1:${port + 1}`, "null", `https://127.0.0.1:${port}`]) {
+      const foreign = ["http://evil.example", `http://127.0.0.1:${port + 1}`, "null", `https://127.0.0.1:${port}`]
+      for (const origin of foreign) {
         const answer = yield* send(port, {
           method: "POST",
           path: "/api/answer",
@@ -232,13 +239,14 @@ describe("viewer API", () => {
   it.live("lists runs with a status filter and shows one run with its highlighted diagram and history", () =>
     Effect.gen(function*() {
       const { cookie, port } = yield* setup
-      const suspended = JSON.parse((yield* send(port, { path: "/api/runs?status=suspended", headers: { cookie } })).body)
+      const list = (status: string) => send(port, { path: `/api/runs?status=${status}`, headers: { cookie } })
+      const suspended = JSON.parse((yield* list("suspended")).body)
       assert.deepStrictEqual(suspended.runs.map((r: { id: string }) => r.id), ["r1"])
       assert.strictEqual(suspended.runs[0].node, "review")
       assert.strictEqual(suspended.runs[0].waiting, 1)
-      const done = JSON.parse((yield* send(port, { path: "/api/runs?status=done", headers: { cookie } })).body)
+      const done = JSON.parse((yield* list("done")).body)
       assert.deepStrictEqual(done.runs, [])
-      assert.strictEqual((yield* send(port, { path: "/api/runs?status=nope", headers: { cookie } })).status, 400)
+      assert.strictEqual((yield* list("nope")).status, 400)
       const one = JSON.parse((yield* send(port, { path: "/api/runs/r1", headers: { cookie } })).body)
       assert.strictEqual(one.snapshot.status, "suspended")
       assert.isTrue(one.live)
@@ -285,16 +293,17 @@ describe("viewer API", () => {
   it.live("forks from a checkpoint and continues the fork in-process; interrupts a run", () =>
     Effect.gen(function*() {
       const { cookie, port } = yield* setup
-      const fork = yield* send(port, { method: "POST", path: "/api/runs/r1/fork", headers: json(cookie), body: { version: 2 } })
+      const post = (path: string, body: unknown) => send(port, { method: "POST", path, headers: json(cookie), body })
+      const fork = yield* post("/api/runs/r1/fork", { version: 2 })
       assert.strictEqual(fork.status, 200, fork.body)
       const { continued, id } = JSON.parse(fork.body)
       assert.isTrue(continued)
       assert.match(id, /^r1\.fork-v2-[0-9a-f]{6}$/)
       // v2 stood at review before it asked: the fork asks again and waits.
       while (Option.getOrThrow(yield* Durable.get(id)).status !== "suspended") yield* Effect.sleep("20 millis")
-      const missing = yield* send(port, { method: "POST", path: "/api/runs/r1/fork", headers: json(cookie), body: { version: 99 } })
+      const missing = yield* post("/api/runs/r1/fork", { version: 99 })
       assert.strictEqual(missing.status, 404)
-      const interrupt = yield* send(port, { method: "POST", path: "/api/runs/r1/interrupt", headers: json(cookie), body: {} })
+      const interrupt = yield* post("/api/runs/r1/interrupt", {})
       assert.strictEqual(interrupt.status, 200)
       assert.strictEqual(Option.getOrThrow(yield* Durable.get("r1")).status, "interrupted")
     }).pipe(Effect.provide(layer)))

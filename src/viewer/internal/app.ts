@@ -85,7 +85,9 @@ const summary = (s: Checkpointer.Snapshot, live: Live) => ({
 })
 
 /** The HTTP app: one Effect per request. */
-export const make = (options: Options): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
+export const make = (
+  options: Options
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest> => {
   const { cp, live, port, token } = options
   const hostNames = LOOPBACK.includes(options.host) || options.host === "::1"
     ? LOOPBACK

@@ -88,7 +88,12 @@ const declaredIds = (mermaid: string): Set<string> => {
 export const highlight = (
   mermaid: string,
   snapshot: Pick<Checkpointer.Snapshot, "position" | "waiting" | "status">
-): { readonly text: string; readonly current: Array<string>; readonly waiting: Array<string>; readonly visited: Array<string> } => {
+): {
+  readonly text: string
+  readonly current: Array<string>
+  readonly waiting: Array<string>
+  readonly visited: Array<string>
+} => {
   const declared = declaredIds(mermaid)
   const { current: currentPaths, visited: visitedPaths } = positions(snapshot.position)
   const waitingPaths = snapshot.waiting.map((w) => belowRoot(w.path))
