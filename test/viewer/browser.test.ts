@@ -92,6 +92,9 @@ describe.skipIf(!hasChromium)("viewer in Chromium", () => {
         yield* p(() => page.locator("text=No runs.").waitFor())
         yield* p(() => page.selectOption('[data-testid="status-filter"]', "suspended"))
         yield* p(() => row.waitFor())
+        // The list refreshes itself: a run started now shows up without a reload.
+        yield* Viewer.run(example.flow, { id: "release-2", stores: [example.initial] })
+        yield* p(() => page.locator('tr[data-run="release-2"]').waitFor())
 
         // One run: the diagram with review highlighted as waiting, draft visited, the prompt and the form.
         yield* p(() => row.locator("a").click())

@@ -96,13 +96,16 @@ window.addEventListener("hashchange", route)
 // the runs
 // ---------------------------------------------------------------------------------------------------
 
+const STATUSES = ["", "running", "suspended", "done", "failed", "interrupted"]
+const headings = (titles) => h("thead", {}, h("tr", {}, titles.map((t) => h("th", { text: t }))))
+
 function runsPage() {
   const filter = h("select", { id: "status-filter", "data-testid": "status-filter" },
-    ["", "running", "suspended", "done", "failed", "interrupted"].map((s) => h("option", { value: s, text: s || "all" })))
+    STATUSES.map((s) => h("option", { value: s, text: s || "all" })))
   filter.value = sessionStorage.getItem("status-filter") || ""
   const body = h("tbody", {})
   const table = h("table", { "data-testid": "runs" },
-    h("thead", {}, h("tr", {}, ["Run", "Flow", "Status", "Steps", "At", "Last update"].map((t) => h("th", { text: t })))),
+    headings(["Run", "Flow", "Status", "Steps", "At", "Last update"]),
     body)
   const empty = h("p", { class: "muted", hidden: true, text: "No runs." })
   view.replaceChildren(
@@ -196,7 +199,9 @@ function runPage(id) {
         h("span", { class: "muted", text: `updated ${time(s.updatedAt)}` }),
         s.action ? h("span", {}, "action ", h("code", { text: s.action })) : null,
         s.failure ? h("span", { class: "error", text: s.failure }) : null,
-        finished ? null : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" })
+        finished
+          ? null
+          : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" })
       ].filter((el) => el !== null))
     }
     if (changed("diagram", data.diagram)) await drawDiagram(diagram, marks, data.diagram)
@@ -210,7 +215,8 @@ function runPage(id) {
       events.replaceChildren(data.events === null
         ? h("p", { class: "muted", text: "The live log shows for runs a program drives with Viewer.run." })
         : h("div", { class: "events" }, data.events.map((e) =>
-          h("div", {}, h("span", { class: "tag", text: `${new Date(e.at).toLocaleTimeString()} ${e.tag}` }), " ", e.text))))
+          h("div", {},
+            h("span", { class: "tag", text: `${new Date(e.at).toLocaleTimeString()} ${e.tag}` }), " ", e.text))))
       const box = events.querySelector(".events")
       if (box) box.scrollTop = box.scrollHeight
     }
@@ -243,7 +249,7 @@ async function drawDiagram(container, marks, diagram) {
 
 function drawHistory(container, id, history, notice) {
   container.replaceChildren(h("table", {},
-    h("thead", {}, h("tr", {}, ["Version", "Status", "At node", "Steps", "Time", ""].map((t) => h("th", { text: t })))),
+    headings(["Version", "Status", "At node", "Steps", "Time", ""]),
     h("tbody", {}, [...history].map((c) =>
       h("tr", { "data-version": c.version },
         h("td", { text: `v${c.version}` }),
@@ -251,8 +257,11 @@ function drawHistory(container, id, history, notice) {
         h("td", { text: c.node }),
         h("td", { text: c.steps }),
         h("td", { text: time(c.updatedAt) }),
-        h("td", {}, h("button", { "data-testid": "fork", onclick: () => fork(id, c.version, notice), text: "Fork from here" })))))))
+        h("td", {}, forkButton(id, c.version, notice)))))))
 }
+
+const forkButton = (id, version, notice) =>
+  h("button", { "data-testid": "fork", onclick: () => fork(id, version, notice), text: "Fork from here" })
 
 async function fork(id, version, notice) {
   try {
@@ -295,7 +304,9 @@ function drawWaiting(container, snapshot, notice) {
       try {
         const result = await api("POST", "/api/answer", { token: w.token, value: form.read() })
         notice.replaceChildren(h("div", { class: "ok", "data-testid": "answered",
-          text: result.continued ? "Answered: the run continues." : "Answered: the run continues when its program resumes it." }))
+          text: result.continued
+            ? "Answered: the run continues."
+            : "Answered: the run continues when its program resumes it." }))
       } catch (e) {
         error.textContent = e.message
         error.hidden = false
@@ -352,7 +363,8 @@ function field(rawSchema, defs, name, required, path) {
   switch (schema.type) {
     case "boolean": {
       const input = h("input", { type: "checkbox", name: path, "data-testid": testid })
-      return { el: h("label", { class: "check" }, input, h("span", { text: title }), description), read: () => input.checked }
+      const el = h("label", { class: "check" }, input, h("span", { text: title }), description)
+      return { el, read: () => input.checked }
     }
     case "string": {
       const long = !(schema.maxLength <= 120)
