@@ -29,6 +29,7 @@ import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
 import * as textToSql from "./text-to-sql.ts"
 import * as tools from "./tools.ts"
+import * as viewer from "./viewer.ts"
 
 /** Every example's `main`, by the name given on the command line. */
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
@@ -48,7 +49,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   resilient: resilient.main,
   "text-to-sql": textToSql.main,
   streaming: streaming.main,
-  "parallel-research": parallelResearch.main
+  "parallel-research": parallelResearch.main,
+  viewer: viewer.main
 }
 
 /**
@@ -82,7 +84,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     // It prints the queries and rows rather than the store: the database is the interesting part.
     "text-to-sql": textToSql.mainOn(model),
     streaming: run(streaming.program, streaming.layer),
-    "parallel-research": run(parallelResearch.program, parallelResearch.layer)
+    "parallel-research": run(parallelResearch.program, parallelResearch.layer),
+    viewer: Effect.andThen(Console.log("(viewer runs on the scripted model)"), viewer.main)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 
