@@ -25,7 +25,7 @@ const section = (text: string, heading: string) => {
 }
 
 const testSources = () => {
-  const files = ["test/examples.test.ts", "test/durable/approval-example.test.ts"]
+  const files = ["test/examples.test.ts", "test/durable/approval-example.test.ts", "test/viewer/example.test.ts"]
   for (const f of fs.readdirSync(path.join(root, "test/examples"))) files.push(`test/examples/${f}`)
   return files.filter((f) => fs.existsSync(path.join(root, f))).map(read).join("\n")
 }
