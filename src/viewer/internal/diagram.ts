@@ -3,6 +3,7 @@
  * read from the saved position tree (see the top of `src/internal/durable.ts` for its format).
  */
 import type * as Checkpointer from "../../Checkpointer.ts"
+import * as mermaid from "../../internal/mermaid.ts"
 
 interface FlowPos {
   readonly at?: string | null
@@ -50,26 +51,7 @@ export const belowRoot = (path: string): string => {
  * `_`, prefixed with `n_` when it is empty or a Mermaid keyword. (Two paths that sanitize alike get a numeric suffix
  * there; the first one is the one marked here.)
  */
-export const mermaidId = (path: string): string => {
-  const id = path.split("/").map((s) => s.replace(/[^A-Za-z0-9]/g, "_")).join("_")
-  return id === "" || reserved.has(id.toLowerCase()) ? `n_${id}` : id
-}
-
-const reserved = new Set([
-  "end",
-  "graph",
-  "flowchart",
-  "subgraph",
-  "direction",
-  "style",
-  "class",
-  "classdef",
-  "click",
-  "call",
-  "href",
-  "linkstyle",
-  "default"
-])
+export const mermaidId = (path: string): string => mermaid.pathId(path)
 
 /** Mermaid ids declared in a flowchart (`id["…"]`, `id[["…"]]`, `subgraph id[…]`). */
 const declaredIds = (mermaid: string): Set<string> => {
