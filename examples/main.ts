@@ -15,10 +15,21 @@ import { OpenAi } from "effect-pocketflow/openai"
 import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
+import * as chat from "./chat.ts"
 import * as hello from "./hello.ts"
+import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
+import * as multiAgent from "./multi-agent.ts"
+import * as nestedBatch from "./nested-batch.ts"
+import * as parallelResearch from "./parallel-research.ts"
+import * as rag from "./rag.ts"
+import * as resilient from "./resilient.ts"
 import * as streaming from "./streaming.ts"
 import * as structuredOutput from "./structured-output.ts"
+import * as supervisor from "./supervisor.ts"
+import * as textToSql from "./text-to-sql.ts"
+import * as tools from "./tools.ts"
+import * as viewer from "./viewer.ts"
 
 /** Every example's `main`, by the name given on the command line. */
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
@@ -28,7 +39,18 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
   approval: approval.main,
-  streaming: streaming.main
+  rag: rag.main,
+  supervisor: supervisor.main,
+  "multi-agent": multiAgent.main,
+  "nested-batch": nestedBatch.main,
+  "majority-vote": majorityVote.main,
+  chat: chat.main,
+  tools: tools.main,
+  resilient: resilient.main,
+  "text-to-sql": textToSql.main,
+  streaming: streaming.main,
+  "parallel-research": parallelResearch.main,
+  viewer: viewer.main
 }
 
 /**
@@ -47,7 +69,23 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     "structured-output": run(structuredOutput.program, structuredOutput.layer),
     // Its two processes each build their own model from scratch: it stays on the scripted one.
     approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
-    streaming: run(streaming.program, streaming.layer)
+    // the embeddings stay on the offline TestEmbeddingModel; only the answers come from `model`
+    rag: run(rag.program, rag.layer),
+    supervisor: run(supervisor.program, supervisor.layer),
+    "multi-agent": run(multiAgent.program, multiAgent.layer),
+    "nested-batch": run(nestedBatch.program, nestedBatch.layer),
+    "majority-vote": run(majorityVote.program, majorityVote.layer),
+    chat: run(
+      chat.program,
+      Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
+    ),
+    tools: run(tools.program, tools.layer),
+    resilient: run(resilient.program, resilient.layer),
+    // It prints the queries and rows rather than the store: the database is the interesting part.
+    "text-to-sql": textToSql.mainOn(model),
+    streaming: run(streaming.program, streaming.layer),
+    "parallel-research": run(parallelResearch.program, parallelResearch.layer),
+    viewer: Effect.andThen(Console.log("(viewer runs on the scripted model)"), viewer.main)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 

@@ -71,6 +71,13 @@ type Task =
 
 const join = (base: string, name: string) => base === "" ? sanitize(name) : `${base}_${sanitize(name)}`
 
+/** A node's id before de-duplication: its sanitized path below the root, kept off Mermaid's keywords. */
+export const baseId = (joined: string): string =>
+  joined === "" || reserved.has(joined.toLowerCase()) ? `n_${joined}` : joined
+
+/** The id `render` gives the node at a `/`-separated path below the root (when no other path sanitizes alike). */
+export const pathId = (path: string): string => baseId(path.split("/").reduce(join, ""))
+
 /**
  * `flowchart TD`, then the root flow's nodes and edges at the top level. Ids are the sanitized path
  * below the root (`inner_step`), made unique with a numeric suffix and kept off Mermaid's keywords.
@@ -79,8 +86,7 @@ export const render = (root: AnyNode): string => {
   const lines: Array<string> = ["flowchart TD"]
   const used = new Set<string>()
   const idFor = (path: string): string => {
-    let base = path
-    if (base === "" || reserved.has(base.toLowerCase())) base = `n_${base}`
+    const base = baseId(path)
     let id = base
     for (let i = 2; used.has(id); i++) id = `${base}_${i}`
     used.add(id)

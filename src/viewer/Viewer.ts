@@ -1,0 +1,323 @@
+/**
+ * The run viewer: a local web page (Effect's HTTP server on 127.0.0.1, token-protected) listing durable runs, drawing
+ * a run's flow with its current and waiting nodes, its stores' state and checkpoint history, and answering a waiting
+ * input with a form built from the answer's JSON Schema.
+ *
+ * Two ways to open it:
+ * - `npx effect-pocketflow view --dir .runs` (or `--postgres <url>`): the standalone viewer over a checkpointer's
+ *   storage. It needs none of the app's code; it draws a run's flow when the program saved its diagram with
+ *   `Viewer.record` (or ran it with `Viewer.run`).
+ * - `Viewer.layer()` in a program, which then runs its flows with `Viewer.run`: the same page, plus the live event
+ *   log, and an answer (or a fork) continues the run in that program.
+ *
+ * @since 0.3.0
+ */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import type * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServer from "effect/http/HttpServer"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
+import * as Stream from "effect/Stream"
+import { randomBytes } from "node:crypto"
+import { createServer } from "node:http"
+import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
+import { Checkpointer } from "../Checkpointer.ts"
+import type { CheckpointError } from "../Errors.ts"
+import * as Durable from "../Durable.ts"
+import * as Flow from "../Flow.ts"
+import * as FlowEvent from "../FlowEvent.ts"
+import type * as Node from "../Node.ts"
+import type * as Shared from "../Shared.ts"
+import * as app from "./internal/app.ts"
+import { Live } from "./internal/live.ts"
+
+/**
+ * Where and how the viewer listens.
+ *
+ * @example
+ * ```ts
+ * import type { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const options: Viewer.Options = { port: 4777 }
+ * ```
+ * @since 0.3.0
+ */
+export interface Options {
+  /** The port (default 0: any free port; the URL printed at start-up says which). */
+  readonly port?: number | undefined
+  /** The address to bind (default 127.0.0.1). Anything but loopback exposes your runs to the network. */
+  readonly host?: string | undefined
+  /** The access token (default: 32 random bytes, new at every start). */
+  readonly token?: string | undefined
+  /** Print the URL (with the token) at start-up (default true). */
+  readonly announce?: boolean | undefined
+}
+
+/**
+ * The running viewer: its address, and the URL (carrying the token) to open in a browser.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const printUrl = Effect.flatMap(Effect.service(Viewer.Viewer), (viewer) => Console.log(viewer.url))
+ * ```
+ * @since 0.3.0
+ */
+export class Viewer extends Context.Service<Viewer, {
+  /** `http://127.0.0.1:<port>/?token=<token>`: opening it gives the browser its cookie. */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly token: string
+  /** @internal */
+  readonly live: Live
+  /** @internal Runs an effect in the background for as long as the viewer is up. */
+  readonly background: (effect: Effect.Effect<void>) => Effect.Effect<void>
+}>()("effect-pocketflow/viewer/Viewer") {}
+
+const contentTypes: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8"
+}
+
+/**
+ * The page's files: `assets/` next to this module's folder (src/viewer/assets, or dist/viewer/assets in the built
+ * package), and Mermaid's browser bundle: copied there by the build, or from the `mermaid` package in development.
+ */
+const loadAssets = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const dir = fileURLToPath(new URL("./assets/", import.meta.url))
+  const assets: Record<string, app.Assets[string]> = {}
+  for (const name of ["index.html", "app.js", "app.css"]) {
+    const contentType = contentTypes[name.slice(name.lastIndexOf("."))]!
+    assets[`/${name}`] = { body: yield* fs.readFile(dir + name), contentType }
+  }
+  const vendored = dir + "mermaid.min.js"
+  const mermaid = (yield* fs.exists(vendored))
+    ? vendored
+    : yield* Effect.try(() => createRequire(import.meta.url).resolve("mermaid/dist/mermaid.min.js")).pipe(
+      Effect.orElseSucceed(() => undefined)
+    )
+  if (mermaid !== undefined) {
+    assets["/mermaid.min.js"] = { body: yield* fs.readFile(mermaid), contentType: contentTypes[".js"]! }
+  }
+  return assets
+})
+
+const start = Effect.fnUntraced(function*(options: Options | undefined) {
+  const server = yield* HttpServer.HttpServer
+  const cp = yield* Checkpointer
+  const scope = yield* Effect.scope
+  const host = options?.host ?? "127.0.0.1"
+  const port = (server.address as { readonly port?: number }).port ?? 0
+  const token = options?.token ?? randomBytes(32).toString("base64url")
+  const live = new Live()
+  const assets = yield* loadAssets
+  yield* server.serve(app.make({
+    token,
+    port,
+    host,
+    cp,
+    live,
+    assets,
+    forkId: (from, version) => `${from}.fork-v${version}-${randomBytes(3).toString("hex")}`
+  }))
+  const shown = host.includes(":") ? `[${host}]` : host
+  const url = `http://${shown}:${port}/?token=${token}`
+  if (options?.announce !== false) yield* Console.log(`Run viewer: ${url}`)
+  return Viewer.of({
+    url,
+    host,
+    port,
+    token,
+    live,
+    background: (effect) => Effect.asVoid(Effect.forkIn(effect, scope))
+  })
+})
+
+/**
+ * Serves the viewer for as long as the layer lives, over the `Checkpointer` the program uses, and prints its URL.
+ * Runs started with `Viewer.run` get their live event log on the page, and an answer or a fork given in the page
+ * continues them in this program.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const layer = Viewer.layer({ port: 4777 }).pipe(Layer.provideMerge(Checkpointer.layerMemory))
+ * const program = Effect.never.pipe(Effect.provide(layer))
+ * ```
+ * @since 0.3.0
+ */
+export const layer = (
+  options?: Options
+): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
+  Layer.effect(Viewer, start(options)).pipe(
+    Layer.provide(
+      NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host: options?.host ?? "127.0.0.1" })
+    )
+  )
+
+/** The log line the page shows for an event (`Custom` and any tag `format` does not know show their data). */
+const describe = (event: FlowEvent.FlowEvent): string => {
+  const text = FlowEvent.format(event) as string | undefined
+  if (text !== undefined) return text
+  const { _tag, ...rest } = event as { readonly _tag: string }
+  return `${_tag} ${JSON.stringify(rest)}`
+}
+
+/** How a run stands after a walk ended, read back from its latest checkpoint. */
+const outcomeOf = (id: string) =>
+  Effect.flatMap(Durable.get(id), (snapshot): Effect.Effect<Durable.Outcome<string>> => {
+    if (Option.isNone(snapshot)) return Effect.die(new Error(`Viewer.run: run ${JSON.stringify(id)} vanished`))
+    const s = snapshot.value
+    switch (s.status) {
+      case "done":
+        return Effect.succeed({ _tag: "Done", action: s.action ?? "default", steps: s.steps })
+      case "suspended":
+        return Effect.succeed({
+          _tag: "Suspended",
+          steps: s.steps,
+          waiting: s.waiting.map((w) => ({
+            key: w.key,
+            input: w.input,
+            path: w.path,
+            prompt: w.prompt,
+            token: w.token
+          }))
+        })
+      case "interrupted":
+        return Effect.succeed({ _tag: "Interrupted", steps: s.steps })
+      default:
+        return Effect.die(new Error(`Viewer.run: run ${JSON.stringify(id)} ended its walk as ${s.status}`))
+    }
+  })
+
+/**
+ * Saves the flow's diagram (`Flow.toMermaid`) with the run, so the standalone viewer (`npx effect-pocketflow view`)
+ * can draw it without the app's code. Call it once the run exists (after its first `Durable.run`); `Viewer.run` does
+ * it for you. It is an item record of the run, removed with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable, Flow, Node, Shared } from "effect-pocketflow"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const flow = Flow.make({ name: "count", start: inc })
+ * const program = Durable.run(flow, { id: "count-1", stores: [Store.initial({ n: 0 })] }).pipe(
+ *   Effect.andThen(Viewer.record(flow, "count-1"))
+ * )
+ * ```
+ * @since 0.3.0
+ */
+export const record = (flow: Node.Any, id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
+  Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.putItem(id, app.DIAGRAM_SCOPE, 0, Flow.toMermaid(flow)))
+
+/**
+ * `Durable.run` under the viewer: the run's events go to the page's live log, its diagram is saved with it
+ * (`Viewer.record`), and the viewer may continue it in this program (with the services this call was given) after an
+ * answer or a fork submitted in the page. Returns the outcome of this call's walk, as `Durable.run` does.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { Checkpointer, Flow, Node, Shared } from "effect-pocketflow"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const flow = Flow.make({ name: "count", start: inc })
+ * const program = Viewer.run(flow, { id: "count-1", stores: [Store.initial({ n: 0 })] }).pipe(
+ *   Effect.provide(Viewer.layer().pipe(Layer.provideMerge(Checkpointer.layerMemory)))
+ * )
+ * ```
+ * @since 0.3.0
+ */
+export const run = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.Initial<any, any>>
+>(
+  flow: Node.Node<A, E, R>,
+  options: Durable.LeaseOptions & { readonly id: string; readonly stores: Stores }
+): Effect.Effect<
+  Durable.Outcome<A>,
+  Effect.Error<ReturnType<typeof Durable.run<A, E, R, Stores>>>,
+  Effect.Services<ReturnType<typeof Durable.run<A, E, R, Stores>>> | Viewer
+> =>
+  Effect.gen(function*() {
+    const viewer = yield* Viewer
+    const context = yield* Effect.context<never>()
+    const diagram = Flow.toMermaid(flow)
+    const walk = (id: string) =>
+      Effect.gen(function*() {
+        let recorded = false
+        yield* Durable.events(flow, { ...options, id }).pipe(
+          Stream.runForEach((event) =>
+            Effect.gen(function*() {
+              viewer.live.push(id, { at: yield* Clock.currentTimeMillis, tag: event._tag, text: describe(event) })
+              if (event._tag === "CheckpointSaved" && !recorded) {
+                recorded = true
+                const cp = yield* Checkpointer
+                yield* cp.putItem(id, app.DIAGRAM_SCOPE, 0, diagram)
+              }
+            })
+          )
+        )
+        return yield* outcomeOf(id)
+      })
+    viewer.live.register(options.id, {
+      diagram,
+      continue: (id) =>
+        viewer.background(
+          walk(id).pipe(
+            // Its owner is still walking it (say, the answer came as it was about to suspend): it reads the inbox.
+            Effect.catchTag("RunLocked", () => Effect.void),
+            Effect.catchCause((cause) =>
+              Effect.flatMap(Clock.currentTimeMillis, (at) =>
+                Effect.sync(() =>
+                  viewer.live.push(id, { at, tag: "ViewerError", text: `continuing the run failed: ${String(cause)}` })
+                ))
+            ),
+            Effect.asVoid,
+            Effect.provideContext(context as Context.Context<any>)
+          ) as Effect.Effect<void>
+        )
+    })
+    return yield* walk(options.id)
+  }) as any
+
+/**
+ * The standalone viewer over a checkpointer: serves until interrupted. The bin (`npx effect-pocketflow view`) runs it
+ * with the file-system or SQL checkpointer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const program = Viewer.serve({ port: 4777 }).pipe(Effect.provide(Checkpointer.layerMemory))
+ * ```
+ * @since 0.3.0
+ */
+export const serve = (
+  options?: Options
+): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
+  Layer.launch(layer(options))
