@@ -105,7 +105,12 @@ export interface Snapshot {
  * ```ts
  * import type { Checkpointer } from "effect-pocketflow"
  *
- * const answer: Checkpointer.Answer = { key: "flow/review#1/approval#1", value: { ok: true }, prompt: "Publish?", answeredAt: 0 }
+ * const answer: Checkpointer.Answer = {
+ *   key: "flow/review#1/approval#1",
+ *   value: { ok: true },
+ *   prompt: "Publish?",
+ *   answeredAt: 0
+ * }
  * ```
  * @since 0.2.0
  */

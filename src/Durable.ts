@@ -141,7 +141,9 @@ export const input = <const Name extends string, A, P = void>(
   }
 ): Input<Name, A, P> => {
   if (typeof name !== "string" || name.length === 0 || /[/#]/.test(name)) {
-    throw new TypeError(`Durable.input: the name must be a non-empty string without "/" or "#" (got ${JSON.stringify(name)})`)
+    throw new TypeError(
+      `Durable.input: the name must be a non-empty string without "/" or "#" (got ${JSON.stringify(name)})`
+    )
   }
   if (!Schema.isSchema(options?.answer)) {
     throw new TypeError(`Durable.input ${JSON.stringify(name)}: answer must be an effect/Schema`)
@@ -250,7 +252,9 @@ export interface WaitingInput {
  * import type { Durable } from "effect-pocketflow"
  *
  * const say = (o: Durable.Outcome<string>) =>
- *   o._tag === "Done" ? `done: ${o.action}` : o._tag === "Suspended" ? `waiting for ${o.waiting.length}` : "interrupted"
+ *   o._tag === "Done"
+ *     ? `done: ${o.action}`
+ *     : o._tag === "Suspended" ? `waiting for ${o.waiting.length}` : "interrupted"
  * ```
  * @since 0.2.0
  */
@@ -316,7 +320,9 @@ const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaServic
   const seen = new Set<string>()
   for (const store of stores) {
     if (typeof store !== "function" || !Schema.isSchema((store as { schema?: unknown }).schema)) {
-      throw new TypeError(`${where}: every store in "stores" must be declared with a schema (Shared.Service<Self>()(key, { schema }))`)
+      throw new TypeError(
+        `${where}: every store in "stores" must be declared with a schema (Shared.Service<Self>()(key, { schema }))`
+      )
     }
     if (seen.has(store.key)) throw new TypeError(`${where}: the store ${JSON.stringify(store.key)} is listed twice`)
     seen.add(store.key)
@@ -588,11 +594,14 @@ export const run = <
   Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
 > => {
   checkId("Durable.run", options?.id)
-  if (!Array.isArray(options.stores)) throw new TypeError(`Durable.run ${JSON.stringify(options.id)}: stores must be an array`)
+  if (!Array.isArray(options.stores)) {
+    throw new TypeError(`Durable.run ${JSON.stringify(options.id)}: stores must be an array`)
+  }
   for (const initial of options.stores) {
     if (initial?._tag !== "Initial") {
       throw new TypeError(
-        `Durable.run ${JSON.stringify(options.id)}: list stores as Store.initial(state) (a store declared with a schema)`
+        `Durable.run ${JSON.stringify(options.id)}: ` +
+          `list stores as Store.initial(state) (a store declared with a schema)`
       )
     }
   }
@@ -666,7 +675,8 @@ const checkId = (where: string, id: unknown) => {
  *
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
- * const program = Durable.events(Flow.make({ name: "count", start: inc }), { id: "c", stores: [Store.initial({ n: 0 })] }).pipe(
+ * const flow = Flow.make({ name: "count", start: inc })
+ * const program = Durable.events(flow, { id: "c", stores: [Store.initial({ n: 0 })] }).pipe(
  *   Stream.runForEach((e) => Console.log(FlowEvent.format(e))),
  *   Effect.provide(Checkpointer.layerMemory)
  * )
@@ -747,7 +757,8 @@ export const answer: {
   if (options.token !== undefined) {
     const parsed = internal.parseToken(options.token)
     if (parsed === undefined) {
-      return yield* new NotWaiting({ id: "?", key: undefined, waiting: [], reason: "the token is not a valid answer token" })
+      const reason = "the token is not a valid answer token"
+      return yield* new NotWaiting({ id: "?", key: undefined, waiting: [], reason })
     }
     ;[id, key] = parsed
   } else {
@@ -872,7 +883,9 @@ export const history = (
     const limit = options?.limit ?? 20
     return Effect.map(cp.history(id, { limit: limit + 1, before: options?.before }), (newestFirst) => {
       const page = newestFirst.slice(0, limit).reverse()
-      return newestFirst.length > limit && page.length > 0 ? { snapshots: page, before: page[0]!.version } : { snapshots: page }
+      return newestFirst.length > limit && page.length > 0
+        ? { snapshots: page, before: page[0]!.version }
+        : { snapshots: page }
     })
   })
 
@@ -907,7 +920,12 @@ export const list = (
  * import { Durable, Shared } from "effect-pocketflow"
  *
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ draft: Schema.String }) }) {}
- * const retry = Durable.fork({ from: "essay-42", version: 3, to: "essay-42b", stores: [Store.edit((s) => ({ draft: "better" }))] })
+ * const retry = Durable.fork({
+ *   from: "essay-42",
+ *   version: 3,
+ *   to: "essay-42b",
+ *   stores: [Store.edit(() => ({ draft: "better" }))]
+ * })
  * ```
  * @since 0.2.0
  */
@@ -937,7 +955,9 @@ export const fork = Effect.fnUntraced(function*(options: {
     )) as Json
   }
   const now = yield* Clock.currentTimeMillis
-  const status: CheckpointerNs.Status = source.status === "suspended" || source.status === "done" ? source.status : "running"
+  const status: CheckpointerNs.Status = source.status === "suspended" || source.status === "done"
+    ? source.status
+    : "running"
   const snapshot: CheckpointerNs.Snapshot = {
     ...source,
     id: options.to,

@@ -223,14 +223,23 @@ export const saveUnlocked = (
   })
 
 /** Runs `body` (a post and the record of its completion) and saves, as one critical section. */
-const commit = <E, R>(run: Run, body: Effect.Effect<void, E, R>): Effect.Effect<void, E | CheckpointError | RunLocked, R> =>
-  run.lock.withPermit(Effect.andThen(body, Effect.suspend(() => saveUnlocked(run, run.final === undefined ? "running" : "done", { action: run.final }))))
+const commit = <E, R>(
+  run: Run,
+  body: Effect.Effect<void, E, R>
+): Effect.Effect<void, E | CheckpointError | RunLocked, R> =>
+  run.lock.withPermit(Effect.andThen(
+    body,
+    Effect.suspend(() => saveUnlocked(run, run.final === undefined ? "running" : "done", { action: run.final }))
+  ))
 
 /**
  * Runs one step in its own fiber, so that `ask` can interrupt that fiber alone (a fiber interrupting itself inside
  * `Effect.forEach` would take its siblings down with it).
  */
-const inFiber = (step: Step, body: Effect.Effect<void, unknown, unknown>): Effect.Effect<Result | undefined, unknown, unknown> =>
+const inFiber = (
+  step: Step,
+  body: Effect.Effect<void, unknown, unknown>
+): Effect.Effect<Result | undefined, unknown, unknown> =>
   Effect.flatMap(
     Effect.forkChild(
       Effect.provideService(Effect.provideService(body, CurrentStep, step), StepKey, `${step.run.id}:${step.id}`),
@@ -399,7 +408,7 @@ const walkFlow = (
     const restore = innerSaved
     innerSaved = undefined
     let next: AnyNode | undefined
-    const id = `${place.id}/${current.name}#${visit}`
+    const id = graph.stepId(place.id, current.name, visit)
     const childPlace: Place = {
       id,
       path: `${place.path}/${current.name}`,
@@ -419,10 +428,12 @@ const walkFlow = (
         }
       }
     }
-    return Effect.flatMap(walk(run, current, restore, childLive, childPlace), (result): Effect.Effect<Result, unknown, unknown> => {
+    const walked = walk(run, current, restore, childLive, childPlace)
+    return Effect.flatMap(walked, (result): Effect.Effect<Result, unknown, unknown> => {
       if (result === SUSPENDED) return Effect.succeed(SUSPENDED)
       if (next !== undefined) {
-        emit?.(FlowEvent.Transition({ path: place.path, runs: place.runs, from: current.name, action: result, to: next.name }))
+        const { path, runs } = place
+        emit?.(FlowEvent.Transition({ path, runs, from: current.name, action: result, to: next.name }))
         return loop(next)
       }
       return graph.ended(def.name, g, current, result, emit, place.path, place.runs)
@@ -499,7 +510,7 @@ const walkMany = (
         live.running[i] = childLive
         const childPlace: Place = isBatch
           ? {
-            id: `${place.id}[${i}]/${child.name}#1`,
+            id: graph.stepId(graph.runId(place.id, i), child.name, 1),
             path: `${place.path}/${child.name}`,
             runs: [...place.runs, i],
             complete: (a) => {
@@ -509,7 +520,7 @@ const walkMany = (
             }
           }
           : {
-            id: `${place.id}/${child.name}#1`,
+            id: graph.stepId(place.id, child.name, 1),
             path: `${place.path}/${child.name}`,
             runs: place.runs,
             complete: (a) => {
@@ -527,7 +538,8 @@ const walkMany = (
       }, { concurrency: anatomy.concurrency, discard: true }),
       () => {
         if (suspended) return Effect.succeed<Result>(SUSPENDED)
-        const post = anatomy.post as ((a: unknown, b: unknown) => Effect.Effect<string | void, unknown, unknown>) | undefined
+        type Post = (a: unknown, b: unknown) => Effect.Effect<string | void, unknown, unknown>
+        const post = anatomy.post as Post | undefined
         const finish = post === undefined
           ? Effect.succeed(undefined)
           : isBatch
@@ -611,7 +623,7 @@ const walkBatch = (
               }
             )
           }
-          const step = makeStep(run, `${place.id}[${i}]`, `${place.path}[${i}]`)
+          const step = makeStep(run, graph.runId(place.id, i), graph.runId(place.path, i))
           const one = Effect.flatMap(exec(item), (x) => {
             results[i] = x
             if (resultSchema === undefined) return Effect.void
@@ -737,19 +749,14 @@ export const ask = (
     if (step === undefined) {
       return Effect.die(
         new Error(
-          `Durable input ${JSON.stringify(input.name)} was asked outside a durable step: run the flow with Durable.run, ` +
+          `Durable input ${JSON.stringify(input.name)} was asked outside a durable step: ` +
+            `run the flow with Durable.run, ` +
             `or provide Durable.layerAnswers for a plain Flow.run`
         )
       )
     }
     const { run } = step
-    let suffix = options?.key
-    if (suffix === undefined) {
-      const n = (step.counters.get(input.name) ?? 0) + 1
-      step.counters.set(input.name, n)
-      suffix = String(n)
-    }
-    const key = `${step.id}/${input.name}#${suffix}`
+    const key = graph.inputKey(step.id, input.name, graph.askSuffix(step.counters, input.name, options?.key))
     const promptJson = (input.prompt === undefined ? null : Schema.encodeSync(input.prompt)(prompt)) as Json
     return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<unknown, InputTimeout> => {
       const answer = run.answers.get(key)

@@ -25,7 +25,10 @@ export interface BatchAnatomy {
   readonly prep: Effect.Effect<unknown, unknown, unknown>
   readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
   readonly post:
-    | ((items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>) => Effect.Effect<string | void, unknown, unknown>)
+    | ((
+      items: ReadonlyArray<unknown>,
+      results: ReadonlyArray<unknown>
+    ) => Effect.Effect<string | void, unknown, unknown>)
     | undefined
   readonly concurrency: number | "unbounded"
   readonly resultSchema: Schema.Codec<any, any, never, never> | undefined
@@ -42,7 +45,10 @@ export interface BatchFlowAnatomy {
   readonly params: Context.Key<any, any>
   readonly prep: Effect.Effect<unknown, unknown, unknown>
   readonly post:
-    | ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<string>) => Effect.Effect<string | void, unknown, unknown>)
+    | ((
+      params: ReadonlyArray<unknown>,
+      actions: ReadonlyArray<string>
+    ) => Effect.Effect<string | void, unknown, unknown>)
     | undefined
   readonly concurrency: number | "unbounded"
 }
@@ -122,6 +128,30 @@ export const nodesByName = (graph: Graph): ReadonlyMap<string, AnyNode> => {
   }
   return map
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Positions as names: one definition for the local durable engine and the workflow adapter, so an input
+// asked under either has the same key.
+// ---------------------------------------------------------------------------------------------------
+
+/** The step id of `name`'s `visit`-th visit under the step `parent` (`root/review#2`). */
+export const stepId = (parent: string, name: string, visit: number): string => `${parent}/${name}#${visit}`
+
+/** The step id of run `index` of a batch flow (or item `index` of a batch node) at `parent`: `parent[index]`. */
+export const runId = (parent: string, index: number): string => `${parent}[${index}]`
+
+/**
+ * The next sequential suffix for `input` in a step (1, 2, …), unless the ask names its own `key` (concurrent asks).
+ */
+export const askSuffix = (counters: Map<string, number>, input: string, key: string | undefined): string => {
+  if (key !== undefined) return key
+  const n = (counters.get(input) ?? 0) + 1
+  counters.set(input, n)
+  return String(n)
+}
+
+/** An input's key: its step id, the input's name and its suffix (`essay/review#1/approval#1`). */
+export const inputKey = (step: string, input: string, suffix: string): string => `${step}/${input}#${suffix}`
 
 export const invalidBatchItems = (node: AnyNode, items: unknown): Effect.Effect<never> =>
   Effect.die(new InvalidBatchItems({ node: node.name, flow: undefined, received: describe(items) }))

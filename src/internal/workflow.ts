@@ -1,7 +1,8 @@
 /**
  * `Durable.toWorkflow`: the same flow as an `effect/workflow` `Workflow`, for the cluster engine.
  *
- * The workflow body walks the flow with the graph logic of `graph.ts`. Every node step (a plain node's prep → exec →
+ * The workflow body walks the flow with the graph logic of `graph.ts`. Every node step (a plain node's
+ * prep → exec →
  * post, a batch node, a composite's post) is one `Activity` named by its step id (`root/node#visit`, the same ids as
  * the local engine's), so a replay returns journaled steps without running them. An activity's result is
  * `{ action, seq, patch }`: `patch` is the JSON patch of the encoded stores over the step's post and `seq` the order
@@ -173,18 +174,13 @@ const askInStep: Run["Service"] = {
       if (options?.timeout !== undefined) {
         return Effect.die(
           new Error(
-            `Durable input ${JSON.stringify(input.name)} was asked with a timeout: Durable.toWorkflow does not support ` +
+            `Durable input ${JSON.stringify(input.name)} was asked with a timeout: ` +
+              `Durable.toWorkflow does not support ` +
               `ask timeouts (Durable.run does); ask without one, or put a deadline in the node`
           )
         )
       }
-      let suffix = options?.key
-      if (suffix === undefined) {
-        const n = (step.counters.get(input.name) ?? 0) + 1
-        step.counters.set(input.name, n)
-        suffix = String(n)
-      }
-      const key = `${step.id}/${input.name}#${suffix}`
+      const key = graph.inputKey(step.id, input.name, graph.askSuffix(step.counters, input.name, options?.key))
       const answer = step.ctx.answers.get(key)
       if (answer !== undefined) return Effect.orDie(Schema.decodeUnknownEffect(input.answer)(answer))
       if (step.asked === undefined) step.asked = { key, input: input.name }
@@ -234,7 +230,8 @@ const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, un
             const before = encodeAll(ctx)
             return Effect.map(post, (a) => {
               const seq = ++ctx.applied
-              done = { _tag: "Done", action: graph.normalize(a), seq, patch: JsonPatch.get(before, encodeAll(ctx)) as Json }
+              const patch = JsonPatch.get(before, encodeAll(ctx)) as Json
+              done = { _tag: "Done", action: graph.normalize(a), seq, patch }
             })
           })
         )
@@ -366,7 +363,7 @@ const walkFlow = (ctx: Ctx, anatomy: graph.FlowAnatomy, place: Place): Effect.Ef
       }
       const visit = (visits.get(current.name) ?? 0) + 1
       visits.set(current.name, visit)
-      const child = { id: `${place.id}/${current.name}#${visit}`, path: `${place.path}/${current.name}` }
+      const child = { id: graph.stepId(place.id, current.name, visit), path: `${place.path}/${current.name}` }
       return Effect.flatMap(walk(ctx, current, child), (action) => {
         steps++
         const next = graph.successor(g, current, action)
@@ -378,7 +375,9 @@ const walkFlow = (ctx: Ctx, anatomy: graph.FlowAnatomy, place: Place): Effect.Ef
   if (prep === undefined && post === undefined) return loop(def.start)
   return Effect.flatMap(prep ?? Effect.void, (prepared) =>
     Effect.flatMap(loop(def.start), (last) =>
-      post === undefined ? Effect.succeed(last) : runStep(ctx, `${place.id}/post`, (commit) => commit(post(prepared, last)))))
+      post === undefined
+        ? Effect.succeed(last)
+        : runStep(ctx, `${place.id}/post`, (commit) => commit(post(prepared, last)))))
 }
 
 const walkMany = (
@@ -395,16 +394,20 @@ const walkMany = (
         if (anatomy._tag === "BatchFlow") {
           const inner = anatomy.inner
           return Effect.provideService(
-            walk(ctx, inner, { id: `${place.id}[${i}]/${inner.name}#1`, path: `${place.path}/${inner.name}` }),
+            walk(ctx, inner, {
+              id: graph.stepId(graph.runId(place.id, i), inner.name, 1),
+              path: `${place.path}/${inner.name}`
+            }),
             anatomy.params,
             prepared[i]
           )
         }
         const branch = anatomy.branches[i]!
-        return walk(ctx, branch, { id: `${place.id}/${branch.name}#1`, path: `${place.path}/${branch.name}` })
+        return walk(ctx, branch, { id: graph.stepId(place.id, branch.name, 1), path: `${place.path}/${branch.name}` })
       }, { concurrency: anatomy.concurrency }),
       (actions) => {
-        const post = anatomy.post as ((a: unknown, b?: unknown) => Effect.Effect<string | void, unknown, unknown>) | undefined
+        type Post = (a: unknown, b?: unknown) => Effect.Effect<string | void, unknown, unknown>
+        const post = anatomy.post as Post | undefined
         if (post === undefined) return Effect.succeed("default")
         return runStep(ctx, `${place.id}/post`, (commit) => commit(isBatch ? post(prepared, actions) : post(actions)))
       }
@@ -420,7 +423,8 @@ const walkMany = (
 
 type SelfOf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer _S> ? Self : never
 
-type InitialOf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer S> ? Shared.Initial<Self, S> : never
+type InitialOf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer S> ? Shared.Initial<Self, S>
+  : never
 
 /** The workflow's payload schema: `{ id, stores }`. */
 export type PayloadSchema = typeof Payload
@@ -522,7 +526,9 @@ export const toWorkflow = <
   if (typeof options?.name !== "string" || options.name.length === 0) {
     throw new TypeError("Durable.toWorkflow: name must be a non-empty string")
   }
-  if (!Array.isArray(options.stores)) throw new TypeError(`Durable.toWorkflow ${JSON.stringify(options.name)}: stores must be an array`)
+  if (!Array.isArray(options.stores)) {
+    throw new TypeError(`Durable.toWorkflow ${JSON.stringify(options.name)}: stores must be an array`)
+  }
   for (const store of options.stores) {
     if (typeof store !== "function" || !Schema.isSchema((store as { schema?: unknown }).schema)) {
       throw new TypeError(
@@ -554,7 +560,8 @@ export const toWorkflow = <
         const { decode, encode } = codecs[i]!
         const encoded = payload.stores[store.key]
         if (encoded === undefined) {
-          return Effect.die(new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`))
+          const where = `Durable.toWorkflow ${JSON.stringify(options.name)}`
+          return Effect.die(new Error(`${where}: no initial state for ${store.key}`))
         }
         const state = decode(encoded)
         const value: Store<unknown> = { ref: Ref.makeUnsafe(state) }
