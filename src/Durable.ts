@@ -298,6 +298,31 @@ export interface LeaseOptions {
   readonly takeover?: "force" | undefined
 }
 
+/**
+ * The options of `Durable.run`, `resume` and `events`: the run id, its stores (`Store.initial(state)` to start,
+ * the store classes to resume) and its lease.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const options: Durable.RunOptions<readonly [Shared.Initial<Store, { readonly n: number }>]> = {
+ *   id: "count-1",
+ *   stores: [Store.initial({ n: 0 })]
+ * }
+ * ```
+ * @since 0.2.0
+ */
+export interface RunOptions<Stores> extends LeaseOptions {
+  readonly id: string
+  readonly stores: Stores
+}
+
+/** What a durable run needs: the flow's services but `Durable.Run` and the listed stores, plus a checkpointer. */
+type RunServices<R, Stores extends ReadonlyArray<unknown>> = Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
+
 const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => ({
   key: w.key,
   input: w.input,
@@ -587,25 +612,9 @@ export const run = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
-): Effect.Effect<
-  Outcome<A>,
-  E | CheckpointError | RunLocked | RunFailed,
-  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
-> => {
-  checkId("Durable.run", options?.id)
-  if (!Array.isArray(options.stores)) {
-    throw new TypeError(`Durable.run ${JSON.stringify(options.id)}: stores must be an array`)
-  }
-  for (const initial of options.stores) {
-    if (initial?._tag !== "Initial") {
-      throw new TypeError(
-        `Durable.run ${JSON.stringify(options.id)}: ` +
-          `list stores as Store.initial(state) (a store declared with a schema)`
-      )
-    }
-  }
-  checkStores(`Durable.run ${JSON.stringify(options.id)}`, options.stores.map((i) => i.store))
+  options: RunOptions<Stores>
+): Effect.Effect<Outcome<A>, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
+  checkStarting("Durable.run", options)
   return execute(flow as unknown as AnyNode, {
     id: options.id,
     mode: "run",
@@ -639,12 +648,8 @@ export const resume = <
   const Stores extends ReadonlyArray<Shared.AnySchemaService>
 >(
   flow: Node.Node<A, E, R>,
-  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
-): Effect.Effect<
-  Outcome<A>,
-  E | CheckpointError | RunLocked | RunNotFound,
-  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
-> => {
+  options: RunOptions<Stores>
+): Effect.Effect<Outcome<A>, E | CheckpointError | RunLocked | RunNotFound, RunServices<R, Stores>> => {
   checkId("Durable.resume", options?.id)
   checkStores(`Durable.resume ${JSON.stringify(options.id)}`, options.stores)
   return execute(flow as unknown as AnyNode, {
@@ -662,6 +667,22 @@ const checkId = (where: string, id: unknown) => {
   if (typeof id !== "string" || id.length === 0) {
     throw new TypeError(`${where}: id must be a non-empty string (got ${JSON.stringify(id)})`)
   }
+}
+
+/** The options of a call that may start a run: an id, and the stores as `Store.initial(state)`. */
+const checkStarting = (
+  where: string,
+  options: { readonly id: string; readonly stores: ReadonlyArray<Shared.Initial<any, any>> }
+) => {
+  checkId(where, options?.id)
+  const call = `${where} ${JSON.stringify(options.id)}`
+  if (!Array.isArray(options.stores)) throw new TypeError(`${call}: stores must be an array`)
+  for (const initial of options.stores) {
+    if (initial?._tag !== "Initial") {
+      throw new TypeError(`${call}: list stores as Store.initial(state) (a store declared with a schema)`)
+    }
+  }
+  checkStores(call, options.stores.map((i) => i.store))
 }
 
 /**
@@ -690,14 +711,9 @@ export const events = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: LeaseOptions & { readonly id: string; readonly stores: Stores }
-): Stream.Stream<
-  FlowEvent.FlowEvent,
-  E | CheckpointError | RunLocked | RunFailed,
-  Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
-> => {
-  checkId("Durable.events", options?.id)
-  checkStores(`Durable.events ${JSON.stringify(options.id)}`, options.stores.map((i) => i.store))
+  options: RunOptions<Stores>
+): Stream.Stream<FlowEvent.FlowEvent, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
+  checkStarting("Durable.events", options)
   return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>((queue) =>
     Effect.onExit(
       execute(flow as unknown as AnyNode, {

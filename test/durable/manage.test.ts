@@ -400,3 +400,14 @@ describe("Durable run and resume of ended runs", () => {
       assert.strictEqual(yield* Durable.StepKey, undefined)
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 })
+
+describe("Durable.events checks its options like Durable.run", () => {
+  it("a store not given as Store.initial(state) throws a TypeError naming the run", () => {
+    const flow = Flow.make({ name: "f", start: Node.make({ name: "n" }) })
+    assert.throws(
+      () => Durable.events(flow, { id: "bad", stores: [Store as never] }),
+      /Durable\.events "bad": list stores as Store\.initial\(state\)/
+    )
+    assert.throws(() => Durable.events(flow, { id: "", stores: [] }), /Durable\.events: id must be a non-empty string/)
+  })
+})
