@@ -3,22 +3,11 @@
  * updating the shared store never lose an update.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Fiber, Ref } from "effect"
+import { Context, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { Flow, Node, Shared } from "../../src/index.ts"
+import { makeGauge } from "../support/tracing.ts"
 
-/** Counts running items and remembers the highest count seen. */
-const makeGauge = Effect.gen(function*() {
-  const running = yield* Ref.make(0)
-  const max = yield* Ref.make(0)
-  const track = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    Effect.acquireUseRelease(
-      Ref.updateAndGet(running, (n) => n + 1).pipe(Effect.tap((n) => Ref.update(max, (m) => Math.max(m, n)))),
-      () => self,
-      () => Ref.update(running, (n) => n - 1)
-    )
-  return { track, max: Ref.get(max), running: Ref.get(running) }
-})
 
 const runAdvancing = <A, E>(self: Effect.Effect<A, E>) =>
   Effect.gen(function*() {

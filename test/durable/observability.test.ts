@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, References, Schema, Stream, Tracer } from "effect"
 import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "../../src/index.ts"
+import { recording } from "../support/tracing.ts"
 
 class Store extends Shared.Service<Store>()("obs/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
 
@@ -18,14 +19,7 @@ const flow = Flow.make({ name: "obs", start: inc })
 describe("durable observability", () => {
   it.effect("spans durable.claim, durable.restore and durable.save name the run and the version", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.NativeSpan> = []
-      const tracer = Tracer.make({
-        span: (options) => {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recording()
       yield* Durable.run(flow, { id: "traced", stores: [Store.initial({ n: 0 })] }).pipe(
         Effect.provideService(Tracer.Tracer, tracer),
         Effect.provideService(References.TracerEnabled, true)

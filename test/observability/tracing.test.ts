@@ -5,19 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Option, References, Schedule, Stream, Tracer } from "effect"
 import { Flow, Node } from "../../src/index.ts"
+import { recording } from "../support/tracing.ts"
 
-/** A tracer that keeps every span it makes. */
-const recording = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, tracer }
-}
 
 /** The span tree as indented lines (children in start order), with each span's action if any. */
 const tree = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> => {

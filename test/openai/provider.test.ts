@@ -4,13 +4,14 @@
  * (model, messages, tools, stream flag, Authorization header).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Fiber, Layer, Logger, Redacted, Schema, Stream, Tracer } from "effect"
+import { ConfigProvider, Duration, Effect, Fiber, Layer, Logger, Redacted, Schema, Stream } from "effect"
 import { AiError, LanguageModel, Prompt, Tool, Toolkit } from "effect/ai"
 import { HttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import { OpenAi } from "../../src/openai.ts"
 import { type FakeServer, fakeServer, httpClient, json, type Reply, sse } from "./fake-server.ts"
 import * as F from "./fixtures.ts"
+import { recording } from "../support/tracing.ts"
 
 const provider = (fake: FakeServer, options: Partial<OpenAi.Options> = {}) =>
   OpenAi.layer({ model: "gpt-4o-mini", apiKey: Redacted.make(F.apiKey), baseUrl: fake.baseUrl, ...options }).pipe(
@@ -525,14 +526,7 @@ describe("errors", () => {
 describe("spans", () => {
   it.effect("carry gen_ai attributes and never the key", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.NativeSpan> = []
-      const tracer = Tracer.make({
-        span: (options) => {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recording()
       const { layer } = yield* setup([json(F.textCompletion), json(F.unauthorized, 401)])
       // The worst case: the application records every request and response header on the HTTP spans.
       const traced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

@@ -6,18 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { Flow, Node } from "../../src/index.ts"
+import { recording } from "../support/tracing.ts"
 
-const recording = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, tracer }
-}
 
 const tree = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> => {
   const lines: Array<string> = []

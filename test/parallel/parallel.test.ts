@@ -3,23 +3,12 @@
  * branch interrupts its siblings.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Ref } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { FlowDefinitionError } from "../../src/Errors.ts"
 import { Flow, Node, Shared } from "../../src/index.ts"
+import { makeGauge } from "../support/tracing.ts"
 
-/** Counts running branches and remembers the highest count seen. */
-const makeGauge = Effect.gen(function*() {
-  const running = yield* Ref.make(0)
-  const max = yield* Ref.make(0)
-  const track = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    Effect.acquireUseRelease(
-      Ref.updateAndGet(running, (n) => n + 1).pipe(Effect.tap((n) => Ref.update(max, (m) => Math.max(m, n)))),
-      () => self,
-      () => Ref.update(running, (n) => n - 1)
-    )
-  return { track, max: Ref.get(max), running: Ref.get(running) }
-})
 
 const sleeper = (name: string, millis: number, track: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
   Node.make({ name, exec: () => track(Effect.sleep(millis)), post: () => Node.action(`${name}-done`) })
