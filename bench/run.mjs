@@ -953,6 +953,34 @@ const importOptional = async (specifier) => {
   }
 }
 
+/**
+ * A throwaway Postgres for one workload: `start` it when needed, `release` it when the workload ends. It never
+ * outlives the bench, also when the bench is interrupted (Ctrl-C, kill) or exits early.
+ */
+const benchPostgres = () => {
+  let pg
+  const stop = () => {
+    pg?.stop()
+    pg = undefined
+  }
+  const onSignal = (signal) => {
+    stop()
+    process.exit(signal === "SIGINT" ? 130 : 143)
+  }
+  process.once("exit", stop)
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
+  return {
+    start: async () => (pg = await startPostgres()),
+    release: () => {
+      stop()
+      process.removeListener("exit", stop)
+      process.removeListener("SIGINT", onSignal)
+      process.removeListener("SIGTERM", onSignal)
+    }
+  }
+}
+
 const workloadDurable = async () => {
   const N = config.durableSteps
   console.log(`\n7. Durable loop: ${N} steps, each checkpointed (per step; CPU is this process only, not the Postgres server's)`)
@@ -987,16 +1015,7 @@ const workloadDurable = async () => {
     }
   }
   const dirs = []
-  let pg
-  const stopPg = () => pg?.stop()
-  // the throwaway server must not outlive the bench, also when it is interrupted (Ctrl-C, kill)
-  const onSignal = (signal) => {
-    stopPg()
-    process.exit(signal === "SIGINT" ? 130 : 143)
-  }
-  process.once("exit", stopPg)
-  process.once("SIGINT", onSignal)
-  process.once("SIGTERM", onSignal)
+  const server = benchPostgres()
   try {
     // 7a. in memory, with the plain (not durable) loop as the floor
     console.log("  7a. in memory")
@@ -1044,7 +1063,7 @@ const workloadDurable = async () => {
       for (const what of [ourPg, langgraphPgAsync, langgraphPgSync]) skipped.push({ workload: "durable-pg", what, reason })
       return
     }
-    pg = await startPostgres()
+    const pg = await server.start()
     const saver = PostgresSaver.fromConnString(pg.url)
     await saver.setup()
     try {
@@ -1065,11 +1084,7 @@ const workloadDurable = async () => {
   } finally {
     for (const runtime of runtimes) await runtime.dispose()
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-    stopPg()
-    pg = undefined
-    process.removeListener("exit", stopPg)
-    process.removeListener("SIGINT", onSignal)
-    process.removeListener("SIGTERM", onSignal)
+    server.release()
   }
 }
 
@@ -1139,15 +1154,7 @@ const workloadWorkflow = async () => {
   }
   const workflows = Layer.mergeAll(oursWf.layer, handLayer)
   const runtimes = []
-  let pg
-  const stopPg = () => pg?.stop()
-  const onSignal = (signal) => {
-    stopPg()
-    process.exit(signal === "SIGINT" ? 130 : 143)
-  }
-  process.once("exit", stopPg)
-  process.once("SIGINT", onSignal)
-  process.once("SIGTERM", onSignal)
+  const server = benchPostgres()
   try {
     console.log("  8a. WorkflowEngine.layerMemory")
     const memory = ManagedRuntime.make(workflows.pipe(Layer.provideMerge(WorkflowEngine.layerMemory)))
@@ -1162,7 +1169,7 @@ const workloadWorkflow = async () => {
       for (const what of [ours, hand]) skip("workflow-pg", what, reason)
       return
     }
-    pg = await startPostgres()
+    const pg = await server.start()
     const cluster = ManagedRuntime.make(
       workflows.pipe(
         Layer.provideMerge(ClusterWorkflowEngine.layer),
@@ -1175,11 +1182,7 @@ const workloadWorkflow = async () => {
     await interleaved("workflow-pg", "µs/step", impls(cluster, "pg"), { trials: config.workflowRuns, ref: hand })
   } finally {
     for (const runtime of runtimes) await runtime.dispose()
-    stopPg()
-    pg = undefined
-    process.removeListener("exit", stopPg)
-    process.removeListener("SIGINT", onSignal)
-    process.removeListener("SIGTERM", onSignal)
+    server.release()
   }
 }
 
