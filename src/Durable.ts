@@ -4,22 +4,21 @@
  *
  * @since 0.2.0
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
-import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
-import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
+import * as DurableDeferred from "effect/workflow/DurableDeferred"
+import * as Workflow from "effect/workflow/Workflow"
+import type { WorkflowEngine } from "effect/workflow/WorkflowEngine"
 import { Checkpointer } from "./Checkpointer.ts"
 import type * as CheckpointerNs from "./Checkpointer.ts"
 import {
@@ -32,9 +31,12 @@ import {
   type RunLocked,
   RunNotFound
 } from "./Errors.ts"
-import * as FlowEvent from "./FlowEvent.ts"
-import * as internal from "./internal/durable.ts"
-import * as observe from "./internal/observe.ts"
+import type * as FlowEvent from "./FlowEvent.ts"
+import * as ask from "./internal/durable/ask.ts"
+import * as executor from "./internal/durable/executor.ts"
+import * as snapshot from "./internal/durable/snapshot.ts"
+import * as step from "./internal/durable/step.ts"
+import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
 import type { AnyNode } from "./internal/node.ts"
 import type * as Node from "./Node.ts"
@@ -58,13 +60,9 @@ import type * as Shared from "./Shared.ts"
  * ```
  * @since 0.2.0
  */
-export class Run extends Context.Service<Run, {
-  readonly ask: (
-    input: internal.InputDef,
-    prompt: unknown,
-    options: { readonly key?: string | undefined; readonly timeout?: number | undefined } | undefined
-  ) => Effect.Effect<unknown, InputTimeout>
-}>()("effect-pocketflow/Durable/Run") {}
+export const Run = ask.Run
+/** The `Durable.Run` service key's type (see `Run`). */
+export type Run = ask.Run
 
 /**
  * Options of `ask`: `key` names one of several concurrent asks of the same input inside one exec (sequential asks
@@ -151,7 +149,7 @@ export const input = <const Name extends string, A, P = void>(
   if (options.prompt !== undefined && !Schema.isSchema(options.prompt)) {
     throw new TypeError(`Durable.input ${JSON.stringify(name)}: prompt must be an effect/Schema when given`)
   }
-  const def: internal.InputDef = {
+  const def: step.InputDef = {
     name,
     answer: options.answer,
     prompt: options.prompt,
@@ -193,7 +191,7 @@ export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
     Effect.map(
       Effect.zip(Effect.serviceOption(Run), Effect.context<R>()),
       ([outer, context]) => ({
-        ask: (def: internal.InputDef, prompt: unknown, options: Parameters<Run["Service"]["ask"]>[2]) => {
+        ask: (def: step.InputDef, prompt: unknown, options: Parameters<Run["Service"]["ask"]>[2]) => {
           if (def.name === input.name) return Effect.provideContext(Effect.orDie(answer(prompt as P)), context)
           if (Option.isSome(outer)) return outer.value.ask(def, prompt, options)
           return Effect.die(new Error(`Durable.layerAnswers: nobody answers the input ${JSON.stringify(def.name)}`))
@@ -219,7 +217,7 @@ export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
  * ```
  * @since 0.2.0
  */
-export const StepKey: Context.Reference<string | undefined> = internal.StepKey
+export const StepKey: Context.Reference<string | undefined> = step.StepKey
 
 // ---------------------------------------------------------------------------------------------------
 // outcomes
@@ -236,13 +234,7 @@ export const StepKey: Context.Reference<string | undefined> = internal.StepKey
  * ```
  * @since 0.2.0
  */
-export interface WaitingInput {
-  readonly key: string
-  readonly input: string
-  readonly path: string
-  readonly prompt: unknown
-  readonly token: string
-}
+export type WaitingInput = executor.WaitingInput
 
 /**
  * How a call to `Durable.run` / `resume` ended: the run is done, suspended waiting for input, or interrupted.
@@ -258,10 +250,7 @@ export interface WaitingInput {
  * ```
  * @since 0.2.0
  */
-export type Outcome<A> =
-  | { readonly _tag: "Done"; readonly action: A; readonly steps: number }
-  | { readonly _tag: "Suspended"; readonly waiting: ReadonlyArray<WaitingInput>; readonly steps: number }
-  | { readonly _tag: "Interrupted"; readonly steps: number }
+export type Outcome<A> = executor.Outcome<A>
 
 /**
  * A saved version of a run (see `Checkpointer.Snapshot`).
@@ -323,24 +312,6 @@ export interface RunOptions<Stores> extends LeaseOptions {
 /** What a durable run needs: the flow's services but `Durable.Run` and the listed stores, plus a checkpointer. */
 type RunServices<R, Stores extends ReadonlyArray<unknown>> = Exclude<R, Run | SelfOf<Stores[number]>> | Checkpointer
 
-const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => ({
-  key: w.key,
-  input: w.input,
-  path: w.path,
-  prompt: w.prompt,
-  token: w.token
-})
-
-interface Execute {
-  readonly id: string
-  readonly mode: "run" | "resume"
-  readonly initial: ReadonlyArray<Shared.Initial<any, any>>
-  readonly stores: ReadonlyArray<Shared.AnySchemaService>
-  readonly lease: Duration.Input | undefined
-  readonly takeover: "force" | undefined
-  readonly emit: ((event: FlowEvent.FlowEvent) => void) | undefined
-}
-
 const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaService>) => {
   const seen = new Set<string>()
   for (const store of stores) {
@@ -353,232 +324,6 @@ const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaServic
     seen.add(store.key)
   }
 }
-
-const decodeStore = (store: Shared.AnySchemaService, encoded: Json | undefined, id: string) =>
-  encoded === undefined
-    ? Effect.fail(
-      new CheckpointError({
-        reason: "store decode failed",
-        detail: `run ${JSON.stringify(id)}: the checkpoint has no state for store ${JSON.stringify(store.key)}`
-      })
-    )
-    : Effect.mapError(
-      Schema.decodeUnknownEffect(store.schema)(encoded),
-      (e) =>
-        new CheckpointError({
-          reason: "store decode failed",
-          detail: `run ${JSON.stringify(id)}, store ${JSON.stringify(store.key)}: ${e.message}`
-        })
-    )
-
-const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
-  const cp = yield* Checkpointer
-  const { id } = options
-  const clock = yield* Clock.Clock
-  const leaseMs = Duration.toMillis(options.lease ?? "30 seconds")
-  if (!(leaseMs > 0) || !Number.isFinite(leaseMs)) {
-    return yield* Effect.die(new RangeError(`Durable.run ${JSON.stringify(id)}: lease must be a positive duration`))
-  }
-  const owner = `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
-  const early = yield* cp.load(id)
-  if (early !== undefined) {
-    const done = endedOutcome(early)
-    if (done !== undefined) return done
-    if (early.status === "failed" && options.mode === "run") {
-      return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
-    }
-    // Still waiting, nothing answered, no deadline passed: nothing to do. A job polling the run must neither re-run
-    // its preps nor fill its history (and push older versions out of `keep`) with identical suspensions.
-    if (early.status === "suspended" && early.waiting.length > 0 && (yield* stillWaiting(cp, early, clock))) {
-      return { _tag: "Suspended", waiting: early.waiting.map(toWaiting), steps: early.steps } as Outcome<string>
-    }
-  } else if (options.mode === "resume") {
-    return yield* new RunNotFound({ id })
-  }
-  const now = clock.currentTimeMillisUnsafe()
-  const held = yield* Effect.withSpan(
-    cp.claim(id, { owner, now, expiresAt: now + leaseMs, force: options.takeover === "force" }),
-    "durable.claim",
-    { attributes: { "pocketflow.run": id, "pocketflow.owner": owner } }
-  )
-  if (held !== undefined) return yield* internal.lockedBy(id, held)
-  return yield* Effect.ensuring(
-    claimed(root, options, cp, owner, leaseMs, clock),
-    Effect.ignore(cp.release(id, owner))
-  )
-})
-
-/** Whether a suspended run has no answer for any waiting input (for its prompt) and no deadline has passed. */
-const stillWaiting = (cp: CheckpointerNs.Service, snapshot: Snapshot, clock: Clock.Clock) =>
-  Effect.map(cp.answers(snapshot.id), (answers) => {
-    const now = clock.currentTimeMillisUnsafe()
-    if (snapshot.waiting.some((w) => w.deadline !== undefined && w.deadline <= now)) return false
-    const byKey = new Map(answers.map((a) => [a.key, a] as const))
-    return !snapshot.waiting.some((w) => w.answered !== true && byKey.has(w.key))
-  })
-
-/** A durable run: its logs carry the run id as `pocketflow.run`. */
-const execute = (root: AnyNode, options: Execute) =>
-  Effect.annotateLogs(executeRaw(root, options), "pocketflow.run", options.id)
-
-const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
-  s.status === "done"
-    ? { _tag: "Done", action: s.action ?? "default", steps: s.steps }
-    : s.status === "interrupted"
-    ? { _tag: "Interrupted", steps: s.steps }
-    : undefined
-
-/** Reads the run under the claim and builds its stores: from the checkpoint, or from the initial states. */
-const restore = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
-  const cp = yield* Checkpointer
-  const { id } = options
-  // Read again under the claim: another owner may have moved the run on since the first look.
-  const existing = yield* cp.load(id)
-  if (existing !== undefined) {
-    const done = endedOutcome(existing)
-    if (done !== undefined) return { outcome: done }
-    if (existing.status === "failed" && options.mode === "run") {
-      return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
-    }
-    const missing = internal.missingPositions(root, existing.position, root.name)
-    if (missing.length > 0) {
-      return yield* new CheckpointError({
-        reason: "wiring mismatch",
-        detail: `run ${JSON.stringify(id)} is saved at positions the flow no longer has: ${missing.join(", ")}`
-      })
-    }
-  }
-  const storeClasses = options.mode === "run" ? options.initial.map((i) => i.store) : options.stores
-  const slots: Array<internal.StoreSlot> = []
-  for (const store of storeClasses) {
-    const state = existing === undefined
-      ? options.initial.find((i) => i.store === store)!.state
-      : yield* decodeStore(store, existing.stores[store.key], id)
-    slots.push({
-      key: store.key,
-      schema: store.schema,
-      store: { ref: Ref.makeUnsafe(state) },
-      lastState: undefined,
-      lastEncoded: null
-    })
-  }
-  return { existing, slots }
-})
-
-const claimed = Effect.fnUntraced(function*(
-  root: AnyNode,
-  options: Execute,
-  cp: CheckpointerNs.Service,
-  owner: string,
-  leaseMs: number,
-  clock: Clock.Clock
-) {
-  const { id } = options
-  const restored = yield* Effect.withSpan(restore(root, options), "durable.restore", {
-    attributes: { "pocketflow.run": id }
-  })
-  if ("outcome" in restored) return restored.outcome
-  const { existing, slots } = restored
-  const spans = yield* Effect.withFiber((fiber) => Effect.succeed(observe.spansWanted(fiber)))
-  const carried = new Map((existing?.waiting ?? []).map((w) => [w.key, w] as const))
-  const answers = existing === undefined ? [] : yield* cp.answers(id)
-  const run: internal.Run = {
-    id,
-    owner,
-    flow: root.name,
-    cp,
-    stores: slots,
-    lock: Semaphore.makeUnsafe(1),
-    emit: options.emit,
-    spans,
-    clock,
-    version: existing?.version ?? 0,
-    steps: existing?.steps ?? 0,
-    root: {},
-    waiting: new Map(carried),
-    carried,
-    answers: new Map(answers.map((a) => [a.key, a] as const)),
-    lost: undefined,
-    final: undefined
-  }
-  let saved = existing?.position as internal.Pos | undefined
-  // The claim is saved before the first step (version 1 for a new run).
-  run.root = (saved ?? {}) as internal.Pos
-  yield* internal.saveUnlocked(run, "running")
-  if (existing !== undefined) options.emit?.(FlowEvent.Resumed({ path: root.name, runs: [], version: run.version }))
-
-  let context = Context.make(Run, { ask: internal.ask } as Run["Service"])
-  for (const slot of slots) context = Context.add(context, Context.Service<unknown, unknown>(slot.key), slot.store)
-
-  let interruptRequested = false
-  while (true) {
-    run.root = {}
-    const place: internal.Place = {
-      id: root.name,
-      path: root.name,
-      runs: [],
-      complete: (action) => {
-        run.final = action
-      }
-    }
-    const walk = Effect.provideContext(internal.walk(run, root, saved, run.root, place), context)
-    const walker = yield* Effect.forkChild(walk)
-    const heartbeat = yield* Effect.forkChild(Effect.forever(Effect.andThen(
-      Effect.sleep(Math.max(1, Math.floor(leaseMs / 3))),
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.flatMap(
-          Effect.orElseSucceed(cp.renew(id, { owner, now, expiresAt: now + leaseMs }), () => undefined),
-          (renewal) => {
-            if (renewal === undefined) return Effect.void
-            if (renewal._tag === "Lost") run.lost = internal.lockedBy(id, renewal.lease)
-            else if (renewal.interrupt) interruptRequested = true
-            else return Effect.void
-            return Fiber.interrupt(walker)
-          }
-        ))
-    )))
-    const exit = yield* Fiber.await(walker)
-    yield* Fiber.interrupt(heartbeat)
-    if (Exit.isFailure(exit)) {
-      if (run.lost !== undefined) return yield* run.lost
-      if (interruptRequested && Cause.hasInterruptsOnly(exit.cause)) {
-        yield* internal.saveUnlocked(run, "interrupted")
-        return { _tag: "Interrupted", steps: run.steps } as Outcome<string>
-      }
-      if (!Cause.hasInterruptsOnly(exit.cause)) {
-        yield* internal.saveUnlocked(run, "failed", { failure: Cause.pretty(exit.cause) })
-      }
-      return yield* Effect.failCause(exit.cause)
-    }
-    const result = exit.value
-    if (result !== internal.SUSPENDED) {
-      return { _tag: "Done", action: result, steps: run.steps } as Outcome<string>
-    }
-    // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
-    // arrived while we were suspending continues the run now instead of waiting for the next call.
-    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart.
-    for (const [key, w] of run.waiting) {
-      const a = run.answers.get(key)
-      if (a !== undefined && JSON.stringify(a.prompt) === JSON.stringify(w.prompt)) {
-        run.waiting.set(key, { ...w, answered: true })
-      }
-    }
-    yield* run.lock.withPermit(internal.saveUnlocked(run, "suspended"))
-    const waiting = Array.from(run.waiting.values())
-    options.emit?.(FlowEvent.Suspended({
-      path: root.name,
-      runs: [],
-      waiting: waiting.map((w) => ({ key: w.key, input: w.input, prompt: w.prompt }))
-    }))
-    const fresh = yield* cp.answers(id)
-    // Only answers this walk did not have count: an answered key stays waiting until its step completes.
-    const answered = fresh.some((a) => run.waiting.has(a.key) && !run.answers.has(a.key))
-    if (!answered) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
-    run.answers = new Map(fresh.map((a) => [a.key, a] as const))
-    run.carried = new Map(run.waiting)
-    saved = JSON.parse(JSON.stringify(run.root)) as internal.Pos
-  }
-})
 
 // ---------------------------------------------------------------------------------------------------
 // run, resume
@@ -615,7 +360,7 @@ export const run = <
   options: RunOptions<Stores>
 ): Effect.Effect<Outcome<A>, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
   checkStarting("Durable.run", options)
-  return execute(flow as unknown as AnyNode, {
+  return executor.execute(flow as unknown as AnyNode, {
     id: options.id,
     mode: "run",
     initial: options.stores,
@@ -652,7 +397,7 @@ export const resume = <
 ): Effect.Effect<Outcome<A>, E | CheckpointError | RunLocked | RunNotFound, RunServices<R, Stores>> => {
   checkId("Durable.resume", options?.id)
   checkStores(`Durable.resume ${JSON.stringify(options.id)}`, options.stores)
-  return execute(flow as unknown as AnyNode, {
+  return executor.execute(flow as unknown as AnyNode, {
     id: options.id,
     mode: "resume",
     initial: [],
@@ -716,7 +461,7 @@ export const events = <
   checkStarting("Durable.events", options)
   return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>((queue) =>
     Effect.onExit(
-      execute(flow as unknown as AnyNode, {
+      executor.execute(flow as unknown as AnyNode, {
         id: options.id,
         mode: "run",
         initial: options.stores,
@@ -771,7 +516,7 @@ export const answer: {
   let id: string
   let key: string | undefined
   if (options.token !== undefined) {
-    const parsed = internal.parseToken(options.token)
+    const parsed = ask.parseToken(options.token)
     if (parsed === undefined) {
       const reason = "the token is not a valid answer token"
       return yield* new NotWaiting({ id: "?", key: undefined, waiting: [], reason })
@@ -858,7 +603,7 @@ export const state = <Self, Id extends string, S>(
     Effect.flatMap(cp.load(id), (snapshot): Effect.Effect<S, CheckpointError | RunNotFound> =>
       snapshot === undefined
         ? Effect.fail(new RunNotFound({ id }))
-        : (decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>)))
+        : (executor.decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>)))
 
 /**
  * The latest snapshot of a run, if there is one.
@@ -963,7 +708,7 @@ export const fork = Effect.fnUntraced(function*(options: {
   if ((yield* cp.load(options.to)) !== undefined) return yield* new RunExists({ id: options.to })
   const stores: Record<string, Json> = { ...source.stores }
   for (const edit of options.stores ?? []) {
-    const before: unknown = yield* decodeStore(edit.store, source.stores[edit.store.key], options.from)
+    const before: unknown = yield* executor.decodeStore(edit.store, source.stores[edit.store.key], options.from)
     const encode = Schema.encodeEffect(edit.store.schema as Schema.Codec<unknown, unknown, never, never>)
     stores[edit.store.key] = (yield* Effect.mapError(
       encode(edit.edit(before)),
@@ -980,7 +725,7 @@ export const fork = Effect.fnUntraced(function*(options: {
     version: 1,
     status,
     stores,
-    waiting: source.waiting.map((w) => ({ ...w, token: internal.tokenOf(options.to, w.key) })),
+    waiting: source.waiting.map((w) => ({ ...w, token: ask.tokenOf(options.to, w.key) })),
     updatedAt: now
   }
   if (status !== "done") delete (snapshot as { action?: string }).action
@@ -1084,5 +829,197 @@ export const prune = Effect.fnUntraced(function*(options: {
   return removed
 })
 
-/** Scale-out: a flow as an `effect/workflow` workflow (see `toWorkflow`). */
-export { type DurableWorkflow, toWorkflow } from "./internal/workflow.ts"
+
+// ---------------------------------------------------------------------------------------------------
+// scale-out: Durable.toWorkflow
+// ---------------------------------------------------------------------------------------------------
+
+const EncodedStores = Schema.Record(Schema.String, Schema.Json)
+
+/** The workflow's payload: the run id (its idempotency key) and the encoded initial stores. */
+const Payload = Schema.Struct({ id: Schema.String, stores: EncodedStores })
+
+/** The workflow's success: the flow's last action and the encoded final stores. */
+const Final = Schema.Struct({ action: Schema.String, stores: EncodedStores })
+
+type StoreSelf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer _S> ? Self : never
+
+type InitialOf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer S> ? Shared.Initial<Self, S>
+  : never
+
+/** The workflow's payload schema: `{ id, stores }`. */
+export type PayloadSchema = typeof Payload
+
+/** The workflow's success schema: `{ action, stores }` (the stores as their schemas' JSON encodings). */
+export type FinalSchema = typeof Final
+
+/**
+ * A flow as an `effect/workflow` workflow (made by `Durable.toWorkflow`): the `Workflow` itself, the layer that
+ * registers its body with a `WorkflowEngine`, and start, poll, answer and interrupt by run id.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { WorkflowEngine } from "effect/workflow"
+ * import { Durable, Flow, Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const counter: Durable.DurableWorkflow<"counter", "default", never, Store, typeof Store> = Durable.toWorkflow(
+ *   Flow.make({ name: "count", start: inc }),
+ *   { name: "counter", stores: [Store] }
+ * )
+ * ```
+ * @since 0.3.0
+ */
+export interface DurableWorkflow<Name extends string, A extends string, E, R, Stores extends Shared.AnySchemaService> {
+  readonly workflow: Workflow.Workflow<Name, PayloadSchema, FinalSchema, Schema.Codec<E, any>>
+  /** Registers the body with the engine; the flow's other services come from the layer's context. */
+  readonly layer: Layer.Layer<never, never, WorkflowEngine | Exclude<R, Run | StoreSelf<Stores>>>
+  /** Starts the run `id` (or joins it when it exists: the id is the idempotency key); returns its execution id. */
+  readonly start: (options: {
+    readonly id: string
+    readonly stores: ReadonlyArray<InitialOf<Stores>>
+  }) => Effect.Effect<string, never, WorkflowEngine>
+  /** The run's result: `Complete` with the last action and the encoded stores, `Suspended`, or none yet. */
+  readonly poll: (
+    id: string
+  ) => Effect.Effect<
+    Option.Option<Workflow.Result<{ readonly action: A; readonly stores: { readonly [key: string]: Json } }, E>>,
+    never,
+    WorkflowEngine
+  >
+  /** Answers the input waiting under `key` (`<step id>/<input>#<n>`, as in `Durable.run`'s waiting records). */
+  readonly answer: <Name2 extends string, Answer, P>(options: {
+    readonly id: string
+    readonly input: Input<Name2, Answer, P>
+    readonly key: string
+    readonly value: Answer
+  }) => Effect.Effect<void, never, WorkflowEngine>
+  /** Stops the run for good. */
+  readonly interrupt: (id: string) => Effect.Effect<void, never, WorkflowEngine>
+  /** The engine's execution id of the run `id`. */
+  readonly executionId: (id: string) => Effect.Effect<string>
+}
+
+/** `error` is required when the flow can fail, and its schema must cover every error of the flow. */
+type ErrorOption<E, ES extends Schema.Top> = [E] extends [never] ? { readonly error?: ES | undefined }
+  : { readonly error: ES & Covers<E, ES> }
+
+type Covers<E, ES extends Schema.Top> = [E] extends [ES["Type"]] ? unknown
+  : { readonly "the error schema does not cover": Exclude<E, ES["Type"]> }
+
+/**
+ * Turns a flow into an `effect/workflow` workflow: one `Activity` per node step (named by its step id, with the node's
+ * retry, timeout and fallback inside it), `{ action, seq, patch }` journaled per step, and each `ask` a
+ * `DurableDeferred` named by the input key. The flow's errors cross processes: `error` is a schema covering all of
+ * them (required when the flow can fail). Run it on `WorkflowEngine.layerMemory` or the cluster engine.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Schema } from "effect"
+ * import { WorkflowEngine } from "effect/workflow"
+ * import { Durable, Flow, Node, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+ * const inc = Node.make({ name: "inc", post: () => Store.update((s) => ({ n: s.n + 1 })) })
+ * const counter = Durable.toWorkflow(Flow.make({ name: "count", start: inc }), { name: "counter", stores: [Store] })
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* counter.start({ id: "run-1", stores: [Store.initial({ n: 0 })] })
+ *   return yield* counter.poll("run-1")
+ * }).pipe(Effect.provide(counter.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))))
+ * ```
+ * @since 0.3.0
+ */
+export const toWorkflow = <
+  const Name extends string,
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.AnySchemaService>,
+  ES extends Schema.Codec<any, any, never, never> = Schema.Never
+>(
+  flow: Node.Node<A, E, R>,
+  options: { readonly name: Name; readonly stores: Stores } & ErrorOption<E, ES>
+): DurableWorkflow<Name, A, E, R, Stores[number]> => {
+  const root = flow as unknown as AnyNode
+  if (typeof options?.name !== "string" || options.name.length === 0) {
+    throw new TypeError("Durable.toWorkflow: name must be a non-empty string")
+  }
+  if (!Array.isArray(options.stores)) {
+    throw new TypeError(`Durable.toWorkflow ${JSON.stringify(options.name)}: stores must be an array`)
+  }
+  for (const store of options.stores) {
+    if (typeof store !== "function" || !Schema.isSchema((store as { schema?: unknown }).schema)) {
+      throw new TypeError(
+        `Durable.toWorkflow ${JSON.stringify(options.name)}: every store must be declared with a schema ` +
+          `(Shared.Service<Self>()(key, { schema }))`
+      )
+    }
+  }
+  const error = ((options as { readonly error?: Schema.Top | undefined }).error ?? Schema.Never) as Schema.Codec<E, any>
+  const stores = options.stores as ReadonlyArray<Shared.AnySchemaService>
+  const workflow = Workflow.make(options.name, {
+    payload: Payload,
+    success: Final,
+    error,
+    idempotencyKey: (payload) => payload.id
+  })
+
+  const body = (payload: typeof Payload.Type) =>
+    Effect.suspend(() => {
+      const slots: Array<snapshot.Slot> = []
+      let services = Context.empty()
+      for (const store of stores) {
+        const encoded = payload.stores[store.key]
+        if (encoded === undefined) {
+          return Effect.die(new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`))
+        }
+        const s = snapshot.slot(store.key, store.schema, Schema.decodeUnknownSync(store.schema)(encoded), encoded)
+        slots.push(s)
+        services = Context.add(services, store, s.cell)
+      }
+      const ctx: workflowHost.Ctx = {
+        id: payload.id,
+        slots,
+        error,
+        applied: 0,
+        pending: 0,
+        locked: false,
+        waiters: [],
+        fresh: new Set(),
+        answers: new Map()
+      }
+      return Effect.map(workflowHost.body(ctx, root, services), (action) => ({ action, stores: snapshot.encodeAll(slots) }))
+    })
+
+  const executionId = (id: string) => workflow.executionId({ id, stores: {} })
+  return {
+    workflow,
+    layer: workflow.toLayer((payload) => body(payload) as Effect.Effect<typeof Final.Type, E, never>) as Layer.Layer<
+      never,
+      never,
+      any
+    >,
+    start: (start) =>
+      Effect.suspend(() => {
+        const encoded: { [key: string]: Json } = {}
+        for (const initial of start.stores) {
+          const store = initial.store as Shared.AnySchemaService
+          encoded[store.key] = Schema.encodeSync(store.schema)(initial.state) as Json
+        }
+        return workflow.execute({ id: start.id, stores: encoded }, { discard: true })
+      }),
+    poll: (id) => Effect.flatMap(executionId(id), (eid) => workflow.poll(eid)) as any,
+    answer: (answer) =>
+      Effect.flatMap(executionId(answer.id), (eid) => {
+        const deferred = workflowHost.deferredOf(answer.key)
+        const token = DurableDeferred.tokenFromExecutionId(deferred, { workflow, executionId: eid })
+        const value = Schema.encodeSync(answer.input.answer)(answer.value) as Schema.Json
+        return DurableDeferred.succeed(deferred, { token, value })
+      }),
+    interrupt: (id) => Effect.flatMap(executionId(id), (eid) => workflow.interrupt(eid)),
+    executionId
+  }
+}

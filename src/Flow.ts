@@ -11,11 +11,13 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type { MaxStepsExceeded } from "./Errors.ts"
 import * as FlowEvent from "./FlowEvent.ts"
+import { received } from "./internal/checks.ts"
 import * as internal from "./internal/flow.ts"
+import * as make_ from "./internal/make.ts"
 import * as mermaid from "./internal/mermaid.ts"
-import { type AnyNode, isNode, received } from "./internal/node.ts"
-import * as observe from "./internal/observe.ts"
-import * as parallelInternal from "./internal/parallel.ts"
+import { type AnyFlow, type AnyNode, type FlowDef, isFlow as isFlowInternal, isNode } from "./internal/node.ts"
+import * as observation from "./internal/observation.ts"
+import * as observed from "./internal/walk/observed.ts"
 import type * as Node from "./Node.ts"
 
 /**
@@ -62,7 +64,7 @@ export interface Flow<out A extends string, out E = never, out R = never, out Ow
 export type Any = Flow<string, any, any, "edges" | "own">
 
 // `start`, `edges` and `maxSteps` are read through the flow prototype (see internal/flow.ts).
-const fromInternal = (flow: internal.AnyFlow): Any => flow as unknown as Any
+const fromInternal = (flow: AnyFlow): Any => flow as unknown as Any
 
 /**
  * Checks whether a value is a flow.
@@ -78,7 +80,7 @@ const fromInternal = (flow: internal.AnyFlow): Any => flow as unknown as Any
  * ```
  * @since 0.1.0
  */
-export const isFlow = (u: unknown): u is Any => internal.isFlow(u)
+export const isFlow = (u: unknown): u is Any => isFlowInternal(u)
 
 /**
  * The options of `Flow.make`.
@@ -210,8 +212,8 @@ export const on: {
 )
 
 /** The definition behind a flow value, or a TypeError when the pipe is applied to something else. */
-const defOf = (self: unknown, api: string): internal.FlowDef => {
-  if (!internal.isFlow(self)) {
+const defOf = (self: unknown, api: string): FlowDef => {
+  if (!isFlowInternal(self)) {
     throw new TypeError(`${api} must be applied to a flow made with Flow.make; got ${received(self)}`)
   }
   return self.def
@@ -404,7 +406,7 @@ export function batch(options: {
   readonly concurrency?: number | "unbounded" | undefined
   readonly post?: ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<any>) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): Node.Any {
-  return internal.batchFlow({ ...options, flow: options.flow as unknown as AnyNode }) as unknown as Node.Any
+  return make_.batchFlow({ ...options, flow: options.flow as unknown as AnyNode }) as unknown as Node.Any
 }
 
 /**
@@ -495,7 +497,7 @@ export function parallel(options: {
   readonly concurrency?: number | "unbounded" | undefined
   readonly post?: ((actions: any) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): Node.Any {
-  return parallelInternal.parallel(options) as unknown as Node.Any
+  return make_.parallel(options) as unknown as Node.Any
 }
 
 /**
@@ -522,7 +524,7 @@ export function parallel(options: {
  * ```
  * @since 0.2.0
  */
-export const emit: (data: unknown) => Effect.Effect<void> = observe.emitCustom
+export const emit: (data: unknown) => Effect.Effect<void> = observation.emitCustom
 
 /**
  * The options of `Flow.events`.
@@ -630,7 +632,7 @@ export const events: {
             }
             Queue.offerUnsafe(queue, event)
           }
-          const run = observe.subscribing(observe.runRoot(root, observe.root(fiber, root, emit)))
+          const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
           return Effect.onExitPrimitive(run, (exit) => {
             // Two spare slots above `bufferSize`: the drop count and the final event always fit.
             if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))

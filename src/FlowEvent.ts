@@ -8,11 +8,9 @@
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
-import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Formatter from "effect/Formatter"
-import type { Kind } from "./internal/node.ts"
+import * as internal from "./internal/events.ts"
 
 /**
  * One event of a flow run.
@@ -47,110 +45,9 @@ import type { Kind } from "./internal/node.ts"
  * ```
  * @since 0.1.0
  */
-export type FlowEvent = Data.TaggedEnum<{
-  FlowStarted: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly flow: string }
-  FlowFinished: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly flow: string
-    readonly action: string
-    readonly duration: Duration.Duration
-  }
-  FlowFailed: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly flow: string
-    readonly cause: Cause.Cause<unknown>
-    readonly duration: Duration.Duration
-  }
-  NodeStarted: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly kind: Kind
-  }
-  NodeFinished: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly kind: Kind
-    readonly action: string
-    readonly duration: Duration.Duration
-  }
-  NodeFailed: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly kind: Kind
-    readonly cause: Cause.Cause<unknown>
-    readonly duration: Duration.Duration
-  }
-  RetryScheduled: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly item: number | undefined
-    /** The attempt that failed: 1 for the first. */
-    readonly attempt: number
-    readonly error: unknown
-    readonly delay: Duration.Duration
-  }
-  FallbackUsed: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly item: number | undefined
-    readonly error: unknown
-  }
-  Transition: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly from: string
-    readonly action: string
-    readonly to: string
-  }
-  UnmatchedAction: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly action: string
-    readonly known: ReadonlyArray<string>
-  }
-  BatchProgress: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly done: number
-    readonly total: number
-  }
-  EventsDropped: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly count: number }
-  CheckpointSaved: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly version: number
-    readonly status: "running" | "suspended" | "done" | "failed" | "interrupted"
-  }
-  Suspended: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly waiting: ReadonlyArray<{ readonly key: string; readonly input: string; readonly prompt: unknown }>
-  }
-  Resumed: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly version: number }
-  AnswerStale: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly key: string
-    readonly input: string
-  }
-  Custom: {
-    readonly path: string
-    readonly runs: ReadonlyArray<number>
-    readonly node: string
-    readonly data: unknown
-  }
-}>
+export type FlowEvent = internal.FlowEvent
 
-const ctors = Data.taggedEnum<FlowEvent>()
+const ctors = internal.ctors
 
 /**
  * A flow began.

@@ -10,9 +10,10 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
-import { InvalidBatchItems, type NodeTimeout } from "./Errors.ts"
+import type { NodeTimeout } from "./Errors.ts"
+import * as make_ from "./internal/make.ts"
 import * as internal from "./internal/node.ts"
-import * as observe from "./internal/observe.ts"
+import type { RetryOptions } from "./internal/policy.ts"
 
 /**
  * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next
@@ -288,38 +289,11 @@ export function make(options: {
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly post?: ((prep: unknown, exec: unknown) => Effect.Effect<string | void, unknown, unknown>) | undefined
-  readonly retry?: internal.RetryOptions | undefined
+  readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
 }): Any {
-  const name = checked(options, "node")
-  internal.checkEffect("node", name, "prep", options.prep, false)
-  internal.checkFunction("node", name, "exec", options.exec, false)
-  internal.checkFunction("node", name, "post", options.post, false)
-  internal.checkFunction("node", name, "fallback", options.fallback, false)
-  const exec = internal.withPolicy(options.exec ?? (() => Effect.void), {
-    node: name,
-    retry: internal.checkRetry("node", name, options.retry),
-    timeout: internal.checkTimeout("node", name, options.timeout),
-    fallback: options.fallback
-  })
-  const post = options.post
-  const run = post === undefined
-    ? (p: unknown) => Effect.as(exec(p), undefined)
-    : (p: unknown) => Effect.flatMap(exec(p), (x) => post(p, x))
-  const prep = options.prep
-  const raw = prep === undefined ? Effect.suspend(() => run(undefined)) : Effect.flatMap(prep, run)
-  return internal.makeNode(name, "node", raw, { anatomy: { _tag: "Step", prep, exec, post } }) as Any
-}
-
-/** Checks that `options` is an object with a valid name, and returns the name. */
-const checked = (options: unknown, kind: internal.Kind): string => {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${kind === "node" ? "Node.make" : "Node.batch"} needs an options object; got ${internal.received(options)}`)
-  }
-  const name = (options as { name?: unknown }).name
-  internal.checkName(kind, name)
-  return name as string
+  return make_.step(options) as Any
 }
 
 /**
@@ -429,66 +403,12 @@ export function batch(options: {
   readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
   readonly post?: ((items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>) => Effect.Effect<string | void, unknown, unknown>) | undefined
   readonly concurrency?: number | "unbounded" | undefined
-  readonly retry?: internal.RetryOptions | undefined
+  readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
-  const name = checked(options, "batch")
-  internal.checkEffect("batch", name, "prep", options.prep, true)
-  internal.checkFunction("batch", name, "exec", options.exec, true)
-  internal.checkFunction("batch", name, "post", options.post, false)
-  internal.checkFunction("batch", name, "fallback", options.fallback, false)
-  const concurrency = internal.checkConcurrency("batch", name, options.concurrency)
-  const exec = internal.withPolicy(options.exec, {
-    node: name,
-    retry: internal.checkRetry("batch", name, options.retry),
-    timeout: internal.checkTimeout("batch", name, options.timeout),
-    fallback: options.fallback
-  })
-  const post = options.post
-  const body = (
-    run: (items: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<unknown>, unknown, unknown>
-  ) =>
-    Effect.flatMap(options.prep, (prepared) => {
-      if (!internal.isIterable(prepared)) {
-        return Effect.die(new InvalidBatchItems({ node: name, flow: undefined, received: internal.describe(prepared) }))
-      }
-      const items = Array.from(prepared)
-      const results = run(items)
-      return post === undefined ? Effect.as(results, undefined) : Effect.flatMap(results, (xs) => post(items, xs))
-    })
-  const raw = body((items) => Effect.forEach(items, exec, { concurrency }))
-  // The observed run: one span per item, `BatchProgress` after each, the item index for retry events.
-  const instrument = (o: observe.Observation) =>
-    body((items) => {
-      const done = observe.progress(o, items.length)
-      return Effect.forEach(items, (item, index) => {
-        let run = Effect.provideService(exec(item), observe.CurrentObservation, { ...o, item: index })
-        if (o.spans) {
-          run = Effect.withSpan(run, `${name}[${index}]`, {
-            attributes: {
-              "pocketflow.node": name,
-              "pocketflow.kind": "batch-item",
-              "pocketflow.path": o.path,
-              "pocketflow.index": index,
-              "pocketflow.attempt": 1
-            },
-            captureStackTrace: false
-          })
-        }
-        return done === undefined ? run : Effect.tap(run, () => Effect.sync(done))
-      }, { concurrency })
-    })
-  const anatomy = {
-    _tag: "Batch" as const,
-    prep: options.prep,
-    exec,
-    post,
-    concurrency,
-    resultSchema: options.resultSchema
-  }
-  return internal.makeNode(name, "batch", raw, { concurrency, anatomy }, instrument) as Any
+  return make_.batch(options) as Any
 }
 
 /**

@@ -3,7 +3,8 @@
  * our own renderer rather than `Graph.toMermaid` (which has no subgraphs); the label escaping follows
  * `Graph.toMermaid`'s (Mermaid's `#code;` entities).
  */
-import type { AnyNode, Graph } from "./node.ts"
+import type { AnyFlow, AnyNode, Graph } from "./node.ts"
+import { nodesByName } from "./walk/cursor.ts"
 
 /** Mermaid-safe label text, for use inside `"..."`. */
 export const escapeLabel = (label: string): string =>
@@ -46,16 +47,6 @@ const sanitize = (segment: string) => segment.replace(/[^A-Za-z0-9]/g, "_")
 const concurrencyLabel = (concurrency: number | "unbounded" | undefined) =>
   concurrency === "unbounded" ? "unbounded" : String(concurrency ?? 1)
 
-const nodesOf = (graph: Graph): ReadonlyArray<AnyNode> => {
-  const seen = new Set<AnyNode>([graph.start])
-  for (const [from, successors] of graph.edges) {
-    seen.add(from)
-    for (const to of successors.values()) seen.add(to)
-  }
-  for (const from of graph.exits.keys()) seen.add(from)
-  return Array.from(seen)
-}
-
 /** Rendering work, done from an explicit stack so that nesting depth never touches the call stack. */
 type Task =
   | { readonly _tag: "declare"; readonly node: AnyNode; readonly base: string; readonly depth: number; readonly ids?: Map<AnyNode, string> }
@@ -97,11 +88,11 @@ export const render = (root: AnyNode): string => {
 
   /** Schedules a flow's nodes, then its edges in wiring order (pushed last-first). */
   const body = (flow: AnyNode, base: string, depth: number) => {
-    const graph = flow.info.graph
-    if (graph === undefined) return
+    if (flow.def._tag !== "Flow") return
+    const graph = (flow as AnyFlow).graph
     const ids = new Map<AnyNode, string>()
     stack.push({ _tag: "edges", graph, ids, depth })
-    const nodes = nodesOf(graph)
+    const nodes = Array.from(nodesByName(graph).values())
     for (let i = nodes.length - 1; i >= 0; i--) {
       stack.push({ _tag: "declare", node: nodes[i], base: join(base, nodes[i].name), depth, ids })
     }
@@ -113,31 +104,31 @@ export const render = (root: AnyNode): string => {
     const id = idFor(base)
     task.ids?.set(node, id)
     const name = escapeLabel(node.name)
-    switch (node.kind) {
-      case "node":
+    const def = node.def
+    switch (def._tag) {
+      case "Step":
         line(depth, `${id}["${name}"]`)
         break
-      case "batch":
-        line(depth, `${id}[["${name} (batch ×${concurrencyLabel(node.info.concurrency)})"]]`)
+      case "Batch":
+        line(depth, `${id}[["${name} (batch ×${concurrencyLabel(def.concurrency)})"]]`)
         break
-      case "flow":
+      case "Flow":
         line(depth, `subgraph ${id}["${name}"]`)
         stack.push({ _tag: "line", depth, text: "end" })
         body(node, base, depth + 1)
         break
-      case "batch-flow": {
-        line(depth, `subgraph ${id}["${name} (batch flow ×${concurrencyLabel(node.info.concurrency)})"]`)
+      case "BatchFlow": {
+        line(depth, `subgraph ${id}["${name} (batch flow ×${concurrencyLabel(def.concurrency)})"]`)
         stack.push({ _tag: "line", depth, text: "end" })
-        const inner = node.info.inner
-        if (inner !== undefined) stack.push({ _tag: "declare", node: inner, base: join(base, inner.name), depth: depth + 1 })
+        const inner = def.inner
+        stack.push({ _tag: "declare", node: inner, base: join(base, inner.name), depth: depth + 1 })
         break
       }
-      case "parallel": {
+      case "Parallel": {
         // Branches have no edges between them, so Mermaid lays them out side by side, above the join they all feed.
-        line(depth, `subgraph ${id}["${name} (parallel ×${concurrencyLabel(node.info.concurrency)})"]`)
+        line(depth, `subgraph ${id}["${name} (parallel ×${concurrencyLabel(def.concurrency)})"]`)
         stack.push({ _tag: "line", depth, text: "end" })
-        const anatomy = node.info.anatomy
-        const branches = anatomy?._tag === "Parallel" ? anatomy.branches : []
+        const branches = def.branches
         const ids = new Map<AnyNode, string>()
         const joinId = idFor(join(base, "join"))
         stack.push({ _tag: "join", branches, ids, join: joinId, depth: depth + 1 })
@@ -150,7 +141,7 @@ export const render = (root: AnyNode): string => {
     }
   }
 
-  if (root.kind === "flow") body(root, "", 1)
+  if (root.def._tag === "Flow") body(root, "", 1)
   else stack.push({ _tag: "declare", node: root, base: join("", root.name), depth: 1 })
   for (let task = stack.pop(); task !== undefined; task = stack.pop()) {
     switch (task._tag) {

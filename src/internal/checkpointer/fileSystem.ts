@@ -52,7 +52,7 @@ import {
   type Renewal,
   type Service,
   type Snapshot
-} from "../../Checkpointer.ts"
+} from "./service.ts"
 import { CheckpointError } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 

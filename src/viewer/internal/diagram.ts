@@ -1,38 +1,16 @@
 /**
  * What the page draws for one run: the flow's Mermaid text with classes for the current, waiting and visited nodes,
- * read from the saved position tree (see the top of `src/internal/durable.ts` for its format).
+ * read from the saved position tree (see the top of `src/internal/walk/cursor.ts` for its format).
  */
 import type * as Checkpointer from "../../Checkpointer.ts"
 import * as mermaid from "../../internal/mermaid.ts"
-
-interface FlowPos {
-  readonly at?: string | null
-  readonly visits?: Readonly<Record<string, number>>
-  readonly inner?: unknown
-}
-
-const isFlowPos = (pos: unknown): pos is FlowPos =>
-  typeof pos === "object" && pos !== null && "visits" in pos && typeof (pos as { visits: unknown }).visits === "object"
+import * as Cursor from "../../internal/walk/cursor.ts"
 
 /**
  * The node paths below the root (`sub/step`, root name left out, as in Mermaid ids) the run is at, and those it has
- * visited. A flow's `at` is current; its `inner` goes one level down when `at` is a nested flow. Parallel branches and
- * batch runs are keyed by index in the tree, so below them only the composite node itself is marked.
+ * visited (see `cursor.trail`).
  */
-export const positions = (position: unknown): { readonly current: Array<string>; readonly visited: Array<string> } => {
-  const current: Array<string> = []
-  const visited: Array<string> = []
-  let pos: unknown = position
-  let prefix = ""
-  while (isFlowPos(pos)) {
-    for (const name of Object.keys(pos.visits ?? {})) visited.push(prefix + name)
-    if (typeof pos.at !== "string") break
-    current.push(prefix + pos.at)
-    prefix = `${prefix}${pos.at}/`
-    pos = pos.inner
-  }
-  return { current, visited }
-}
+export const positions = Cursor.trail
 
 /** The node a snapshot stands at, for the history table (`review`, `sub/step`; `—` once the walk ended). */
 export const nodeAt = (position: unknown): string => {

@@ -1,0 +1,108 @@
+/**
+ * `ask`: the `Durable.Run` service and the answer tokens. The service is the same for every engine: it finds the step
+ * running in the fiber, gives the ask its key (`cursor.inputKey`) and lets the step's engine answer it.
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { InputTimeout } from "../../Errors.ts"
+import type * as Checkpointer from "../checkpointer/service.ts"
+import { ctors } from "../events.ts"
+import type { Json } from "../json.ts"
+import * as Cursor from "../walk/cursor.ts"
+import type { RunState } from "./snapshot.ts"
+import { type AskOptions, CurrentStep, type InputDef, type Step, suspend } from "./step.ts"
+
+/**
+ * The service `ask` needs: `Durable.run` provides it to the steps it runs; `Durable.layerAnswers` provides one that
+ * answers inline, for tests and terminal programs running a plain `Flow.run`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const Ok = Durable.input("ok", { answer: Schema.Boolean })
+ * const asked: Effect.Effect<boolean, never, Durable.Run> = Ok.ask()
+ * ```
+ * @category human input
+ * @stability stable
+ * @since 0.2.0
+ */
+export class Run extends Context.Service<Run, {
+  readonly ask: (
+    input: InputDef,
+    prompt: unknown,
+    options: AskOptions | undefined
+  ) => Effect.Effect<unknown, InputTimeout>
+}>()("effect-pocketflow/Durable/Run") {}
+
+/** `Durable.Run` for a durable engine; `outside` explains an ask where no step runs (a defect). */
+export const service = (outside: (input: InputDef) => string): Run["Service"] => ({
+  ask: (input, prompt, options) =>
+    Effect.withFiber((fiber) => {
+      const step = fiber.getRef(CurrentStep)
+      if (step === undefined) return Effect.die(new Error(outside(input)))
+      const key = Cursor.inputKey(step.id, input.name, Cursor.askSuffix(step.counters, input.name, options?.key))
+      return step.ask(step, input, key, prompt, options)
+    })
+})
+
+/** A token names the run and the key; it is opaque to users. */
+export const tokenOf = (id: string, key: string): string => Buffer.from(JSON.stringify([id, key])).toString("base64url")
+
+export const parseToken = (token: string): readonly [string, string] | undefined => {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"))
+    return Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" &&
+        typeof parsed[1] === "string"
+      ? [parsed[0], parsed[1]]
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const sameJson = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b)
+
+/**
+ * How `Durable.run` answers an ask: the answer in the run's inbox for this key and prompt, or a waiting record and a
+ * suspension. An answer given for another prompt is stale: it leaves the inbox and the run asks again.
+ */
+export const inbox = (run: RunState): Step["ask"] => (step, input, key, prompt, options) => {
+  const promptJson = (input.prompt === undefined ? null : Schema.encodeSync(input.prompt)(prompt)) as Json
+  return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<unknown, InputTimeout> => {
+    const answer = run.answers.get(key)
+    let stale: Effect.Effect<void> = Effect.void
+    if (answer !== undefined) {
+      if (sameJson(answer.prompt, promptJson)) {
+        return Effect.orDie(Schema.decodeUnknownEffect(input.answer)(answer.value))
+      }
+      // The step asked a different question this time: that answer was for the old prompt.
+      run.answers.delete(key)
+      run.emit?.(ctors.AnswerStale({ path: step.path, runs: [], key, input: input.name }))
+      stale = Effect.ignore(run.cp.removeAnswer(run.id, key))
+    }
+    const before = run.carried.get(key)
+    const deadline = before !== undefined && sameJson(before.prompt, promptJson)
+      ? before.deadline
+      : options?.timeout === undefined
+      ? undefined
+      : now + options.timeout
+    if (deadline !== undefined && now >= deadline) {
+      return Effect.andThen(stale, Effect.fail(new InputTimeout({ id: run.id, key, input: input.name })))
+    }
+    const waiting: { -readonly [K in keyof Checkpointer.Waiting]: Checkpointer.Waiting[K] } = {
+      key,
+      input: input.name,
+      path: step.path,
+      prompt: promptJson,
+      token: tokenOf(run.id, key),
+      answerSchema: input.answerSchema
+    }
+    if (deadline !== undefined) waiting.deadline = deadline
+    run.waiting.set(key, waiting)
+    return Effect.andThen(stale, suspend(step))
+  })
+}

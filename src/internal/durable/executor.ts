@@ -1,0 +1,299 @@
+/**
+ * The durable executor: claims a run (a lease, renewed by a heartbeat), restores its stores and position, walks it
+ * under the durable host, and maps how the walk ended to an outcome — done, suspended (saved with its waiting inputs;
+ * an answer that arrived meanwhile continues at once), interrupted, failed (saved "failed"), or lost to another owner.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
+import { CheckpointError, RunFailed, RunNotFound } from "../../Errors.ts"
+import * as CheckpointerNs from "../checkpointer/service.ts"
+import { ctors, type FlowEvent } from "../events.ts"
+import type { Json } from "../json.ts"
+import { type AnyNode, toAction } from "../node.ts"
+import { spansWanted, subscribing } from "../observation.ts"
+import * as Cursor from "../walk/cursor.ts"
+import { SUSPENDED } from "../walk/host.ts"
+import { root as walkRoot } from "../walk/walk.ts"
+import { Run, service } from "./ask.ts"
+import { host, rootPlace } from "./host.ts"
+import { lockedBy, type RunState, save, slot } from "./snapshot.ts"
+
+const { Checkpointer } = CheckpointerNs
+type Snapshot = CheckpointerNs.Snapshot
+
+/** A waiting input as `Outcome.Suspended` lists it. */
+export interface WaitingInput {
+  readonly key: string
+  readonly input: string
+  readonly path: string
+  readonly prompt: unknown
+  readonly token: string
+}
+
+export type Outcome<A> =
+  | { readonly _tag: "Done"; readonly action: A; readonly steps: number }
+  | { readonly _tag: "Suspended"; readonly waiting: ReadonlyArray<WaitingInput>; readonly steps: number }
+  | { readonly _tag: "Interrupted"; readonly steps: number }
+
+/** A store declared with a schema, as runs list it. */
+export interface SchemaStore {
+  readonly key: string
+  readonly schema: Schema.Codec<any, any, never, never>
+}
+
+/** A store with its state when a run starts (`Store.initial(state)`). */
+export interface InitialStore {
+  readonly store: SchemaStore
+  readonly state: unknown
+}
+
+export interface Execute {
+  readonly id: string
+  readonly mode: "run" | "resume"
+  readonly initial: ReadonlyArray<InitialStore>
+  readonly stores: ReadonlyArray<SchemaStore>
+  readonly lease: Duration.Input | undefined
+  readonly takeover: "force" | undefined
+  readonly emit: ((event: FlowEvent) => void) | undefined
+}
+
+const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => ({
+  key: w.key,
+  input: w.input,
+  path: w.path,
+  prompt: w.prompt,
+  token: w.token
+})
+
+/** `Durable.Run` in the steps of `Durable.run`. */
+const askInRun = service((input) =>
+  `Durable input ${JSON.stringify(input.name)} was asked outside a durable step: run the flow with Durable.run, ` +
+  `or provide Durable.layerAnswers for a plain Flow.run`
+)
+
+export const decodeStore = (store: SchemaStore, encoded: Json | undefined, id: string) =>
+  encoded === undefined
+    ? Effect.fail(
+      new CheckpointError({
+        reason: "store decode failed",
+        detail: `run ${JSON.stringify(id)}: the checkpoint has no state for store ${JSON.stringify(store.key)}`
+      })
+    )
+    : Effect.mapError(
+      Schema.decodeUnknownEffect(store.schema)(encoded),
+      (e) =>
+        new CheckpointError({
+          reason: "store decode failed",
+          detail: `run ${JSON.stringify(id)}, store ${JSON.stringify(store.key)}: ${e.message}`
+        })
+    )
+
+const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
+  const cp = yield* Checkpointer
+  const { id } = options
+  const clock = yield* Clock.Clock
+  const leaseMs = Duration.toMillis(options.lease ?? "30 seconds")
+  if (!(leaseMs > 0) || !Number.isFinite(leaseMs)) {
+    return yield* Effect.die(new RangeError(`Durable.run ${JSON.stringify(id)}: lease must be a positive duration`))
+  }
+  const owner = `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
+  const early = yield* cp.load(id)
+  if (early !== undefined) {
+    const done = endedOutcome(early)
+    if (done !== undefined) return done
+    if (early.status === "failed" && options.mode === "run") {
+      return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
+    }
+    // Still waiting, nothing answered, no deadline passed: nothing to do. A job polling the run must neither re-run
+    // its preps nor fill its history (and push older versions out of `keep`) with identical suspensions.
+    if (early.status === "suspended" && early.waiting.length > 0 && (yield* stillWaiting(cp, early, clock))) {
+      return { _tag: "Suspended", waiting: early.waiting.map(toWaiting), steps: early.steps } as Outcome<string>
+    }
+  } else if (options.mode === "resume") {
+    return yield* new RunNotFound({ id })
+  }
+  const now = clock.currentTimeMillisUnsafe()
+  const held = yield* Effect.withSpan(
+    cp.claim(id, { owner, now, expiresAt: now + leaseMs, force: options.takeover === "force" }),
+    "durable.claim",
+    { attributes: { "pocketflow.run": id, "pocketflow.owner": owner } }
+  )
+  if (held !== undefined) return yield* lockedBy(id, held)
+  return yield* Effect.ensuring(
+    claimed(root, options, cp, owner, leaseMs, clock),
+    Effect.ignore(cp.release(id, owner))
+  )
+})
+
+/** Whether a suspended run has no answer for any waiting input (for its prompt) and no deadline has passed. */
+const stillWaiting = (cp: CheckpointerNs.Service, snapshot: Snapshot, clock: Clock.Clock) =>
+  Effect.map(cp.answers(snapshot.id), (answers) => {
+    const now = clock.currentTimeMillisUnsafe()
+    if (snapshot.waiting.some((w) => w.deadline !== undefined && w.deadline <= now)) return false
+    const byKey = new Map(answers.map((a) => [a.key, a] as const))
+    return !snapshot.waiting.some((w) => w.answered !== true && byKey.has(w.key))
+  })
+
+/** A durable run: its logs carry the run id as `pocketflow.run`. */
+export const execute = (root: AnyNode, options: Execute): Effect.Effect<Outcome<string>, unknown, unknown> =>
+  Effect.annotateLogs(executeRaw(root, options), "pocketflow.run", options.id)
+
+const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
+  s.status === "done"
+    ? { _tag: "Done", action: s.action ?? "default", steps: s.steps }
+    : s.status === "interrupted"
+    ? { _tag: "Interrupted", steps: s.steps }
+    : undefined
+
+/** Reads the run under the claim and builds its stores: from the checkpoint, or from the initial states. */
+const restore = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
+  const cp = yield* Checkpointer
+  const { id } = options
+  // Read again under the claim: another owner may have moved the run on since the first look.
+  const existing = yield* cp.load(id)
+  if (existing !== undefined) {
+    const done = endedOutcome(existing)
+    if (done !== undefined) return { outcome: done }
+    if (existing.status === "failed" && options.mode === "run") {
+      return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
+    }
+    const missing = Cursor.missing(root, existing.position, root.name)
+    if (missing.length > 0) {
+      return yield* new CheckpointError({
+        reason: "wiring mismatch",
+        detail: `run ${JSON.stringify(id)} is saved at positions the flow no longer has: ${missing.join(", ")}`
+      })
+    }
+  }
+  const storeClasses = options.mode === "run" ? options.initial.map((i) => i.store) : options.stores
+  const slots = []
+  for (const store of storeClasses) {
+    const state = existing === undefined
+      ? options.initial.find((i) => i.store === store)!.state
+      : yield* decodeStore(store, existing.stores[store.key], id)
+    slots.push(slot(store.key, store.schema, state))
+  }
+  return { existing, slots }
+})
+
+const claimed = Effect.fnUntraced(function*(
+  root: AnyNode,
+  options: Execute,
+  cp: CheckpointerNs.Service,
+  owner: string,
+  leaseMs: number,
+  clock: Clock.Clock
+) {
+  const { id } = options
+  const restored = yield* Effect.withSpan(restore(root, options), "durable.restore", {
+    attributes: { "pocketflow.run": id }
+  })
+  if ("outcome" in restored) return restored.outcome
+  const { existing, slots } = restored
+  const spans = yield* Effect.withFiber((fiber) => Effect.succeed(spansWanted(fiber)))
+  const carried = new Map((existing?.waiting ?? []).map((w) => [w.key, w] as const))
+  const answers = existing === undefined ? [] : yield* cp.answers(id)
+  const run: RunState = {
+    id,
+    owner,
+    flow: root.name,
+    cp,
+    slots,
+    lock: Semaphore.makeUnsafe(1),
+    emit: options.emit,
+    spans,
+    clock,
+    version: existing?.version ?? 0,
+    steps: existing?.steps ?? 0,
+    root: {},
+    waiting: new Map(carried),
+    carried,
+    answers: new Map(answers.map((a) => [a.key, a] as const)),
+    lost: undefined,
+    final: undefined
+  }
+  let saved = existing?.position as Cursor.Position | undefined
+  // The claim is saved before the first step (version 1 for a new run).
+  run.root = (saved ?? {}) as Cursor.Position
+  yield* save(run, "running")
+  if (existing !== undefined) options.emit?.(ctors.Resumed({ path: root.name, runs: [], version: run.version }))
+
+  let context = Context.make(Run, askInRun)
+  for (const s of slots) context = Context.add(context, Context.Service<unknown, unknown>(s.key), s.cell)
+  const durable = host(run)
+  const complete = (action: string) => {
+    run.final = action
+  }
+
+  let interruptRequested = false
+  while (true) {
+    run.root = {}
+    let walk = Effect.provideContext(walkRoot(durable, root, rootPlace(run, root), saved, run.root, complete), context)
+    // A run with a subscriber is counted as one, so `Flow.emit` inside its steps looks for the observation.
+    if (options.emit !== undefined) walk = subscribing(walk)
+    const walker = yield* Effect.forkChild(walk)
+    const heartbeat = yield* Effect.forkChild(Effect.forever(Effect.andThen(
+      Effect.sleep(Math.max(1, Math.floor(leaseMs / 3))),
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(
+          Effect.orElseSucceed(cp.renew(id, { owner, now, expiresAt: now + leaseMs }), () => undefined),
+          (renewal) => {
+            if (renewal === undefined) return Effect.void
+            if (renewal._tag === "Lost") run.lost = lockedBy(id, renewal.lease)
+            else if (renewal.interrupt) interruptRequested = true
+            else return Effect.void
+            return Fiber.interrupt(walker)
+          }
+        ))
+    )))
+    const exit = yield* Fiber.await(walker)
+    yield* Fiber.interrupt(heartbeat)
+    if (Exit.isFailure(exit)) {
+      if (run.lost !== undefined) return yield* run.lost
+      if (interruptRequested && Cause.hasInterruptsOnly(exit.cause)) {
+        yield* save(run, "interrupted")
+        return { _tag: "Interrupted", steps: run.steps } as Outcome<string>
+      }
+      if (!Cause.hasInterruptsOnly(exit.cause)) {
+        yield* save(run, "failed", { failure: Cause.pretty(exit.cause) })
+      }
+      return yield* Effect.failCause(exit.cause)
+    }
+    const result = exit.value
+    if (result !== SUSPENDED) {
+      return { _tag: "Done", action: toAction(result), steps: run.steps } as Outcome<string>
+    }
+    // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
+    // arrived while we were suspending continues the run now instead of waiting for the next call.
+    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart.
+    for (const [key, w] of run.waiting) {
+      const a = run.answers.get(key)
+      if (a !== undefined && JSON.stringify(a.prompt) === JSON.stringify(w.prompt)) {
+        run.waiting.set(key, { ...w, answered: true })
+      }
+    }
+    yield* run.lock.withPermit(save(run, "suspended"))
+    const waiting = Array.from(run.waiting.values())
+    options.emit?.(ctors.Suspended({
+      path: root.name,
+      runs: [],
+      waiting: waiting.map((w) => ({ key: w.key, input: w.input, prompt: w.prompt }))
+    }))
+    const fresh = yield* cp.answers(id)
+    // Only answers this walk did not have count: an answered key stays waiting until its step completes.
+    const answered = fresh.some((a) => run.waiting.has(a.key) && !run.answers.has(a.key))
+    if (!answered) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
+    run.answers = new Map(fresh.map((a) => [a.key, a] as const))
+    run.carried = new Map(run.waiting)
+    saved = JSON.parse(JSON.stringify(run.root)) as Cursor.Position
+  }
+})
+

@@ -1,0 +1,95 @@
+/**
+ * The step fiber, shared by both durable engines (`Durable.run` and `Durable.toWorkflow`): each step of a durable walk
+ * runs in a fiber of its own, with the step in its context (what `ask` and `Durable.StepKey` read). An `ask` without
+ * an answer interrupts that fiber alone — a fiber interrupting itself inside a plain `Effect.forEach` would take its
+ * siblings down with it — and the step ends `SUSPENDED`.
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as Schema from "effect/Schema"
+import type { InputTimeout } from "../../Errors.ts"
+import type { Json } from "../json.ts"
+import { SUSPENDED, type Suspended } from "../walk/host.ts"
+
+/** A human input as the engines see it (`Durable.input` makes one). */
+export interface InputDef {
+  readonly name: string
+  readonly answer: Schema.Codec<any, any, never, never>
+  readonly prompt: Schema.Codec<any, any, never, never> | undefined
+  readonly answerSchema: Json
+}
+
+export interface AskOptions {
+  readonly key?: string | undefined
+  /** Milliseconds. */
+  readonly timeout?: number | undefined
+}
+
+/** The step running in the current fiber. */
+export interface Step {
+  /** The step id: `root/node#visit/…`. */
+  readonly id: string
+  /** The path without visits, as in events: `root/node`. */
+  readonly path: string
+  /** How many times each input was asked in this step (the `#n` of sequential asks). */
+  readonly counters: Map<string, number>
+  /** The engine's answer for the input at `key`: from its inbox or journal, or suspend. */
+  readonly ask: (
+    step: Step,
+    input: InputDef,
+    key: string,
+    prompt: unknown,
+    options: AskOptions | undefined
+  ) => Effect.Effect<unknown, InputTimeout>
+  /** Set by `ask` when it suspends the step. */
+  suspended: boolean
+}
+
+export const CurrentStep = Context.Reference<Step | undefined>("effect-pocketflow/Durable/CurrentStep", {
+  defaultValue: () => undefined
+})
+
+export const StepKey = Context.Reference<string | undefined>("effect-pocketflow/Durable/StepKey", {
+  defaultValue: () => undefined
+})
+
+/**
+ * Interrupts the asking fiber the way `Workflow.suspend` does: the fiber interrupts itself from the outside, so no
+ * `catchCause`, `exit` or `sandbox` in user code can turn the suspension into a value.
+ */
+export const suspend = (step: Step): Effect.Effect<never> =>
+  Effect.suspend(() => {
+    step.suspended = true
+    // Yield before suspending, so concurrent asks of the same step register their inputs too.
+    return Effect.andThen(
+      Effect.yieldNow,
+      Effect.interruptible(Effect.callback<never>(() => {
+        const fiber = Fiber.getCurrent()!
+        fiber.interruptUnsafe(fiber.id)
+      }))
+    )
+  })
+
+/**
+ * Runs `body` as the step `step` in a fiber of its own, `key` its `Durable.StepKey`. Succeeds with the body's value,
+ * or `SUSPENDED` when an ask suspended it.
+ */
+export const inStep = <A>(
+  step: Step,
+  key: string,
+  body: Effect.Effect<A, unknown, unknown>
+): Effect.Effect<A | Suspended, unknown, unknown> =>
+  Effect.flatMap(
+    Effect.forkChild(Effect.provideService(Effect.provideService(body, CurrentStep, step), StepKey, key), {
+      startImmediately: true
+    }),
+    (fiber) =>
+      Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<A | Suspended, unknown> => {
+        if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
+        if (step.suspended && Cause.hasInterruptsOnly(exit.cause)) return Effect.succeed(SUSPENDED)
+        return Effect.failCause(exit.cause)
+      })
+  )
