@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as textToSql from "../../examples/text-to-sql.ts"
-import * as Pg from "../setup/pg.ts"
+import * as Pg from "../support/pg.ts"
 
 // Each test gets its own database on the suite's server, so the example's tables never collide.
 const freshDatabase = (name: string) =>

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import * as example from "../../examples/viewer.ts"
-import * as Pg from "../setup/pg.ts"
+import * as Pg from "../support/pg.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 /** The bin from source (the built one is dist/viewer/cli.js, the same code). */
