@@ -1,23 +1,31 @@
+/**
+ * The file-system checkpointer's own rules (its contract is checked in conformance.test.ts): its layout on disk, and
+ * what it does when another writer moves under it.
+ */
 import { NodeServices } from "@effect/platform-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { Effect, FileSystem, Layer } from "effect"
+import { Effect, FileSystem, Layer, type PlatformError } from "effect"
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Checkpointer } from "../../src/index.ts"
-import { checkpointerSuite } from "../support/checkpointers.ts"
+import { snapshot } from "../support/snapshot.ts"
 
 const root = mkdtempSync(join(tmpdir(), "pocketflow-fs-suite-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-checkpointerSuite("file-system checkpointer", (options) =>
-  Checkpointer.layerFileSystem({ directory: join(root, `keep-${options.keep ?? "default"}`), ...options }).pipe(
+/** The checkpointer on `directory` over a file system whose `link` is `link` (given the real one): another writer. */
+const racing = (
+  directory: string,
+  link: (fs: FileSystem.FileSystem, from: string, to: string) => Effect.Effect<void, PlatformError.PlatformError>
+) =>
+  Checkpointer.layerFileSystem({ directory }).pipe(
+    Layer.provide(Layer.effect(
+      FileSystem.FileSystem,
+      Effect.map(FileSystem.FileSystem, (fs) => ({ ...fs, link: (from: string, to: string) => link(fs, from, to) }))
+    )),
     Layer.provide(NodeServices.layer)
-  ))
-
-checkpointerSuite("file-system checkpointer with fsync", (options) =>
-  Checkpointer.layerFileSystem({ directory: join(root, `fsync-${options.keep ?? "default"}`), fsync: true, ...options })
-    .pipe(Layer.provide(NodeServices.layer)))
+  )
 
 describe("file-system checkpointer, on disk", () => {
   const layer = (directory: string, keep?: number) =>
@@ -70,21 +78,11 @@ describe("file-system checkpointer, on disk", () => {
     Effect.gen(function*() {
       const directory = join(root, "successor")
       // The file system as another process would see it: right after our link of version 2, version 3 appears.
-      const racing = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          link: (from: string, to: string) =>
-            Effect.tap(fs.link(from, to), () =>
-              to.endsWith("000000000002.json")
-                ? fs.writeFileString(join(dirname(to), "000000000003.json"), JSON.stringify(snapshot("r", 3)))
-                : Effect.void)
-        }))
-      ).pipe(Layer.provide(NodeServices.layer))
-      const layer = Checkpointer.layerFileSystem({ directory }).pipe(
-        Layer.provide(racing),
-        Layer.provide(NodeServices.layer)
-      )
+      const layer = racing(directory, (fs, from, to) =>
+        Effect.tap(fs.link(from, to), () =>
+          to.endsWith("000000000002.json")
+            ? fs.writeFileString(join(dirname(to), "000000000003.json"), JSON.stringify(snapshot("r", 3)))
+            : Effect.void))
       yield* Effect.gen(function*() {
         const c = yield* Checkpointer.Checkpointer
         yield* c.save(snapshot("r", 1))
@@ -100,30 +98,20 @@ describe("file-system checkpointer, on disk", () => {
       // While our claim stalls between reading "free" and linking counter 1, another owner claims and renews nine
       // times; counter 1 has been pruned, so our link succeeds in its empty slot.
       let stalled = false
-      const racing = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          link: (from: string, to: string) =>
-            Effect.andThen(
-              !stalled && to.endsWith(join("lease", "000000000001.json"))
-                ? Effect.gen(function*() {
-                  stalled = true
-                  yield* fs.makeDirectory(dirname(to), { recursive: true })
-                  for (let counter = 2; counter <= 10; counter++) {
-                    const name = `${String(counter).padStart(12, "0")}.json`
-                    yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500 }))
-                  }
-                })
-                : Effect.void,
-              fs.link(from, to)
-            )
-        }))
-      ).pipe(Layer.provide(NodeServices.layer))
-      const layer = Checkpointer.layerFileSystem({ directory }).pipe(
-        Layer.provide(racing),
-        Layer.provide(NodeServices.layer)
-      )
+      const layer = racing(directory, (fs, from, to) =>
+        Effect.andThen(
+          !stalled && to.endsWith(join("lease", "000000000001.json"))
+            ? Effect.gen(function*() {
+              stalled = true
+              yield* fs.makeDirectory(dirname(to), { recursive: true })
+              for (let counter = 2; counter <= 10; counter++) {
+                const name = `${String(counter).padStart(12, "0")}.json`
+                yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500 }))
+              }
+            })
+            : Effect.void,
+          fs.link(from, to)
+        ))
       yield* Effect.gen(function*() {
         const c = yield* Checkpointer.Checkpointer
         const held = yield* c.claim("r", { owner: "a", now: 0, expiresAt: 100, force: false })
@@ -151,17 +139,4 @@ describe("file-system checkpointer, on disk", () => {
       assert.strictEqual(error.reason, "storage failed")
       assert.include(error.detail, "000000000001.json")
     }).pipe(Effect.provide(layer(join(root, "damaged")))))
-})
-
-const snapshot = (id: string, version: number): Checkpointer.Snapshot => ({
-  format: 1,
-  id,
-  flow: "f",
-  version,
-  status: "running",
-  steps: version,
-  position: null,
-  stores: {},
-  waiting: [],
-  updatedAt: version
 })

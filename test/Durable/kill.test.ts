@@ -4,51 +4,19 @@
  * and at most the step in flight may have run twice per kill. Then two processes continue one run: one gets
  * `RunLocked`, the other finishes. On the file-system checkpointer and on Postgres.
  */
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { afterEach, assert, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Checkpointer, Durable } from "../../src/index.ts"
-import * as pg from "../support/pg.ts"
+import { forEachCheckpointer, shared } from "../support/checkpointers.ts"
+import { type Child, killChildren, spawnTsx } from "../support/process.ts"
 import { makeFlow, STEPS, Store } from "./fixtures/run.ts"
 
 const fixture = resolve(import.meta.dirname, "fixtures/run.ts")
 
-interface Child {
-  readonly process: ChildProcess
-  readonly exit: Promise<{ readonly code: number | null; readonly signal: string | null; readonly stdout: string }>
-}
-
-const children = new Set<ChildProcess>()
-
-const start = (args: ReadonlyArray<string>, env?: Record<string, string>): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env }
-  })
-  children.add(child)
-  let stdout = ""
-  let stderr = ""
-  child.stdout!.on("data", (chunk) => (stdout += chunk))
-  child.stderr!.on("data", (chunk) => (stderr += chunk))
-  const exit = new Promise<{ code: number | null; signal: string | null; stdout: string }>((done) =>
-    child.on("exit", (code, signal) => {
-      children.delete(child)
-      if (code !== 0 && signal === null) process.stderr.write(stderr)
-      done({ code, signal, stdout })
-    })
-  )
-  return { process: child, exit }
-}
-
-/** Every child still alive is killed when the test ends, passed or failed. */
-const killAll = Effect.sync(() => {
-  for (const child of children) child.kill("SIGKILL")
-})
+/** Every child still alive is killed when its test ends, passed or failed. */
+afterEach(killChildren)
 
 const lines = (log: string): Array<number> =>
   existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map(Number) : []
@@ -70,7 +38,9 @@ const killed = (child: Child) =>
     assert.strictEqual(exit.signal, "SIGKILL")
   })
 
-const finished = (child: Child) => Effect.promise(() => child.exit)
+/** Waits for the child to end; its exit code and the JSON line it printed. */
+const finished = (child: Child) =>
+  Effect.map(Effect.promise(() => child.exit), (exit) => ({ code: exit.code, printed: JSON.parse(child.lines.join("\n")) }))
 
 const expected = {
   n: STEPS,
@@ -78,29 +48,31 @@ const expected = {
   trail: Array.from({ length: STEPS }, (_, i) => i + 1)
 }
 
-const suite = (
-  name: string,
-  location: () => string,
-  layer: () => Layer.Layer<Checkpointer.Checkpointer, unknown>
-) => {
-  const scratch = mkdtempSync(join(tmpdir(), `pocketflow-kill-${name}-`))
+forEachCheckpointer("durable runs killed with SIGKILL", ({ storage }) => {
+  const runs = storage("killed")
+  const scratch = storage("logs").place.directory
+  /** A process continuing (or starting) run `id` on this checkpointer; each exec appends its step to `log`. */
+  const start = (id: string, log: string, options: { readonly force?: boolean; readonly stepMillis?: number } = {}) =>
+    spawnTsx(fixture, [...runs.args, id, log, ...(options.force ? ["force"] : [])], {
+      env: options.stepMillis === undefined ? {} : { STEP_MS: String(options.stepMillis) }
+    })
 
-  it.live(`${name}: killed twice mid-run, a new process finishes it; finished steps never ran again`, () =>
+  it.live("killed twice mid-run, a new process finishes it; finished steps never ran again", () =>
     Effect.gen(function*() {
       const id = `kill-${Date.now()}`
       const log = join(scratch, `${id}.log`)
-      const first = start([name === "fs" ? "fs" : "pg", location(), id, log])
+      const first = start(id, log)
       yield* waitForLines(log, 8)
       yield* killed(first)
-      const second = start([name === "fs" ? "fs" : "pg", location(), id, log, "force"])
+      const second = start(id, log, { force: true })
       yield* waitForLines(log, 22)
       yield* killed(second)
-      const third = start([name === "fs" ? "fs" : "pg", location(), id, log, "force"])
+      const third = start(id, log, { force: true })
       const exit = yield* finished(third)
       assert.strictEqual(exit.code, 0)
-      assert.deepStrictEqual(JSON.parse(exit.stdout), { outcome: "Done", steps: STEPS })
+      assert.deepStrictEqual(exit.printed, { outcome: "Done", steps: STEPS })
 
-      const state = yield* Effect.provide(Durable.state(id, Store), layer())
+      const state = yield* Effect.provide(Durable.state(id, Store), runs.layer())
       assert.deepStrictEqual(state, expected)
 
       // The same flow, never interrupted, on the memory checkpointer.
@@ -117,39 +89,23 @@ const suite = (
       const twice = Array.from(counts.entries()).filter(([, c]) => c > 1)
       assert.isAtMost(twice.length, 2, `steps run more than once: ${JSON.stringify(twice)}`)
       for (const [, c] of twice) assert.strictEqual(c, 2)
-    }).pipe(Effect.ensuring(killAll)), 120_000)
+    }), 120_000)
 
-  it.live(`${name}: two processes continue one run: one gets RunLocked, the other finishes`, () =>
+  it.live("two processes continue one run: one gets RunLocked, the other finishes", () =>
     Effect.gen(function*() {
       const id = `locked-${Date.now()}`
       const log = join(scratch, `${id}.log`)
       // Slow steps (150 ms, 6 s in all): the owner is still running when the intruder has started up.
-      const owner = start([name === "fs" ? "fs" : "pg", location(), id, log], { STEP_MS: "150" })
+      const owner = start(id, log, { stepMillis: 150 })
       yield* waitForLines(log, 3)
-      const intruder = start([name === "fs" ? "fs" : "pg", location(), id, log])
+      const intruder = start(id, log)
       const refused = yield* finished(intruder)
       assert.strictEqual(refused.code, 0)
-      assert.deepStrictEqual(JSON.parse(refused.stdout), { error: "RunLocked" })
+      assert.deepStrictEqual(refused.printed, { error: "RunLocked" })
       const done = yield* finished(owner)
-      assert.deepStrictEqual(JSON.parse(done.stdout), { outcome: "Done", steps: STEPS })
+      assert.deepStrictEqual(done.printed, { outcome: "Done", steps: STEPS })
       // The refused process ran nothing: every step ran exactly once.
       assert.deepStrictEqual(lines(log), expected.trail)
-      assert.deepStrictEqual(yield* Effect.provide(Durable.state(id, Store), layer()), expected)
-    }).pipe(Effect.ensuring(killAll)), 120_000)
-
-  it.effect(`${name}: cleanup`, () => Effect.sync(() => rmSync(scratch, { recursive: true, force: true })))
-}
-
-describe("durable runs killed with SIGKILL: file system", () => {
-  const directory = mkdtempSync(join(tmpdir(), "pocketflow-kill-runs-"))
-  suite(
-    "fs",
-    () => directory,
-    () =>
-      Checkpointer.layerFileSystem({ directory }).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
-  )
-})
-
-describe.skipIf(pg.missing())("durable runs killed with SIGKILL: Postgres", () => {
-  suite("pg", () => pg.url!, () => Checkpointer.layerSql({ table: "killed" }).pipe(Layer.provide(pg.client())))
-})
+      assert.deepStrictEqual(yield* Effect.provide(Durable.state(id, Store), runs.layer()), expected)
+    }), 120_000)
+}, shared)

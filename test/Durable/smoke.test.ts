@@ -1,6 +1,8 @@
-import { assert, describe, it } from "@effect/vitest"
+/** A durable run that suspends, is answered and continues, on every checkpointer. */
+import { assert, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
+import { Durable, Flow, Node, Shared } from "../../src/index.ts"
+import { forEachCheckpointer } from "../support/checkpointers.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("test/Store", { schema: State }) {}
@@ -23,7 +25,7 @@ const review = Node.make({
 })
 const flow = Flow.make({ name: "f", start: inc }).pipe(Flow.on(inc, "again", inc), Flow.on(inc, "ask", review))
 
-describe("durable smoke", () => {
+forEachCheckpointer("durable smoke", ({ storage }) => {
   it.effect("runs, suspends, answers, continues", () =>
     Effect.gen(function*() {
       const o1 = yield* Durable.run(flow, { id: "r1", stores: [Store.initial({ n: 0, log: [] })] })
@@ -35,5 +37,5 @@ describe("durable smoke", () => {
       assert.strictEqual(o2._tag, "Done")
       const s2 = yield* Durable.state("r1", Store)
       assert.deepStrictEqual(s2, { n: 3, log: ["inc1", "inc2", "inc3", "ok=true"] })
-    }).pipe(Effect.provide(Checkpointer.layerMemory)))
+    }).pipe(Effect.provide(storage("smoke").layer())))
 })
