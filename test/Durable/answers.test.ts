@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Context, Effect, Exit, Option, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
+import { failure, fields, suspended } from "../support/durable.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("test/answers/Store", { schema: State }) {}
@@ -42,22 +43,6 @@ const manyFlow = () => {
 }
 const keyA = "f/many#1[0]/ask#1/approval#1"
 const keyB = "f/many#1[1]/ask#1/approval#1"
-
-const suspended = <A>(outcome: Durable.Outcome<A>) => {
-  if (outcome._tag !== "Suspended") throw new Error(`expected Suspended, got ${outcome._tag}`)
-  return outcome
-}
-
-/** An error's own fields (with `_tag`), for exact comparison. */
-const fields = (error: object): Record<string, unknown> => ({ ...error })
-
-const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) return Effect.die(new Error("expected a failure, got a success"))
-    const error = Cause.findErrorOption(exit.cause)
-    if (Option.isNone(error)) return Effect.die(new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`))
-    return Effect.succeed(error.value)
-  })
 
 describe("Durable answers", () => {
   it.effect("answer({ id, input, value }) then run continues the run", () =>

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Data, Effect, Exit, Fiber, Option, Schema } from "effect"
+import { Clock, Data, Effect, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
+import { assertCheckpointError, failure, fields } from "../support/durable.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("test/manage/Store", { schema: State }) {}
@@ -49,17 +50,6 @@ const incThenReview = (counts: { incs: number; reviews: number }) => {
   })
   return Flow.make({ name: "f", start: inc }).pipe(Flow.next(inc, review))
 }
-
-/** An error's own fields (with `_tag`), for exact comparison. */
-const fields = (error: object): Record<string, unknown> => ({ ...error })
-
-const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.exit(effect), (exit) => {
-    if (Exit.isSuccess(exit)) return Effect.die(new Error("expected a failure, got a success"))
-    const error = Cause.findErrorOption(exit.cause)
-    if (Option.isNone(error)) return Effect.die(new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`))
-    return Effect.succeed(error.value)
-  })
 
 describe("Durable reading", () => {
   it.effect("Durable.get returns the latest snapshot with its fields, or none", () =>
@@ -184,11 +174,9 @@ describe("Durable.fork", () => {
       assert.deepStrictEqual(fields(exists), { _tag: "RunExists", id: "f-b" })
       assert.deepStrictEqual(yield* Durable.state("f-b", Store), { n: 1, log: [] })
       const missing = yield* failure(Durable.fork({ from: "f-a", version: 99, to: "f-c" }))
-      assert.strictEqual(missing._tag, "CheckpointError")
-      if (missing._tag === "CheckpointError") assert.strictEqual(missing.reason, "version not found")
+      assertCheckpointError(missing, "version not found")
       const noRun = yield* failure(Durable.fork({ from: "nope", version: 1, to: "f-d" }))
-      assert.strictEqual(noRun._tag, "CheckpointError")
-      if (noRun._tag === "CheckpointError") assert.strictEqual(noRun.reason, "version not found")
+      assertCheckpointError(noRun, "version not found")
       assert.isTrue(Option.isNone(yield* Durable.get("f-c")))
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 

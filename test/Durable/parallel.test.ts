@@ -3,9 +3,11 @@
  * side by side with their own keys, and a branch's post is saved together with the record of its completion.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Deferred, type Duration, Effect, Fiber, Schema, Stream } from "effect"
+import { Clock, Deferred, Effect, Fiber, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "../../src/index.ts"
+import { advancing } from "../support/clock.ts"
+import { crashWhen, suspended } from "../support/durable.ts"
 
 const State = Schema.Struct({ log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("parallel/Store", { schema: State }) {}
@@ -15,27 +17,6 @@ const note = (entry: string) => Store.update((s) => ({ log: [...s.log, entry] })
 const Approval = Durable.input("approval", { answer: Schema.Struct({ ok: Schema.Boolean }), prompt: Schema.String })
 
 const memory = Checkpointer.layerMemory
-
-/** Runs `effect` until `started` fires, then interrupts it: the crash. */
-const crashWhen = <A, E, R>(effect: Effect.Effect<A, E, R>, started: Deferred.Deferred<void>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(effect)
-    yield* Deferred.await(started)
-    yield* Fiber.interrupt(fiber)
-  })
-
-const suspended = <A>(outcome: Durable.Outcome<A>) => {
-  if (outcome._tag !== "Suspended") throw new Error(`expected Suspended, got ${outcome._tag}`)
-  return outcome
-}
-
-/** Runs `effect` in the background, advances the TestClock by `by`, and joins it. */
-const advancing = <A, E, R>(effect: Effect.Effect<A, E, R>, by: Duration.Input = "1 minute") =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(effect)
-    yield* TestClock.adjust(by)
-    return yield* Fiber.join(fiber)
-  })
 
 describe("durable Flow.parallel", () => {
   it.effect("a finished branch is not re-run after a crash; the branch in flight runs again", () =>

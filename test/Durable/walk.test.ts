@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Fiber, Layer, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
+import { assertCheckpointError, crashWhen } from "../support/durable.ts"
 
 const State = Schema.Struct({ log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("walk/Store", { schema: State }) {}
@@ -40,14 +41,6 @@ const step = (t: Tracker, name: string, started?: Deferred.Deferred<void>) =>
         return Effect.void
       }),
     post: () => Store.update((s) => ({ log: [...s.log, name] }))
-  })
-
-/** Runs `effect` until `started` fires, then interrupts it: the crash. */
-const crashWhen = <A, E, R>(effect: Effect.Effect<A, E, R>, started: Deferred.Deferred<void>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(effect)
-    yield* Deferred.await(started)
-    yield* Fiber.interrupt(fiber)
   })
 
 const memory = Checkpointer.layerMemory
@@ -185,11 +178,7 @@ describe("durable walk", () => {
       block = false
       items = [1, 5, 3]
       const error = yield* Effect.flip(Durable.run(flow, { id: "c", stores: [start()] }))
-      assert.strictEqual(error._tag, "CheckpointError")
-      if (error._tag === "CheckpointError") {
-        assert.strictEqual(error.reason, "batch items changed")
-        assert.include(error.detail, "changing/each")
-      }
+      assertCheckpointError(error, "batch items changed", "changing/each")
     }).pipe(Effect.provide(memory)))
 
   it.effect("maxSteps counts the steps restored from the checkpoint", () =>
@@ -269,11 +258,7 @@ describe("durable walk", () => {
       // v3 has no node b: the run saved at b cannot continue.
       const v3 = Flow.make({ name: "deploy", start: a! }).pipe(Flow.next(a!, c!))
       const error = yield* Effect.flip(Durable.run(v3, { id: "d2", stores: [start()] }))
-      assert.strictEqual(error._tag, "CheckpointError")
-      if (error._tag === "CheckpointError") {
-        assert.strictEqual(error.reason, "wiring mismatch")
-        assert.include(error.detail, "deploy/b (node)")
-      }
+      assertCheckpointError(error, "wiring mismatch", "deploy/b (node)")
     }).pipe(Effect.provide(memory)))
 
   it.effect("a store whose saved state no longer decodes fails with CheckpointError naming the store", () =>
@@ -290,11 +275,7 @@ describe("durable walk", () => {
       // The next deploy's flow reads the same store key with the new schema.
       const deployed = flow as unknown as Flow.Flow<"default", never, Changed>
       const error = yield* Effect.flip(Durable.resume(deployed, { id: "sc", stores: [Changed] }))
-      assert.strictEqual(error._tag, "CheckpointError")
-      if (error._tag === "CheckpointError") {
-        assert.strictEqual(error.reason, "store decode failed")
-        assert.include(error.detail, "walk/Store")
-      }
+      assertCheckpointError(error, "store decode failed", "walk/Store")
     }).pipe(Effect.provide(memory)))
 
   it.effect("leases: a live owner makes another run fail with RunLocked; takeover forces it; the old owner stops", () =>

@@ -7,16 +7,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Data, type Duration, Effect, Exit, Fiber, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Node, NodeTimeout } from "../../src/index.ts"
+import { advancing } from "../support/clock.ts"
 
 class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 class Fatal extends Data.TaggedError("Fatal")<{}> {}
 
-const runAdvancing = <A, E>(self: Effect.Effect<A, E>, by: Duration.Input = "1 hour") =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(Effect.exit(self))
-    yield* TestClock.adjust(by)
-    return yield* Fiber.join(fiber)
-  })
+/** The exit of `self`, run while the TestClock moves on by `by`. */
+const runAdvancing = <A, E>(self: Effect.Effect<A, E>, by: Duration.Input = "1 hour") => advancing(Effect.exit(self), by)
 
 /** An exec that records the virtual time of each attempt and always fails. */
 const recordingFailure = (times: Array<number>) => () =>
@@ -26,15 +23,19 @@ const recordingFailure = (times: Array<number>) => () =>
     return yield* new Flaky({ attempt })
   })
 
+/** Always fails, retried on an exponential backoff from 100 ms, four attempts in all. */
+const backoff = (times: Array<number>) =>
+  Node.make({
+    name: "backoff",
+    exec: recordingFailure(times),
+    retry: Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))
+  })
+
 describe("retry schedules", () => {
   it.effect("exponential backoff waits 100, 200, 400 ms between the four attempts", () =>
     Effect.gen(function*() {
       const times: Array<number> = []
-      const node = Node.make({
-        name: "backoff",
-        exec: recordingFailure(times),
-        retry: Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))
-      })
+      const node = backoff(times)
       const exit = yield* runAdvancing(Node.run(node))
       assert.deepStrictEqual(times, [0, 100, 300, 700])
       assert.deepStrictEqual(exit, Exit.fail(new Flaky({ attempt: 4 })))
@@ -43,11 +44,7 @@ describe("retry schedules", () => {
   it.effect("nothing runs before the scheduled time: the third attempt starts exactly at 300ms", () =>
     Effect.gen(function*() {
       const times: Array<number> = []
-      const node = Node.make({
-        name: "backoff",
-        exec: recordingFailure(times),
-        retry: Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))
-      })
+      const node = backoff(times)
       const fiber = yield* Effect.forkChild(Node.run(node))
       yield* TestClock.adjust("299 millis")
       assert.deepStrictEqual(times, [0, 100])

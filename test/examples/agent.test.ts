@@ -2,14 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "../../examples/agent.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/agent", () => {
   it.effect("searches twice, then answers from what it found", () =>
     Effect.gen(function*() {
-      const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: agent.program, calls: TestLanguageModel.calls }),
-        agent.layer
-      )
+      const { calls, result: state } = yield* Effect.provide(recorded(agent.program), agent.layer)
       assert.deepStrictEqual(
         state.trail.map((line) => line.split(" ")[0]),
         ["decide", "search", "decide", "search", "decide", "answer"]
@@ -36,10 +34,7 @@ describe("examples/agent", () => {
         "The research does not say."
       ])
       const layer = Layer.mergeAll(model, agent.WebSearch.offline, agent.AgentStore.layer(agent.initial("Why?")))
-      const { prompts, state } = yield* Effect.provide(
-        Effect.all({ state: agent.program, prompts: TestLanguageModel.prompts }),
-        layer
-      )
+      const { prompts, result: state } = yield* Effect.provide(recorded(agent.program), layer)
       assert.deepStrictEqual(state.trail, ["decide → answer (ok)", "answer → done"])
       assert.strictEqual(state.answer, "The research does not say.")
       // the undecodable decision was asked again with the same prompt

@@ -4,22 +4,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
-import { resolve } from "node:path"
-
-const root = resolve(import.meta.dirname, "../..")
+import { runExample } from "../support/process.ts"
 
 describe("examples/approval", () => {
   it.live("suspends in one process, is answered, and continues in another without re-running finished steps", () =>
     Effect.gen(function*() {
-      const { code, stdout } = yield* Effect.callback<{ code: number; stdout: string }>((resume) => {
-        execFile(
-          process.execPath,
-          ["--conditions=effect-pocketflow-source", "--import", "tsx", "examples/main.ts", "approval"],
-          { cwd: root, timeout: 90_000 },
-          (error, stdout) => resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout }))
-        )
-      })
+      const { code, stdout } = yield* runExample(["approval"], { timeout: 90_000 })
       assert.strictEqual(code, 0, stdout)
       const pids = Array.from(stdout.matchAll(/^\[pid (\d+)\]/gm), (m) => m[1])
       assert.strictEqual(new Set(pids).size, 2, "two processes ran the flow")

@@ -1,15 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as batchFlow from "../../examples/batch-flow.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/batch-flow", () => {
   it.effect("runs measure → summarize once per file and indexes the results", () =>
     Effect.gen(function*() {
-      const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: batchFlow.program, calls: TestLanguageModel.calls }),
-        batchFlow.layer
-      )
+      const { calls, result: state } = yield* Effect.provide(recorded(batchFlow.program), batchFlow.layer)
       assert.deepStrictEqual(state.reports, {
         "intro.md": { lines: 2, words: 12, summary: "effect-pocketflow rebuilds PocketFlow on Effect." },
         "install.md": { lines: 3, words: 16, summary: "Install effect and effect-pocketflow with npm." },

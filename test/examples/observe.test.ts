@@ -3,10 +3,10 @@
  * the trace tree, on the TestClock so rates and durations are exact.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Fiber, Schedule } from "effect"
-import { TestClock } from "effect/testing"
+import { Effect, Schedule } from "effect"
 import * as observe from "../../examples/observe.ts"
 import { Flow, Node } from "../../src/index.ts"
+import { advancing } from "../support/clock.ts"
 
 /** Four items of one second each, two at a time. */
 const makeBatch = () => {
@@ -19,18 +19,11 @@ const makeBatch = () => {
   return Flow.make({ name: "jobs", start: work })
 }
 
-const runAdvancing = <A, E>(self: Effect.Effect<A, E>, by: Duration.Input) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.forkChild(self)
-    yield* TestClock.adjust(by)
-    return yield* Fiber.join(fiber)
-  })
-
 describe("examples/observe", () => {
   it.effect("plain output: one line per update, no carriage returns or ANSI codes", () =>
     Effect.gen(function*() {
       const output = observe.memory(false)
-      yield* runAdvancing(observe.withProgress(makeBatch(), output), "2 seconds")
+      yield* advancing(observe.withProgress(makeBatch(), output), "2 seconds")
       assert.strictEqual(
         output.text(),
         [
@@ -48,7 +41,7 @@ describe("examples/observe", () => {
   it.effect("terminal output: redraws one line in place and ends it when the batch completes", () =>
     Effect.gen(function*() {
       const output = observe.memory(true)
-      yield* runAdvancing(observe.withProgress(makeBatch(), output), "2 seconds")
+      yield* advancing(observe.withProgress(makeBatch(), output), "2 seconds")
       const text = output.text()
       assert.strictEqual(text.split("\r\x1b[2K").length - 1, 5)
       assert.isTrue(text.endsWith("4/4  2.0/s\n"))
@@ -67,7 +60,7 @@ describe("examples/observe", () => {
       const inner = Flow.make({ name: "inner", start: think })
       const start = Node.make({ name: "start" })
       const outer = Flow.make({ name: "outer", start }).pipe(Flow.next(start, inner))
-      const events = yield* runAdvancing(observe.collect(outer), "3 seconds")
+      const events = yield* advancing(observe.collect(outer), "3 seconds")
       assert.deepStrictEqual(observe.traceTree(events), [
         "outer → done (3000ms)",
         "  start → default (0ms)",

@@ -3,16 +3,15 @@ import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as structuredOutput from "../../examples/structured-output.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/structured-output", () => {
   it.effect("a reply that does not decode is retried; the second attempt is stored", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(
-        Effect.all({ state: structuredOutput.program, prompts: TestLanguageModel.prompts })
-      )
+      const fiber = yield* Effect.forkChild(recorded(structuredOutput.program))
       // The retry waits 500 ms before asking again.
       yield* TestClock.adjust("500 millis")
-      const { prompts, state } = yield* Fiber.join(fiber)
+      const { prompts, result: state } = yield* Fiber.join(fiber)
       assert.strictEqual(state.extraction?.attempts, 2)
       assert.strictEqual(state.extraction?.problem, undefined)
       assert.deepStrictEqual(state.extraction?.candidate, {

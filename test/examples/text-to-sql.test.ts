@@ -4,6 +4,7 @@ import { SqlClient } from "effect/sql"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as textToSql from "../../examples/text-to-sql.ts"
 import * as Pg from "../support/pg.ts"
+import { recorded } from "../support/model.ts"
 
 // Each test gets its own database on the suite's server, so the example's tables never collide.
 const freshDatabase = (name: string) =>
@@ -22,7 +23,7 @@ describe.skipIf(Pg.missing())("examples/text-to-sql", () => {
   it.effect("reads the schema, fixes its query from the database's error, and returns the rows", () =>
     Effect.gen(function*() {
       yield* textToSql.seed
-      const { prompts, state } = yield* Effect.all({ state: textToSql.program, prompts: TestLanguageModel.prompts })
+      const { prompts, result: state } = yield* recorded(textToSql.program)
       assert.strictEqual(
         state.schema,
         "customers(id integer, name text, city text)\n" +

@@ -4,22 +4,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
-import { resolve } from "node:path"
-
-const root = resolve(import.meta.dirname, "../..")
+import { runExample } from "../support/process.ts"
 
 describe("examples/viewer", () => {
   it.live("prints the viewer's URL, answers through its API, and ends with the release published", () =>
     Effect.gen(function*() {
-      const { code, stdout } = yield* Effect.callback<{ code: number; stdout: string }>((resume) => {
-        execFile(
-          process.execPath,
-          ["--conditions=effect-pocketflow-source", "--import", "tsx", "examples/main.ts", "viewer"],
-          { cwd: root, timeout: 60_000 },
-          (error, stdout) => resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout }))
-        )
-      })
+      const { code, stdout } = yield* runExample(["viewer"], { timeout: 60_000 })
       assert.strictEqual(code, 0, stdout)
       assert.match(stdout, /^Run viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/m)
       assert.match(stdout, /The run waits for "review" at release\/review\./)

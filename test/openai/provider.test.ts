@@ -277,11 +277,7 @@ describe("tool calls", () => {
         {
           role: "assistant",
           content: null,
-          tool_calls: [{
-            id: "call_Wx7kLmN0pQrStUvWxYz12345",
-            type: "function",
-            function: { name: "GetWeather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" }
-          }]
+          tool_calls: [F.weatherCall]
         },
         {
           role: "tool",

@@ -5,58 +5,22 @@
  * runs over and finishes them, and only the steps in flight ran twice; (c) a run suspended on `ask` is answered from
  * a third process and finishes on whichever runner holds it. Every child is killed when its test ends.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Checkpointer, Durable } from "../../../src/index.ts"
 import * as pg from "../../support/pg.ts"
+import { type Child, killChildren, spawnTsx } from "../../support/process.ts"
 import { database, LOOP_STEPS, spreadIds, workflows } from "./fixtures/cluster.ts"
 import { loop, LoopStore } from "./fixtures/flows.ts"
 
 const fixture = resolve(import.meta.dirname, "fixtures/proc.ts")
 
-interface Child {
-  readonly process: ChildProcess
-  readonly lines: Array<string>
-  readonly exit: Promise<{ readonly code: number | null; readonly signal: string | null }>
-}
-
-const children = new Set<ChildProcess>()
-
-const spawnChild = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env }
-  })
-  children.add(child)
-  const lines: Array<string> = []
-  let stdout = ""
-  let stderr = ""
-  child.stdout!.on("data", (chunk) => {
-    stdout += chunk
-    const parts = stdout.split("\n")
-    stdout = parts.pop()!
-    lines.push(...parts)
-  })
-  child.stderr!.on("data", (chunk) => (stderr += chunk))
-  const exit = new Promise<{ code: number | null; signal: string | null }>((done) =>
-    child.on("exit", (code, signal) => {
-      children.delete(child)
-      if (code !== 0 && signal === null) process.stderr.write(stderr)
-      done({ code, signal })
-    })
-  )
-  return { process: child, lines, exit }
-}
-
-/** Every child still alive is killed when a test ends, passed or failed. */
-const killAll = Effect.sync(() => {
-  for (const child of children) child.kill("SIGKILL")
-})
+// Every child still alive is killed when its test ends, passed or failed.
+afterEach(killChildren)
 
 const freePort = Effect.promise(() =>
   new Promise<number>((done) => {
@@ -96,13 +60,15 @@ const entries = (log: string): Array<Entry> =>
 /** Two runners on fresh ports, each printing "ready". */
 const twoRunners = (url: string, log: string, stepMillis: number) =>
   Effect.gen(function*() {
-    const a = spawnChild(["runner", url, String(yield* freePort), log, String(stepMillis)], { RUNNER_TAG: "A" })
-    const b = spawnChild(["runner", url, String(yield* freePort), log, String(stepMillis)], { RUNNER_TAG: "B" })
+    const runner = (tag: string, port: number) =>
+      spawnTsx(fixture, ["runner", url, String(port), log, String(stepMillis)], { env: { RUNNER_TAG: tag } })
+    const a = runner("A", yield* freePort)
+    const b = runner("B", yield* freePort)
     yield* until("both runners ready", () => a.lines.includes("\"ready\"") && b.lines.includes("\"ready\""))
     return [a, b] as const
   })
 
-const client = (url: string, ...commands: ReadonlyArray<string>) => spawnChild(["client", url, ...commands])
+const client = (url: string, ...commands: ReadonlyArray<string>) => spawnTsx(fixture, ["client", url, ...commands])
 
 const done = (child: Child) =>
   Effect.gen(function*() {
@@ -140,7 +106,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       // Each runner holds one of the two shards, and the ids are three per shard.
       assert.strictEqual(byRunner.get("A")?.size, 3)
       assert.strictEqual(byRunner.get("B")?.size, 3)
-    }).pipe(Effect.ensuring(killAll)), 60_000)
+    }), 60_000)
 
   it.live("(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice", () =>
     Effect.gen(function*() {
@@ -178,7 +144,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       assert.isAbove(takenOver.length, 0)
       const takeover = Math.min(...takenOver.map((e) => e.at)) - killedAt
       console.log(`takeover after kill -9: ${takeover} ms (runs held by A: ${heldByA.size}, steps run twice: ${twice.length})`)
-    }).pipe(Effect.ensuring(killAll)), 90_000)
+    }), 90_000)
 
   it.live("(c) a run suspended on ask is answered from a third process and finishes", () =>
     Effect.gen(function*() {
@@ -199,5 +165,5 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
         const mine = entries(log).filter((e) => e.run === id).map((e) => e.key.slice(id.length + 1))
         assert.deepStrictEqual(mine, ["essay/draft#1", "essay/review#1", "essay/review#1", "essay/publish#1"])
       }
-    }).pipe(Effect.ensuring(killAll)), 60_000)
+    }), 60_000)
 })
