@@ -4,14 +4,13 @@ import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import * as pg from "../support/pg.ts"
-import { database } from "../Durable/toWorkflow/fixtures/cluster.ts"
 
 const main = resolve(import.meta.dirname, "../../examples/cluster/main.ts")
 
 describe.skipIf(pg.missing())("examples/cluster", () => {
   it.live("two runners and a client finish four approved reports", () =>
     Effect.gen(function*() {
-      const url = yield* database(pg.url!, "wf_example")
+      const url = yield* pg.database("wf_example")
       // Its own process group: killing the group takes the example's runners down with it, whatever happens.
       const child = spawn(process.execPath, ["--import", "tsx", "--conditions=effect-pocketflow-source", main, url], {
         stdio: ["ignore", "pipe", "pipe"],

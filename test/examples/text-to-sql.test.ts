@@ -7,17 +7,7 @@ import * as Pg from "../support/pg.ts"
 import { recorded } from "../support/model.ts"
 
 // Each test gets its own database on the suite's server, so the example's tables never collide.
-const freshDatabase = (name: string) =>
-  Layer.unwrap(
-    Effect.gen(function*() {
-      const admin = yield* SqlClient.SqlClient
-      yield* admin.unsafe(`DROP DATABASE IF EXISTS ${name}`)
-      yield* admin.unsafe(`CREATE DATABASE ${name}`)
-      const url = new URL(Pg.url ?? "")
-      url.pathname = `/${name}`
-      return textToSql.database(url.toString())
-    }).pipe(Effect.provide(Pg.client({ maxConnections: 1 })))
-  )
+const freshDatabase = (name: string) => Layer.unwrap(Effect.map(Pg.database(name), textToSql.database))
 
 describe.skipIf(Pg.missing())("examples/text-to-sql", () => {
   it.effect("reads the schema, fixes its query from the database's error, and returns the rows", () =>

@@ -83,27 +83,22 @@ export const objectCompletion = completion(
   usage(90, 21)
 )
 
-const chunk = (id: string, delta: unknown, finish_reason: string | null = null) => ({
+/** A `chat.completion.chunk` event: its choices (none in the final usage chunk) and its usage. */
+const event = (id: string, choices: ReadonlyArray<unknown>, tokens: unknown) => ({
   id,
   object: "chat.completion.chunk",
   created,
   model: "gpt-4o-mini-2024-07-18",
   service_tier: "default",
   system_fingerprint: "fp_560af6e559",
-  choices: [{ index: 0, delta, logprobs: null, finish_reason }],
-  usage: null
+  choices,
+  usage: tokens
 })
 
-const usageChunk = (id: string, u: unknown) => ({
-  id,
-  object: "chat.completion.chunk",
-  created,
-  model: "gpt-4o-mini-2024-07-18",
-  service_tier: "default",
-  system_fingerprint: "fp_560af6e559",
-  choices: [],
-  usage: u
-})
+const chunk = (id: string, delta: unknown, finish_reason: string | null = null) =>
+  event(id, [{ index: 0, delta, logprobs: null, finish_reason }], null)
+
+const usageChunk = (id: string, u: unknown) => event(id, [], u)
 
 /** A streamed text answer, with `stream_options.include_usage`'s final usage chunk. */
 export const textChunks = [

@@ -1,7 +1,8 @@
-/** The Postgres the global setup started, for test files: its URL, or why there is none. */
+/** The Postgres the global setup (test/setup/postgres.ts) started, for test files: its URL, or why there is none. */
 import { PgClient } from "@effect/sql-pg"
 import { inject } from "@effect/vitest"
-import { Redacted } from "effect"
+import { Effect, Redacted } from "effect"
+import { SqlClient } from "effect/sql"
 
 const provided = inject("postgres")
 
@@ -17,3 +18,14 @@ export const missing = (): boolean => {
 /** A `PgClient` layer on the test server. */
 export const client = (options?: { readonly maxConnections?: number }) =>
   PgClient.layer({ url: Redacted.make(url ?? ""), maxConnections: options?.maxConnections ?? 4 })
+
+/** Creates a fresh database `name` on the test server (dropping an old one of that name) and returns its URL. */
+export const database = (name: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    yield* sql.unsafe(`CREATE DATABASE ${name}`)
+    const at = new URL(url ?? "")
+    at.pathname = `/${name}`
+    return at.toString()
+  }).pipe(Effect.provide(client({ maxConnections: 1 })))

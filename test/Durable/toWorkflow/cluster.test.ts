@@ -11,10 +11,10 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Checkpointer, Durable } from "../../../src/index.ts"
 import * as pg from "../../support/pg.ts"
 import { type Child, killChildren, spawnTsx } from "../../support/process.ts"
-import { database, LOOP_STEPS, spreadIds, workflows } from "./fixtures/cluster.ts"
+import { locally } from "../../support/workflow.ts"
+import { LOOP_STEPS, spreadIds, workflows } from "./fixtures/cluster.ts"
 import { loop, LoopStore } from "./fixtures/flows.ts"
 
 const fixture = resolve(import.meta.dirname, "fixtures/proc.ts")
@@ -77,10 +77,7 @@ const done = (child: Child) =>
     return child.lines.map((l) => JSON.parse(l))
   })
 
-const expectedLoop = Durable.run(loop({ steps: LOOP_STEPS, stepMillis: 0 }), {
-  id: "local",
-  stores: [LoopStore.initial({ n: 0, total: 0, trail: [] })]
-}).pipe(Effect.andThen(Durable.state("local", LoopStore)), Effect.provide(Checkpointer.layerMemory))
+const expectedLoop = locally(loop({ steps: LOOP_STEPS, stepMillis: 0 }), LoopStore.initial({ n: 0, total: 0, trail: [] }))
 
 const wfs = workflows(undefined)
 
@@ -89,7 +86,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
 
   it.live("(a) six runs over two runners finish with the same states as local runs", () =>
     Effect.gen(function*() {
-      const url = yield* database(pg.url!, "wf_six")
+      const url = yield* pg.database("wf_six")
       const log = join(scratch, "six.log")
       yield* twoRunners(url, log, 10)
       const runs = yield* spreadIds(wfs.loop, "six", 6)
@@ -110,7 +107,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
 
   it.live("(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice", () =>
     Effect.gen(function*() {
-      const url = yield* database(pg.url!, "wf_kill")
+      const url = yield* pg.database("wf_kill")
       const log = join(scratch, "kill.log")
       const [a] = yield* twoRunners(url, log, 150)
       const runs = yield* spreadIds(wfs.loop, "kill", 6)
@@ -148,7 +145,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
 
   it.live("(c) a run suspended on ask is answered from a third process and finishes", () =>
     Effect.gen(function*() {
-      const url = yield* database(pg.url!, "wf_ask")
+      const url = yield* pg.database("wf_ask")
       const log = join(scratch, "ask.log")
       yield* twoRunners(url, log, 10)
       const runs = yield* spreadIds(wfs.essay, "essay", 2)

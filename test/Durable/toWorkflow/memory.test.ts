@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../../src/index.ts"
+import { completed, locally, settle } from "../../support/workflow.ts"
 import {
   Approval,
   asking,
@@ -23,37 +24,8 @@ import {
   steps
 } from "./fixtures/flows.ts"
 
-interface AnyWorkflow {
-  readonly poll: (id: string) => Effect.Effect<Option.Option<Workflow.Result<any, any>>, never, WorkflowEngine.WorkflowEngine>
-}
-
-/** Polls (real time, a few ms apart) until the run has a result that satisfies `done`. */
-const settle = (wf: AnyWorkflow, id: string, done: (r: Workflow.Result<any, any>) => boolean = (r) => r._tag === "Complete") =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 2000; i++) {
-      const result = yield* wf.poll(id)
-      if (Option.isSome(result) && done(result.value)) return result.value
-      yield* Effect.sleep("2 millis")
-    }
-    return yield* Effect.die(new Error(`run ${id} never settled`))
-  })
-
-const finalOf = (result: Workflow.Result<any, any>) => {
-  assert.strictEqual(result._tag, "Complete")
-  const exit = (result as Workflow.Complete<any, any>).exit
-  assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
-  return (exit as Exit.Success<{ action: string; stores: Record<string, unknown> }>).value
-}
-
 const engine = <R>(wf: { readonly layer: Layer.Layer<never, never, R> }) =>
   wf.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory)) as Layer.Layer<WorkflowEngine.WorkflowEngine, never, Exclude<R, WorkflowEngine.WorkflowEngine>>
-
-/** The same flow under the local engine, for comparison. */
-const locally = <S>(flow: Flow.Flow<any, any, any>, initial: Shared.Initial<any, S>) =>
-  Durable.run(flow as never, { id: "local", stores: [initial] }).pipe(
-    Effect.andThen(Durable.state("local", initial.store)),
-    Effect.provide(Checkpointer.layerMemory)
-  )
 
 describe("Durable.toWorkflow on the memory engine", () => {
   it.live("a 30-step loop finishes with the same state as Durable.run", () =>
@@ -65,7 +37,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* wf.start({ id: "loop-1", stores: [LoopStore.initial(initial)] })
         return yield* settle(wf, "loop-1")
       }).pipe(Effect.provide(engine(wf)))
-      const final = finalOf(result)
+      const final = completed(result)
       assert.strictEqual(final.action, "done")
       const expected = yield* locally(flow, LoopStore.initial(initial))
       assert.deepStrictEqual(final.stores["wf/LoopStore"], Schema.encodeSync(LoopStore.schema)(expected))
@@ -80,7 +52,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* wf.start({ id: "nested-1", stores: [NestedStore.initial(nestedInitial)] })
         return yield* settle(wf, "nested-1")
       }).pipe(Effect.provide(engine(wf)))
-      const final = finalOf(result)
+      const final = completed(result)
       const expected = yield* locally(flow, NestedStore.initial(nestedInitial))
       assert.deepStrictEqual(final.stores["wf/NestedStore"], expected)
       assert.strictEqual(expected.summary, "ALPHA=5,BE=2,GAMMA=5,DELTA=5,EPS=3")
@@ -107,7 +79,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* wf.answer({ id: "essay-1", input: Approval, key: reviewKey, value: { ok: true, note: "ship it" } })
         return yield* settle(wf, "essay-1")
       }).pipe(Effect.provide(engine(wf)))
-      const final = finalOf(result)
+      const final = completed(result)
       assert.strictEqual(final.action, "default")
       assert.deepStrictEqual(final.stores["wf/AskStore"], { draft: "a draft", published: true, note: "ship it" })
       // draft ran once (journaled across the replay); review ran twice (asked, then answered); publish once.
@@ -143,7 +115,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* bad.start({ id: "r", stores: [S.initial({ value: "" })] })
         return [yield* settle(ok, "r"), yield* settle(bad, "r")] as const
       }).pipe(Effect.provide(Layer.mergeAll(ok.layer, bad.layer).pipe(Layer.provideMerge(WorkflowEngine.layerMemory))))
-      assert.deepStrictEqual(finalOf(good).stores["wf/Retry"], { value: "third time" })
+      assert.deepStrictEqual(completed(good).stores["wf/Retry"], { value: "third time" })
       assert.strictEqual(calls, 3)
       assert.strictEqual(failed._tag, "Complete")
       const exit = (failed as Workflow.Complete<any, any>).exit
@@ -187,7 +159,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* wf.answer({ id: "o-1", input: Ok, key: "ordered/check#1/ok#1", value: true })
         return yield* settle(wf, "o-1")
       }).pipe(Effect.provide(engine(wf)))
-      assert.deepStrictEqual(finalOf(result).stores["wf/Order"], { order: [1, 2, 0] })
+      assert.deepStrictEqual(completed(result).stores["wf/Order"], { order: [1, 2, 0] })
       // The replay (after the answer) saw the same state as the first run, not the items in index order.
       assert.deepStrictEqual(seen, [[1, 2, 0], [1, 2, 0]])
     }))
@@ -230,7 +202,7 @@ describe("Durable.toWorkflow on the memory engine", () => {
         yield* wf.answer({ id: "p-1", input: Pick, key: local.keys[1]!, value: "R" })
         return yield* settle(wf, "p-1")
       }).pipe(Effect.provide(engine(wf)))
-      const final = finalOf(result)
+      const final = completed(result)
       assert.deepStrictEqual(final.stores["wf/Parallel"], local.state)
       assert.deepStrictEqual(local.state, { left: "L", right: "R", joined: "L+R" })
     }))

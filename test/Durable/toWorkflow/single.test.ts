@@ -4,41 +4,23 @@
  * `ask` resumes when answered, without running its finished steps again.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
-import type { Workflow, WorkflowEngine } from "effect/workflow"
+import { Effect, Layer } from "effect"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Checkpointer, Durable } from "../../../src/index.ts"
+import { Durable } from "../../../src/index.ts"
 import * as pg from "../../support/pg.ts"
-import { database, LOOP_STEPS, single, workflows } from "./fixtures/cluster.ts"
+import { completed, isComplete, locally, settle } from "../../support/workflow.ts"
+import { LOOP_STEPS, single, workflows } from "./fixtures/cluster.ts"
 import { Approval, AskStore, loop, LoopStore, nested, nestedInitial, NestedStore, reviewKey, steps } from "./fixtures/flows.ts"
 
-interface Pollable {
-  readonly poll: (id: string) => Effect.Effect<Option.Option<Workflow.Result<any, any>>, never, WorkflowEngine.WorkflowEngine>
-}
-
-const settle = (wf: Pollable, id: string, done: (r: Workflow.Result<any, any>) => boolean = (r) => r._tag === "Complete") =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 600; i++) {
-      const result = yield* wf.poll(id)
-      if (Option.isSome(result) && done(result.value)) return result.value
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* Effect.die(new Error(`run ${id} never settled`))
-  })
-
-const storesOf = (result: Workflow.Result<any, any>) => {
-  assert.strictEqual(result._tag, "Complete")
-  const exit = (result as Workflow.Complete<any, any>).exit
-  assert.isTrue(Exit.isSuccess(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "")
-  return (exit as Exit.Success<{ stores: Record<string, unknown> }>).value.stores
-}
+/** A cluster polls storage: look every 50 ms, for 30 s at most. */
+const slowly = { every: "50 millis", times: 600 } as const
 
 describe.skipIf(pg.missing())("Durable.toWorkflow on SingleRunner + Postgres", () => {
   it.live("loop, nested flow with a concurrent batch, and an answered ask", () =>
     Effect.gen(function*() {
-      const url = yield* database(pg.url!, "wf_single")
+      const url = yield* pg.database("wf_single")
       const log = join(mkdtempSync(join(tmpdir(), "wf-single-")), "exec.log")
       const wfs = workflows(log, 5)
       const nestedWf = Durable.toWorkflow(nested(), { name: "nested", stores: [NestedStore] })
@@ -47,24 +29,22 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on SingleRunner + Postgres", (
         yield* wfs.loop.start({ id: "loop-1", stores: [LoopStore.initial({ n: 0, total: 0, trail: [] })] })
         yield* nestedWf.start({ id: "nested-1", stores: [NestedStore.initial(nestedInitial)] })
         yield* wfs.essay.start({ id: "essay-1", stores: [AskStore.initial({ draft: "", published: false, note: "" })] })
-        const loopResult = yield* settle(wfs.loop, "loop-1")
-        const nestedResult = yield* settle(nestedWf, "nested-1")
-        yield* settle(wfs.essay, "essay-1", (r) => r._tag === "Suspended")
+        const loopResult = yield* settle(wfs.loop, "loop-1", isComplete, slowly)
+        const nestedResult = yield* settle(nestedWf, "nested-1", isComplete, slowly)
+        yield* settle(wfs.essay, "essay-1", (r) => r._tag === "Suspended", slowly)
         yield* wfs.essay.answer({ id: "essay-1", input: Approval, key: reviewKey, value: { ok: true, note: "fine" } })
-        return [loopResult, nestedResult, yield* settle(wfs.essay, "essay-1")] as const
+        return [loopResult, nestedResult, yield* settle(wfs.essay, "essay-1", isComplete, slowly)] as const
       }).pipe(Effect.provide(layer))
 
-      const local = <S>(flow: any, initial: any) =>
-        Durable.run(flow, { id: "local", stores: [initial] }).pipe(
-          Effect.andThen(Durable.state("local", initial.store)),
-          Effect.provide(Checkpointer.layerMemory)
-        ) as Effect.Effect<S>
       assert.deepStrictEqual(
-        storesOf(loopResult)["wf/LoopStore"],
-        yield* local(loop({ steps: LOOP_STEPS, stepMillis: 0 }), LoopStore.initial({ n: 0, total: 0, trail: [] }))
+        completed(loopResult).stores["wf/LoopStore"],
+        yield* locally(loop({ steps: LOOP_STEPS, stepMillis: 0 }), LoopStore.initial({ n: 0, total: 0, trail: [] }))
       )
-      assert.deepStrictEqual(storesOf(nestedResult)["wf/NestedStore"], yield* local(nested(), NestedStore.initial(nestedInitial)))
-      assert.deepStrictEqual(storesOf(essay)["wf/AskStore"], { draft: "a draft", published: true, note: "fine" })
+      assert.deepStrictEqual(
+        completed(nestedResult).stores["wf/NestedStore"],
+        yield* locally(nested(), NestedStore.initial(nestedInitial))
+      )
+      assert.deepStrictEqual(completed(essay).stores["wf/AskStore"], { draft: "a draft", published: true, note: "fine" })
 
       const lines = steps(readFileSync(log, "utf8"))
       const loopLines = lines.filter((l) => l.includes("loop-1:"))
