@@ -1,7 +1,7 @@
 /**
  * The checkpointer contract, as `CheckpointerSuite.checks` of effect-pocketflow/testing states it, registered as
- * @effect/vitest tests the way a user runs it, on every checkpointer and write path (test/support/checkpointer-kinds.ts).
- * Each `keep` the checks ask for gets a storage of its own.
+ * @effect/vitest tests the way a user runs it, on every checkpointer and write path listed in
+ * test/support/checkpointer-kinds.ts. Each `keep` the checks ask for gets a storage of its own.
  */
 import { it } from "@effect/vitest"
 import { CheckpointerSuite } from "effect-pocketflow/testing"

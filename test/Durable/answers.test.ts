@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Clock, Context, Effect, Exit, Option, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
-import { failure, fields, suspended } from "../support/durable.ts"
+import { answersOf, failure, fields, suspended } from "../support/durable.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("test/answers/Store", { schema: State }) {}
@@ -86,8 +86,7 @@ describe("Durable answers", () => {
       // the wrong input at the right run is not waiting either
       const other = yield* failure(Durable.answer({ id: "a3", input: Confirm, value: true }))
       assert.strictEqual(other._tag, "NotWaiting")
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("a3"), [])
+      assert.deepStrictEqual(yield* answersOf("a3"), [])
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 
   it.effect("two inputs waiting and no key fails with NotWaiting listing both keys", () =>
@@ -113,9 +112,8 @@ describe("Durable answers", () => {
       const flow = Flow.make({ name: "f", start: counted })
       const o = suspended(yield* Durable.run(flow, { id: "a5", stores: [empty()] }))
       yield* Durable.answer({ token: o.waiting[0]!.token, value: { count: "42" } })
-      const cp = yield* Checkpointer.Checkpointer
       assert.deepStrictEqual(
-        (yield* cp.answers("a5")).map((a) => [a.key, a.value, a.prompt]),
+        (yield* answersOf("a5")).map((a) => [a.key, a.value, a.prompt]),
         [["f/counted#1/count#1", { count: "42" }, "How many?"]]
       )
       assert.deepStrictEqual(yield* Durable.run(flow, { id: "a5", stores: [empty()] }), {
@@ -134,8 +132,7 @@ describe("Durable answers", () => {
       assert.strictEqual(error._tag, "SchemaError")
       const missing = yield* failure(Durable.answer({ token, value: {} }))
       assert.strictEqual(missing._tag, "SchemaError")
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("a6"), [])
+      assert.deepStrictEqual(yield* answersOf("a6"), [])
       // the key is still open: a good answer is accepted (no AlreadyAnswered)
       yield* Durable.answer({ token, value: { ok: false } })
       yield* Durable.run(reviewFlow(), { id: "a6", stores: [empty()] })
@@ -162,8 +159,7 @@ describe("Durable answers", () => {
         assert.deepStrictEqual([interrupted.id, interrupted.key, interrupted.waiting], ["a8", undefined, []])
         assert.strictEqual(interrupted.reason, "the run is interrupted")
       }
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("a8"), [])
+      assert.deepStrictEqual(yield* answersOf("a8"), [])
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 
   it.effect("the waiting list of the last suspension stays answerable", () =>
@@ -220,9 +216,8 @@ describe("Durable answers", () => {
       assert.notStrictEqual(a.waiting[0]!.token, b.waiting[0]!.token)
       // each token answers its own run only
       yield* Durable.answer({ token: b.waiting[0]!.token, value: { ok: false } })
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("t-a"), [])
-      assert.deepStrictEqual((yield* cp.answers("t-b")).map((x) => x.value), [{ ok: false }])
+      assert.deepStrictEqual(yield* answersOf("t-a"), [])
+      assert.deepStrictEqual((yield* answersOf("t-b")).map((x) => x.value), [{ ok: false }])
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 })
 
@@ -349,8 +344,7 @@ describe("Durable prompts and suspension", () => {
       const snapshot = Option.getOrThrow(yield* Durable.get("p1"))
       assert.strictEqual(snapshot.status, "suspended")
       assert.deepStrictEqual(snapshot.waiting.map((w) => w.prompt), ["draft v2"])
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("p1"), [])
+      assert.deepStrictEqual(yield* answersOf("p1"), [])
 
       // the key takes an answer again, for the new prompt
       yield* Durable.answer({ id: "p1", input: Approval, value: { ok: true } })

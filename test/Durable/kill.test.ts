@@ -40,7 +40,10 @@ const killed = (child: Child) =>
 
 /** Waits for the child to end; its exit code and the JSON line it printed. */
 const finished = (child: Child) =>
-  Effect.map(Effect.promise(() => child.exit), (exit) => ({ code: exit.code, printed: JSON.parse(child.lines.join("\n")) }))
+  Effect.map(Effect.promise(() => child.exit), (exit) => ({
+    code: exit.code,
+    printed: JSON.parse(child.lines.join("\n"))
+  }))
 
 const expected = {
   n: STEPS,

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Data, Effect, Fiber, Option, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
-import { assertCheckpointError, failure, fields } from "../support/durable.ts"
+import { answersOf, assertCheckpointError, failure, fields } from "../support/durable.ts"
 
 const State = Schema.Struct({ n: Schema.Number, log: Schema.Array(Schema.String) })
 class Store extends Shared.Service<Store>()("test/manage/Store", { schema: State }) {}
@@ -193,9 +193,8 @@ describe("Durable.fork", () => {
       const dstToken = forked.waiting[0]!.token
       assert.notStrictEqual(dstToken, srcToken)
       yield* Durable.answer({ token: dstToken, value: { ok: true } })
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("w-src"), [])
-      assert.deepStrictEqual((yield* cp.answers("w-dst")).map((a) => [a.key, a.value]), [[
+      assert.deepStrictEqual(yield* answersOf("w-src"), [])
+      assert.deepStrictEqual((yield* answersOf("w-dst")).map((a) => [a.key, a.value]), [[
         "f/review#1/approval#1",
         { ok: true }
       ]])
@@ -276,8 +275,7 @@ describe("Durable retention", () => {
       yield* Durable.delete("d1")
       assert.isTrue(Option.isNone(yield* Durable.get("d1")))
       assert.deepStrictEqual((yield* Durable.history("d1")).snapshots, [])
-      const cp = yield* Checkpointer.Checkpointer
-      assert.deepStrictEqual(yield* cp.answers("d1"), [])
+      assert.deepStrictEqual(yield* answersOf("d1"), [])
       assert.deepStrictEqual((yield* Durable.list()).runs, [])
       // the id is free again: a new run starts from its initial states
       const o = yield* Durable.run(incThenReview(counts), { id: "d1", stores: [Store.initial({ n: 10, log: [] })] })

@@ -9,7 +9,10 @@ import * as parallel from "./readme-snippet.ts"
 
 describe("README: Parallel branches", () => {
   it("the Flow.parallel snippet is readme-snippet.ts", () => {
-    assert.strictEqual(snippet("### Parallel branches: `Flow.parallel`"), sibling(import.meta.dirname, "readme-snippet.ts"))
+    assert.strictEqual(
+      snippet("### Parallel branches: `Flow.parallel`"),
+      sibling(import.meta.dirname, "readme-snippet.ts")
+    )
   })
 
   it.effect("the parallel snippet runs both searches at once and writes", () =>

@@ -13,7 +13,8 @@ class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 class Fatal extends Data.TaggedError("Fatal")<{}> {}
 
 /** The exit of `self`, run while the TestClock moves on by `by`. */
-const runAdvancing = <A, E>(self: Effect.Effect<A, E>, by: Duration.Input = "1 hour") => advancing(Effect.exit(self), by)
+const runAdvancing = <A, E>(self: Effect.Effect<A, E>, by: Duration.Input = "1 hour") =>
+  advancing(Effect.exit(self), by)
 
 /** An exec that records the virtual time of each attempt and always fails. */
 const recordingFailure = (times: Array<number>) => () =>

@@ -42,7 +42,11 @@ const reasonOf = (error: AiError.AiError) => error.reason
 const streamFailure = (chunks: ReadonlyArray<string>, then: "end" | "destroy") =>
   Effect.gen(function*() {
     const { layer } = yield* setup([{ _tag: "Stream", chunks, then }])
-    const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(Stream.runDrain, Effect.flip, Effect.provide(layer))
+    const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
+      Stream.runDrain,
+      Effect.flip,
+      Effect.provide(layer)
+    )
     return reasonOf(error)
   })
 

@@ -21,8 +21,9 @@ describe("README: Using a real model", () => {
       const fake = yield* fakeServer([json(F.textCompletion)])
 
       const file = path.join(here, `.readme-snippet-${process.pid}.ts`)
+      const source = code.replace("\"effect-pocketflow/openai\"", "\"../../src/openai.ts\"")
       yield* Effect.acquireRelease(
-        Effect.sync(() => fs.writeFileSync(file, code.replace("\"effect-pocketflow/openai\"", "\"../../src/openai.ts\""))),
+        Effect.sync(() => fs.writeFileSync(file, source)),
         () => Effect.sync(() => fs.rmSync(file, { force: true }))
       )
       const saved = { ...process.env }

@@ -83,8 +83,10 @@ export const kinds: ReadonlyArray<Kind> = [
     shared: true,
     missing: needsPostgres,
     layer: (place, options) =>
-      Layer.effect(Checkpointer.Checkpointer, makeSql({ ...options, table: `${place.name}_tx` }, { transactionSave: true }))
-        .pipe(Layer.provide(postgres(place)))
+      Layer.effect(
+        Checkpointer.Checkpointer,
+        makeSql({ ...options, table: `${place.name}_tx` }, { transactionSave: true })
+      ).pipe(Layer.provide(postgres(place)))
   }
 ]
 

@@ -37,7 +37,10 @@ export const plain = (kind: Kind) => !kind.variant
 export const shared = (kind: Kind) => kind.shared && !kind.variant
 export const everyKind = (_: Kind) => true
 
-/** Registers `suite` in a `describe` named `<title>: <kind>` for each kind `which` picks; skips kinds that cannot run. */
+/**
+ * Registers `suite` in a `describe` named `<title>: <kind>` for each kind `which` picks, skipped where the kind
+ * cannot run. Storages made in it are removed when it ends.
+ */
 export const forEachCheckpointer = (
   title: string,
   suite: (subject: Subject) => void,

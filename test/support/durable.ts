@@ -1,7 +1,7 @@
 /** Helpers for the durable tests: the outcomes and failures they expect, and a crash in the middle of a step. */
 import { assert } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option } from "effect"
-import type { Durable, Errors } from "../../src/index.ts"
+import { Checkpointer, type Durable, type Errors } from "../../src/index.ts"
 
 /** The outcome, which must be `Suspended`. */
 export const suspended = <A>(outcome: Durable.Outcome<A>) => {
@@ -32,6 +32,9 @@ export const assertCheckpointError = (
 
 /** An error's own fields (with `_tag`), for exact comparison. */
 export const fields = (error: object): Record<string, unknown> => ({ ...error })
+
+/** The answers stored in run `id`'s inbox. */
+export const answersOf = (id: string) => Effect.flatMap(Checkpointer.Checkpointer, (cp) => cp.answers(id))
 
 /** Runs `effect` until `started` fires, then interrupts it: the crash. */
 export const crashWhen = <A, E, R>(effect: Effect.Effect<A, E, R>, started: Deferred.Deferred<void>) =>

@@ -4,8 +4,10 @@ import { Cause, type Duration, Effect, Exit, Option } from "effect"
 import type { Workflow, WorkflowEngine } from "effect/workflow"
 import { Checkpointer, Durable, type Flow, type Shared } from "../../src/index.ts"
 
+type Polled = Effect.Effect<Option.Option<Workflow.Result<any, any>>, never, WorkflowEngine.WorkflowEngine>
+
 interface Pollable {
-  readonly poll: (id: string) => Effect.Effect<Option.Option<Workflow.Result<any, any>>, never, WorkflowEngine.WorkflowEngine>
+  readonly poll: (id: string) => Polled
 }
 
 export const isComplete = (r: Workflow.Result<any, any>) => r._tag === "Complete"

@@ -77,18 +77,27 @@ const done = (child: Child) =>
     return child.lines.map((l) => JSON.parse(l))
   })
 
-const expectedLoop = locally(loop({ steps: LOOP_STEPS, stepMillis: 0 }), LoopStore.initial({ n: 0, total: 0, trail: [] }))
+const expectedLoop = locally(
+  loop({ steps: LOOP_STEPS, stepMillis: 0 }),
+  LoopStore.initial({ n: 0, total: 0, trail: [] })
+)
 
 const wfs = workflows(undefined)
 
 describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Postgres", () => {
   const scratch = mkdtempSync(join(tmpdir(), "wf-cluster-"))
 
+  /** A fresh database `name` with two runners on it, whose execs take `stepMillis` and go to `<name>.log`. */
+  const cluster = (name: string, stepMillis: number) =>
+    Effect.gen(function*() {
+      const url = yield* pg.database(name)
+      const log = join(scratch, `${name}.log`)
+      return { url, log, runners: yield* twoRunners(url, log, stepMillis) }
+    })
+
   it.live("(a) six runs over two runners finish with the same states as local runs", () =>
     Effect.gen(function*() {
-      const url = yield* pg.database("wf_six")
-      const log = join(scratch, "six.log")
-      yield* twoRunners(url, log, 10)
+      const { log, url } = yield* cluster("wf_six", 10)
       const runs = yield* spreadIds(wfs.loop, "six", 6)
       const [, finals] = yield* done(client(url, "start-loop", runs, "wait-loop", runs))
       const expected = yield* expectedLoop
@@ -107,9 +116,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
 
   it.live("(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice", () =>
     Effect.gen(function*() {
-      const url = yield* pg.database("wf_kill")
-      const log = join(scratch, "kill.log")
-      const [a] = yield* twoRunners(url, log, 150)
+      const { log, runners: [a], url } = yield* cluster("wf_kill", 150)
       const runs = yield* spreadIds(wfs.loop, "kill", 6)
       const waiter = client(url, "start-loop", runs, "wait-loop", runs)
       // Kill A once it is a few steps into its runs.
@@ -145,9 +152,7 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
 
   it.live("(c) a run suspended on ask is answered from a third process and finishes", () =>
     Effect.gen(function*() {
-      const url = yield* pg.database("wf_ask")
-      const log = join(scratch, "ask.log")
-      yield* twoRunners(url, log, 10)
+      const { log, url } = yield* cluster("wf_ask", 10)
       const runs = yield* spreadIds(wfs.essay, "essay", 2)
       yield* done(client(url, "start-essay", runs, "suspended-essay", runs))
       const answering = client(url, "answer-essay", runs)

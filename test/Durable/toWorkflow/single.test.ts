@@ -44,7 +44,11 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on SingleRunner + Postgres", (
         completed(nestedResult).stores["wf/NestedStore"],
         yield* locally(nested(), NestedStore.initial(nestedInitial))
       )
-      assert.deepStrictEqual(completed(essay).stores["wf/AskStore"], { draft: "a draft", published: true, note: "fine" })
+      assert.deepStrictEqual(completed(essay).stores["wf/AskStore"], {
+        draft: "a draft",
+        published: true,
+        note: "fine"
+      })
 
       const lines = steps(readFileSync(log, "utf8"))
       const loopLines = lines.filter((l) => l.includes("loop-1:"))
