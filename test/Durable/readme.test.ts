@@ -3,12 +3,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { sibling, snippet } from "../support/readme.ts"
+import { assertSnippetIs } from "../support/readme.ts"
 import { program } from "./readme-snippet.ts"
 
 describe("README: Durable runs", () => {
   it("the snippet is readme-snippet.ts", () => {
-    assert.strictEqual(snippet("## Durable runs"), sibling(import.meta.dirname, "readme-snippet.ts"))
+    assertSnippetIs("## Durable runs", import.meta.dirname, "readme-snippet.ts")
   })
 
   it.effect("the snippet suspends, takes the answer and finishes", () =>

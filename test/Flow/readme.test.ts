@@ -4,15 +4,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { sibling, snippet } from "../support/readme.ts"
+import { assertSnippetIs } from "../support/readme.ts"
 import * as parallel from "./readme-snippet.ts"
 
 describe("README: Parallel branches", () => {
   it("the Flow.parallel snippet is readme-snippet.ts", () => {
-    assert.strictEqual(
-      snippet("### Parallel branches: `Flow.parallel`"),
-      sibling(import.meta.dirname, "readme-snippet.ts")
-    )
+    assertSnippetIs("### Parallel branches: `Flow.parallel`", import.meta.dirname, "readme-snippet.ts")
   })
 
   it.effect("the parallel snippet runs both searches at once and writes", () =>

@@ -3,15 +3,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { sibling, snippet } from "../support/readme.ts"
+import { assertSnippetIs } from "../support/readme.ts"
 import * as emit from "./readme-snippet.ts"
 
 describe("README: Custom events and token streaming", () => {
   it("the Flow.emit snippet is readme-snippet.ts", () => {
-    assert.strictEqual(
-      snippet("### Custom events and token streaming: `Flow.emit`"),
-      sibling(import.meta.dirname, "readme-snippet.ts")
-    )
+    assertSnippetIs("### Custom events and token streaming: `Flow.emit`", import.meta.dirname, "readme-snippet.ts")
   })
 
   it.effect("the emit snippet streams the deltas", () =>

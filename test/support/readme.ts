@@ -14,5 +14,6 @@ export const snippet = (heading: string): string => {
   return block!
 }
 
-/** The text of `file` next to the test (`import.meta.dirname`), to compare with a snippet. */
-export const sibling = (dirname: string, file: string): string => readFileSync(resolve(dirname, file), "utf8")
+/** Checks that the snippet after `heading` is, verbatim, `file` in `dirname` (the test's `import.meta.dirname`). */
+export const assertSnippetIs = (heading: string, dirname: string, file: string): void =>
+  assert.strictEqual(snippet(heading), readFileSync(resolve(dirname, file), "utf8"))
