@@ -1,6 +1,7 @@
 /**
  * The cookbook's bookkeeping: every example file is registered with `npm run example`, listed in the README's
- * examples table, and imported by a test; the README's PocketFlow cookbook table links only to examples that exist.
+ * examples table, and imported by a test in test/examples/; the README's PocketFlow cookbook table links only to
+ * examples that exist.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
@@ -24,11 +25,9 @@ const section = (text: string, heading: string) => {
   return text.slice(start, end === -1 ? undefined : end)
 }
 
-const testSources = () => {
-  const files = ["test/examples.test.ts", "test/durable/approval-example.test.ts", "test/viewer/example.test.ts"]
-  for (const f of fs.readdirSync(path.join(root, "test/examples"))) files.push(`test/examples/${f}`)
-  return files.filter((f) => fs.existsSync(path.join(root, f))).map(read).join("\n")
-}
+/** Every example's tests are in test/examples/. */
+const testSources = () =>
+  fs.readdirSync(path.join(root, "test/examples")).map((f) => read(`test/examples/${f}`)).join("\n")
 
 describe("the cookbook", () => {
   it("has at least 15 examples", () => {

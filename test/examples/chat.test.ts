@@ -5,6 +5,18 @@ import * as chat from "../../examples/chat.ts"
 
 const transcript = Effect.flatMap(chat.ChatTranscript, (t) => t.lines)
 
+/** The chat with a `window` of messages, fed `input` from a fresh store: its transcript and the model's calls. */
+const chatting = (window: number, input: ReadonlyArray<string>) =>
+  Effect.provide(
+    Effect.all({ lines: Effect.andThen(chat.program, transcript), calls: TestLanguageModel.calls }),
+    Layer.mergeAll(
+      chat.model,
+      TestEmbeddingModel.layer({ dimensions: 256 }),
+      chat.ChatStore.layer({ messages: [], window, archive: [] }),
+      chat.ChatIO.scripted(input)
+    )
+  )
+
 describe("examples/chat", () => {
   it.effect("remembers what the user said earlier in the conversation; exit ends the loop", () =>
     Effect.gen(function*() {
@@ -42,15 +54,7 @@ describe("examples/chat", () => {
 
   it.effect("the model sees the last `window` messages and a recalled one, never the whole conversation", () =>
     Effect.gen(function*() {
-      const { calls, lines } = yield* Effect.provide(
-        Effect.all({ lines: Effect.andThen(chat.program, transcript), calls: TestLanguageModel.calls }),
-        Layer.mergeAll(
-          chat.model,
-          TestEmbeddingModel.layer({ dimensions: 256 }),
-          chat.ChatStore.layer({ messages: [], window: 1, archive: [] }),
-          chat.ChatIO.scripted(["My name is Ada.", "I like tea.", "What is my favourite colour?"])
-        )
-      )
+      const { calls, lines } = yield* chatting(1, ["My name is Ada.", "I like tea.", "What is my favourite colour?"])
       // nothing about a colour was said: nothing similar enough is recalled, and the model does not know
       assert.strictEqual(lines.at(-1), "bot> You have not told me.")
       assert.deepStrictEqual(calls.map((c) => c.prompt.content.length), [2, 2, 2])
@@ -58,15 +62,7 @@ describe("examples/chat", () => {
 
   it.effect("a fact that left the window long ago is recalled from the archive", () =>
     Effect.gen(function*() {
-      const { calls, lines } = yield* Effect.provide(
-        Effect.all({ lines: Effect.andThen(chat.program, transcript), calls: TestLanguageModel.calls }),
-        Layer.mergeAll(
-          chat.model,
-          TestEmbeddingModel.layer({ dimensions: 256 }),
-          chat.ChatStore.layer({ messages: [], window: 2, archive: [] }),
-          chat.ChatIO.scripted(["My name is Ada.", "I like tea.", "What is my name?"])
-        )
-      )
+      const { calls, lines } = yield* chatting(2, ["My name is Ada.", "I like tea.", "What is my name?"])
       assert.strictEqual(lines.at(-1), "bot> Your name is Ada.")
       // the window holds the last reply and the question; the name came from the archive
       assert.deepStrictEqual(calls[2]!.prompt.content.map((m) => m.role), ["system", "system", "assistant", "user"])

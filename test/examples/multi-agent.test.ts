@@ -2,14 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Queue } from "effect"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as multiAgent from "../../examples/multi-agent.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/multi-agent", () => {
   it.effect("the agents take turns through their mailboxes until the guesser finds the word", () =>
     Effect.gen(function*() {
-      const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: multiAgent.program, calls: TestLanguageModel.calls }),
-        multiAgent.layer
-      )
+      const { calls, result: state } = yield* Effect.provide(recorded(multiAgent.program), multiAgent.layer)
       assert.deepStrictEqual(state.hints, [
         "A bittersweet ache for the old days",
         "Looking at childhood photos and sighing",

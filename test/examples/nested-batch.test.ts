@@ -1,15 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as nested from "../../examples/nested-batch.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/nested-batch", () => {
   it.effect("runs grade once per (class, student) and writes class and school averages", () =>
     Effect.gen(function*() {
-      const { prompts, state } = yield* Effect.provide(
-        Effect.all({ state: nested.program, prompts: TestLanguageModel.prompts }),
-        nested.layer
-      )
+      const { prompts, result: state } = yield* Effect.provide(recorded(nested.program), nested.layer)
       assert.deepStrictEqual(state.reports, {
         "class-a": {
           ada: { average: 9, comment: "ada is doing excellent work." },

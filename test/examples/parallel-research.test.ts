@@ -3,18 +3,17 @@ import { Effect, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as research from "../../examples/parallel-research.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/parallel-research", () => {
   it.effect("runs the three tools at once, survives the one that is down, and joins their findings", () =>
     Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(
-        Effect.all({ state: research.program, prompts: TestLanguageModel.prompts })
-      )
+      const fiber = yield* Effect.forkChild(recorded(research.program))
       // web 300 ms, papers fails at 200 ms, encyclopedia 100 ms: in parallel the slowest decides
       yield* TestClock.adjust("299 millis")
       assert.isUndefined(fiber.pollUnsafe())
       yield* TestClock.adjust("1 millis")
-      const { prompts, state } = yield* Fiber.join(fiber)
+      const { prompts, result: state } = yield* Fiber.join(fiber)
 
       assert.deepStrictEqual(research.inBranchOrder(state), [
         {

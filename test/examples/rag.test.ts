@@ -1,15 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
+import { TestEmbeddingModel } from "effect-pocketflow/testing"
 import * as rag from "../../examples/rag.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/rag", () => {
   it.effect("indexes six paragraphs once, then answers each question from the chunks it retrieved", () =>
     Effect.gen(function*() {
-      const { calls, result } = yield* Effect.provide(
-        Effect.all({ result: rag.program, calls: TestLanguageModel.calls }),
-        rag.layer
-      )
+      const { calls, result } = yield* Effect.provide(recorded(rag.program), rag.layer)
       assert.strictEqual(result.indexed, 6)
       assert.deepStrictEqual(result.answers.map((a) => a.answer), [
         "Worker bees perform the waggle dance, which tells the others the direction and distance of the flowers.",

@@ -3,14 +3,12 @@ import { Effect, Layer } from "effect"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "../../examples/agent.ts"
 import * as supervisor from "../../examples/supervisor.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/supervisor", () => {
   it.effect("rejects the nonsense answer, sends the agent back, and accepts the second answer", () =>
     Effect.gen(function*() {
-      const { calls, state } = yield* Effect.provide(
-        Effect.all({ state: supervisor.program, calls: TestLanguageModel.calls }),
-        supervisor.layer
-      )
+      const { calls, result: state } = yield* Effect.provide(recorded(supervisor.program), supervisor.layer)
       assert.deepStrictEqual(state.trail.map((line) => line.split(" (")[0]), [
         "decide → search \"2024 Nobel Prize Physics winners\"",
         "search → 2 results: The Nobel Prize in Physics 2024; The Nobel Prize in Chemistry 2024",

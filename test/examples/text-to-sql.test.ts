@@ -3,26 +3,17 @@ import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as textToSql from "../../examples/text-to-sql.ts"
-import * as Pg from "../setup/pg.ts"
+import * as Pg from "../support/pg.ts"
+import { recorded } from "../support/model.ts"
 
 // Each test gets its own database on the suite's server, so the example's tables never collide.
-const freshDatabase = (name: string) =>
-  Layer.unwrap(
-    Effect.gen(function*() {
-      const admin = yield* SqlClient.SqlClient
-      yield* admin.unsafe(`DROP DATABASE IF EXISTS ${name}`)
-      yield* admin.unsafe(`CREATE DATABASE ${name}`)
-      const url = new URL(Pg.url ?? "")
-      url.pathname = `/${name}`
-      return textToSql.database(url.toString())
-    }).pipe(Effect.provide(Pg.client({ maxConnections: 1 })))
-  )
+const freshDatabase = (name: string) => Layer.unwrap(Effect.map(Pg.database(name), textToSql.database))
 
 describe.skipIf(Pg.missing())("examples/text-to-sql", () => {
   it.effect("reads the schema, fixes its query from the database's error, and returns the rows", () =>
     Effect.gen(function*() {
       yield* textToSql.seed
-      const { prompts, state } = yield* Effect.all({ state: textToSql.program, prompts: TestLanguageModel.prompts })
+      const { prompts, result: state } = yield* recorded(textToSql.program)
       assert.strictEqual(
         state.schema,
         "customers(id integer, name text, city text)\n" +

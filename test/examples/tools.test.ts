@@ -2,14 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as tools from "../../examples/tools.ts"
+import { recorded } from "../support/model.ts"
 
 describe("examples/tools", () => {
   it.effect("the model calls the weather tool, then the conversion, then answers from both results", () =>
     Effect.gen(function*() {
-      const { calls, result } = yield* Effect.provide(
-        Effect.all({ result: tools.program, calls: TestLanguageModel.calls }),
-        tools.layer
-      )
+      const { calls, result } = yield* Effect.provide(recorded(tools.program), tools.layer)
       assert.deepStrictEqual(result.used, [
         { name: "get_weather", params: { city: "Oslo" }, result: { city: "Oslo", celsius: 4, sky: "rain" } },
         { name: "celsius_to_fahrenheit", params: { celsius: 4 }, result: 39.2 }

@@ -5,23 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
-import * as path from "node:path"
+import { runExample } from "../support/process.ts"
 import { fakeServer, json } from "./fake-server.ts"
 import * as F from "./fixtures.ts"
-
-const root = path.resolve(import.meta.dirname, "../..")
-
-const runExample = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.callback<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
-    execFile(
-      process.execPath,
-      ["--conditions=effect-pocketflow-source", "--import", "tsx", "examples/main.ts", ...args],
-      { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
-    )
-  })
 
 const answer = {
   ...F.textCompletion,
@@ -37,7 +23,7 @@ describe("npm run example -- <name> --model openai", () => {
       const fake = yield* fakeServer([json(answer)])
       const env = { OPENAI_API_KEY: F.apiKey, OPENAI_BASE_URL: fake.baseUrl, OPENAI_MODEL: "llama3.2" }
 
-      const real = yield* runExample(["hello", "--model", "openai"], env)
+      const real = yield* runExample(["hello", "--model", "openai"], { env, timeout: 60_000 })
       assert.strictEqual(real.code, 0, real.stderr)
       assert.include(real.stdout, "\"answer\": \"PocketFlow is a tiny graph-of-nodes LLM framework.\"")
       assert.strictEqual(fake.received.length, 1)
@@ -45,12 +31,12 @@ describe("npm run example -- <name> --model openai", () => {
       assert.strictEqual(fake.received[0]!.headers.authorization, `Bearer ${F.apiKey}`)
       assert.include(fake.received[0]!.body.messages[0].content, "PocketFlow")
 
-      const scripted = yield* runExample(["hello"], env)
+      const scripted = yield* runExample(["hello"], { env, timeout: 60_000 })
       assert.strictEqual(scripted.code, 0, scripted.stderr)
       assert.include(scripted.stdout, "Answer:")
       assert.strictEqual(fake.received.length, 1)
 
-      const unknown = yield* runExample(["hello", "--model=claude"], env)
+      const unknown = yield* runExample(["hello", "--model=claude"], { env, timeout: 60_000 })
       assert.strictEqual(unknown.code, 1)
       assert.include(unknown.stderr, "Unknown model \"claude\"")
     }), 120_000)

@@ -22,107 +22,83 @@ const usage = (prompt: number, completion: number, cached = 0, reasoning = 0) =>
   }
 })
 
-/** A plain text answer. */
-export const textCompletion = {
-  id: "chatcmpl-CXa1b2c3d4e5f6g7h8i9j0",
+/** A `chat.completion` body with one choice: the assistant's `message` (fields added to the usual ones). */
+const completion = (
+  id: string,
+  message: Record<string, unknown>,
+  finish_reason: "stop" | "tool_calls",
+  tokens: ReturnType<typeof usage>
+) => ({
+  id,
   object: "chat.completion",
   created,
   model: "gpt-4o-mini-2024-07-18",
   choices: [{
     index: 0,
-    message: {
-      role: "assistant",
-      content: "The capital of France is Paris.",
-      refusal: null,
-      annotations: []
-    },
+    message: { role: "assistant", content: null, ...message, refusal: null, annotations: [] },
     logprobs: null,
-    finish_reason: "stop"
+    finish_reason
   }],
-  usage: usage(24, 8, 16),
+  usage: tokens,
   service_tier: "default",
   system_fingerprint: "fp_560af6e559"
+})
+
+/** A plain text answer. */
+export const textCompletion = completion(
+  "chatcmpl-CXa1b2c3d4e5f6g7h8i9j0",
+  { content: "The capital of France is Paris." },
+  "stop",
+  usage(24, 8, 16)
+)
+
+/** The tool call of `toolCallCompletion`, as the API sends it and as the next request sends it back. */
+export const weatherCall = {
+  id: "call_Wx7kLmN0pQrStUvWxYz12345",
+  type: "function",
+  function: { name: "GetWeather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" }
 }
 
 /** A call to `GetWeather` with its arguments as a JSON text. */
-export const toolCallCompletion = {
-  id: "chatcmpl-CXtool0000000000000001",
-  object: "chat.completion",
-  created,
-  model: "gpt-4o-mini-2024-07-18",
-  choices: [{
-    index: 0,
-    message: {
-      role: "assistant",
-      content: null,
-      tool_calls: [{
-        id: "call_Wx7kLmN0pQrStUvWxYz12345",
-        type: "function",
-        function: { name: "GetWeather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" }
-      }],
-      refusal: null,
-      annotations: []
-    },
-    logprobs: null,
-    finish_reason: "tool_calls"
-  }],
-  usage: usage(81, 19),
-  service_tier: "default",
-  system_fingerprint: "fp_560af6e559"
-}
+export const toolCallCompletion = completion(
+  "chatcmpl-CXtool0000000000000001",
+  { tool_calls: [weatherCall] },
+  "tool_calls",
+  usage(81, 19)
+)
 
 /** The answer after the tool result came back. */
-export const afterToolCompletion = {
-  ...textCompletion,
-  id: "chatcmpl-CXtool0000000000000002",
-  choices: [{
-    index: 0,
-    message: { role: "assistant", content: "It is 18°C and sunny in Paris.", refusal: null, annotations: [] },
-    logprobs: null,
-    finish_reason: "stop"
-  }],
-  usage: usage(120, 12)
-}
+export const afterToolCompletion = completion(
+  "chatcmpl-CXtool0000000000000002",
+  { content: "It is 18°C and sunny in Paris." },
+  "stop",
+  usage(120, 12)
+)
 
 /** A structured answer: the content is the JSON object the schema asked for. */
-export const objectCompletion = {
-  ...textCompletion,
-  id: "chatcmpl-CXobj00000000000000001",
-  choices: [{
-    index: 0,
-    message: {
-      role: "assistant",
-      content: "{\"name\":\"Ada Lovelace\",\"born\":1815,\"languages\":[\"English\",\"French\"]}",
-      refusal: null,
-      annotations: []
-    },
-    logprobs: null,
-    finish_reason: "stop"
-  }],
-  usage: usage(90, 21)
-}
+export const objectCompletion = completion(
+  "chatcmpl-CXobj00000000000000001",
+  { content: "{\"name\":\"Ada Lovelace\",\"born\":1815,\"languages\":[\"English\",\"French\"]}" },
+  "stop",
+  usage(90, 21)
+)
 
-const chunk = (id: string, delta: unknown, finish_reason: string | null = null) => ({
+/** A `chat.completion.chunk` event: its choices (none in the final usage chunk) and its usage. */
+const event = (id: string, choices: ReadonlyArray<unknown>, tokens: unknown) => ({
   id,
   object: "chat.completion.chunk",
   created,
   model: "gpt-4o-mini-2024-07-18",
   service_tier: "default",
   system_fingerprint: "fp_560af6e559",
-  choices: [{ index: 0, delta, logprobs: null, finish_reason }],
-  usage: null
+  choices,
+  usage: tokens
 })
 
-const usageChunk = (id: string, u: unknown) => ({
-  id,
-  object: "chat.completion.chunk",
-  created,
-  model: "gpt-4o-mini-2024-07-18",
-  service_tier: "default",
-  system_fingerprint: "fp_560af6e559",
-  choices: [],
-  usage: u
-})
+const chunk = (id: string, delta: unknown, finish_reason: string | null = null) =>
+  event(id, [{ index: 0, delta, logprobs: null, finish_reason }], null)
+
+const usageChunk = (id: string, u: unknown) => event(id, [], u)
 
 /** A streamed text answer, with `stream_options.include_usage`'s final usage chunk. */
 export const textChunks = [

@@ -38,6 +38,18 @@ const WeatherHandlers = Weather.toLayer({
 
 const reasonOf = (error: AiError.AiError) => error.reason
 
+/** The reason `streamText` fails when the server sends `chunks`, then ends the response as `then` says. */
+const streamFailure = (chunks: ReadonlyArray<string>, then: "end" | "destroy") =>
+  Effect.gen(function*() {
+    const { layer } = yield* setup([{ _tag: "Stream", chunks, then }])
+    const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
+      Stream.runDrain,
+      Effect.flip,
+      Effect.provide(layer)
+    )
+    return reasonOf(error)
+  })
+
 /** Everything an error shows: its string, its JSON, its message, and how a logger renders it. */
 const renderings = (error: AiError.AiError) =>
   Effect.gen(function*() {
@@ -193,14 +205,7 @@ describe("streamText", () => {
 
   it.effect("a connection torn down mid-stream fails with a retryable NetworkError", () =>
     Effect.gen(function*() {
-      const chunks = sse(F.textChunks.slice(0, 3), false)
-      const { layer } = yield* setup([{ _tag: "Stream", chunks, then: "destroy" }])
-      const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
-        Stream.runDrain,
-        Effect.flip,
-        Effect.provide(layer)
-      )
-      const reason = reasonOf(error)
+      const reason = yield* streamFailure(sse(F.textChunks.slice(0, 3), false), "destroy")
       assert.strictEqual(reason._tag, "NetworkError")
       assert.isTrue(reason.isRetryable)
     }))
@@ -208,13 +213,7 @@ describe("streamText", () => {
   it.effect("an event that is not JSON fails with InvalidResponseError", () =>
     Effect.gen(function*() {
       const chunks = [...sse(F.textChunks.slice(0, 2), false), "data: {\"id\": \"chatcmpl-x\", \"choices\": [\n\n"]
-      const { layer } = yield* setup([{ _tag: "Stream", chunks, then: "end" }])
-      const error = yield* LanguageModel.streamText({ prompt: "Hi" }).pipe(
-        Stream.runDrain,
-        Effect.flip,
-        Effect.provide(layer)
-      )
-      const reason = reasonOf(error)
+      const reason = yield* streamFailure(chunks, "end")
       assert.strictEqual(reason._tag, "InvalidResponseError")
       assert.include(reason.message, "not a chat.completion.chunk")
     }))
@@ -277,11 +276,7 @@ describe("tool calls", () => {
         {
           role: "assistant",
           content: null,
-          tool_calls: [{
-            id: "call_Wx7kLmN0pQrStUvWxYz12345",
-            type: "function",
-            function: { name: "GetWeather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" }
-          }]
+          tool_calls: [F.weatherCall]
         },
         {
           role: "tool",

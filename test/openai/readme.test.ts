@@ -7,30 +7,23 @@ import { assert, describe, it, vi } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { snippet } from "../support/readme.ts"
 import { fakeServer, json } from "./fake-server.ts"
 import * as F from "./fixtures.ts"
 
 const here = import.meta.dirname
-const readme = fs.readFileSync(path.resolve(here, "../../README.md"), "utf8")
-
-/** The code of the first ```ts block after the marker. */
-const snippet = (() => {
-  const marker = readme.indexOf("<!-- snippet: openai -->")
-  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(marker))
-  if (marker === -1 || block === null) throw new Error("README.md has no openai snippet")
-  return block[1]!
-})()
 
 describe("README: Using a real model", () => {
   it.effect("the snippet asks the configured server and prints its answer", () =>
     Effect.gen(function*() {
-      assert.include(snippet, "from \"effect-pocketflow/openai\"")
+      const code = snippet("<!-- snippet: openai -->")
+      assert.include(code, "from \"effect-pocketflow/openai\"")
       const fake = yield* fakeServer([json(F.textCompletion)])
 
       const file = path.join(here, `.readme-snippet-${process.pid}.ts`)
-      const code = snippet.replace("\"effect-pocketflow/openai\"", "\"../../src/openai.ts\"")
+      const source = code.replace("\"effect-pocketflow/openai\"", "\"../../src/openai.ts\"")
       yield* Effect.acquireRelease(
-        Effect.sync(() => fs.writeFileSync(file, code)),
+        Effect.sync(() => fs.writeFileSync(file, source)),
         () => Effect.sync(() => fs.rmSync(file, { force: true }))
       )
       const saved = { ...process.env }

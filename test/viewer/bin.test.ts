@@ -1,19 +1,17 @@
 /**
  * `effect-pocketflow view --dir <directory>` / `--postgres <url>`: the standalone viewer in its own process, over
- * runs a program left on the file-system or SQL checkpointer. It needs none of the app's code: the diagram comes from `Viewer.record`, the form
- * from the waiting record's JSON Schema; an answer lands in the run's inbox for the program to continue.
+ * runs a program left on the file-system or SQL checkpointer. It needs none of the app's code: the diagram comes from
+ * `Viewer.record`, the form from the waiting record's JSON Schema; an answer lands in the run's inbox for the program
+ * to continue.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, type Scope } from "effect"
-import { Checkpointer, Durable } from "effect-pocketflow"
+import { Effect, Layer, Option } from "effect"
+import { Durable } from "effect-pocketflow"
 import { Viewer } from "effect-pocketflow/viewer"
 import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { resolve } from "node:path"
 import * as example from "../../examples/viewer.ts"
-import * as Pg from "../setup/pg.ts"
+import { forEachCheckpointer, type Place } from "../support/checkpointers.ts"
 
 const root = resolve(import.meta.dirname, "../..")
 /** The bin from source (the built one is dist/viewer/cli.js, the same code). */
@@ -51,97 +49,62 @@ const runBin = (args: ReadonlyArray<string>) =>
     child.on("exit", (code) => resume(Effect.succeed({ code, output })))
   })
 
-/** A checkpointer for the program, and the bin's arguments for the same storage. */
-interface Backend {
-  readonly name: string
-  readonly skip: boolean
-  readonly make: Effect.Effect<
-    { readonly layer: Layer.Layer<Checkpointer.Checkpointer>; readonly args: ReadonlyArray<string> },
-    never,
-    Scope.Scope
-  >
+/** How the bin opens each checkpointer it supports, on the storage of the program. */
+const binArgs: Readonly<Record<string, (place: Place) => ReadonlyArray<string>>> = {
+  "file system": (place) => ["--dir", place.directory],
+  Postgres: (place) => ["--postgres", place.postgres ?? "", "--table", place.name]
 }
 
-const backends: ReadonlyArray<Backend> = [
-  {
-    name: "--dir",
-    skip: false,
-    make: Effect.map(
-      Effect.acquireRelease(
-        Effect.sync(() => mkdtempSync(join(tmpdir(), "pocketflow-viewer-bin-"))),
-        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-      ),
-      (dir) => ({
-        layer: Checkpointer.layerFileSystem({ directory: dir }).pipe(Layer.provide(NodeServices.layer), Layer.orDie),
-        args: ["--dir", dir]
-      })
-    )
-  },
-  {
-    name: "--postgres",
-    skip: Pg.missing(),
-    make: Effect.succeed({
-      layer: Checkpointer.layerSql({ table: "viewer_bin" }).pipe(
-        Layer.provide(Pg.client({ maxConnections: 1 })),
-        Layer.orDie
-      ),
-      args: ["--postgres", Pg.url ?? "", "--table", "viewer_bin"]
-    })
-  }
-]
+forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
+  it.live("serves the stored runs, with the saved diagram, and takes an answer", () =>
+    Effect.gen(function*() {
+      const made = storage("viewer_bin")
+      const layer = Layer.merge(Layer.orDie(made.layer()), example.model)
+      yield* Effect.provide(Effect.ignore(Durable.delete("rel-1")), layer)
+      // The program: a run that suspends, with its diagram saved for the standalone viewer.
+      const outcome = yield* Effect.provide(
+        Effect.tap(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), () =>
+          Viewer.record(example.flow, "rel-1")),
+        layer
+      )
+      assert.strictEqual(outcome._tag, "Suspended")
+      const answerToken = outcome._tag === "Suspended" ? outcome.waiting[0]!.token : ""
 
-for (const backend of backends) {
-  describe.skipIf(backend.skip)(`effect-pocketflow view ${backend.name}`, () => {
-    it.live("serves the stored runs, with the saved diagram, and takes an answer", () =>
-      Effect.gen(function*() {
-        const made = yield* backend.make
-        const layer = Layer.merge(made.layer, example.model)
-        yield* Effect.provide(Effect.ignore(Durable.delete("rel-1")), layer)
-        // The program: a run that suspends, with its diagram saved for the standalone viewer.
-        const outcome = yield* Effect.provide(
-          Effect.tap(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), () =>
-            Viewer.record(example.flow, "rel-1")),
-          layer
-        )
-        assert.strictEqual(outcome._tag, "Suspended")
-        const answerToken = outcome._tag === "Suspended" ? outcome.waiting[0]!.token : ""
+      const { url } = yield* startBin(["view", ...binArgs[kind.name]!(made.place), "--port", "0"])
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
+      const base = url.slice(0, url.indexOf("/?token="))
+      const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
+      const get = (path: string) =>
+        Effect.promise(() => fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>))
 
-        const { url } = yield* startBin(["view", ...made.args, "--port", "0"])
-        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
-        const base = url.slice(0, url.indexOf("/?token="))
-        const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
-        const get = (path: string) =>
-          Effect.promise(() => fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>))
+      const runs = yield* get("/api/runs")
+      const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])
+      assert.deepStrictEqual(rows, [["rel-1", "suspended", false]])
+      const one = yield* get("/api/runs/rel-1")
+      assert.deepStrictEqual(one.diagram.waiting, ["review"])
+      assert.isNull(one.events)
+      const schema = one.snapshot.waiting[0].answerSchema.schema
+      assert.deepStrictEqual(Object.keys(schema.properties), ["approve", "feedback"])
+      const mermaidJs = yield* Effect.promise(() => fetch(`${base}/mermaid.min.js`).then((r) => r.text()))
+      assert.isAbove(mermaidJs.length, 100_000)
 
-        const runs = yield* get("/api/runs")
-        const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])
-        assert.deepStrictEqual(rows, [["rel-1", "suspended", false]])
-        const one = yield* get("/api/runs/rel-1")
-        assert.deepStrictEqual(one.diagram.waiting, ["review"])
-        assert.isNull(one.events)
-        const schema = one.snapshot.waiting[0].answerSchema.schema
-        assert.deepStrictEqual(Object.keys(schema.properties), ["approve", "feedback"])
-        const mermaidJs = yield* Effect.promise(() => fetch(`${base}/mermaid.min.js`).then((r) => r.text()))
-        assert.isAbove(mermaidJs.length, 100_000)
+      const answer = yield* Effect.promise(() =>
+        fetch(`${base}/api/answer`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ token: answerToken, value: { approve: true, feedback: "from the viewer" } })
+        }).then((r) => r.json())
+      )
+      assert.deepStrictEqual(answer, { ok: true, id: "rel-1", continued: false })
 
-        const answer = yield* Effect.promise(() =>
-          fetch(`${base}/api/answer`, {
-            method: "POST",
-            headers: { ...auth, "content-type": "application/json" },
-            body: JSON.stringify({ token: answerToken, value: { approve: true, feedback: "from the viewer" } })
-          }).then((r) => r.json())
-        )
-        assert.deepStrictEqual(answer, { ok: true, id: "rel-1", continued: false })
-
-        // The program continues the run with the answer the standalone viewer stored.
-        const end = yield* Effect.provide(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), layer)
-        assert.strictEqual(end._tag, "Done")
-        const state = yield* Effect.provide(Durable.state("rel-1", example.ReleaseStore), layer)
-        assert.strictEqual(state.feedback, "from the viewer")
-        assert.isTrue(Option.isSome(yield* Effect.provide(Durable.get("rel-1"), layer)))
-      }).pipe(Effect.scoped), 60_000)
-  })
-}
+      // The program continues the run with the answer the standalone viewer stored.
+      const end = yield* Effect.provide(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), layer)
+      assert.strictEqual(end._tag, "Done")
+      const state = yield* Effect.provide(Durable.state("rel-1", example.ReleaseStore), layer)
+      assert.strictEqual(state.feedback, "from the viewer")
+      assert.isTrue(Option.isSome(yield* Effect.provide(Durable.get("rel-1"), layer)))
+    }).pipe(Effect.scoped), 60_000)
+}, (kind) => kind.name in binArgs)
 
 describe("effect-pocketflow view", () => {
   it.live("refuses bad arguments with its usage", () =>

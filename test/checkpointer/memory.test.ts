@@ -1,6 +1,0 @@
-import { Layer } from "effect"
-import { Checkpointer } from "../../src/index.ts"
-import { checkpointerSuite } from "./suite.ts"
-
-checkpointerSuite("memory checkpointer", (options) =>
-  Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options)))
