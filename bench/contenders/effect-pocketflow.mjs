@@ -1,0 +1,246 @@
+// effect-pocketflow, the library under test, as built in ../dist: its implementation of each workload. Each export
+// makes one row's implementation from the row's args (see bench/README.md); it runs in a child process of its own.
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Lib from "../../dist/index.js"
+import { range } from "./support/plain.mjs"
+import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
+
+const { Flow, Node, Shared } = Lib
+
+const LoopStore = Shared.Service()("bench/LoopStore")
+
+/**
+ * The loop's node: prep reads the counter, exec adds one, post writes it and routes back ("again") until `n`
+ * ("done"). `onStep(n)` is called by post every step (the heap rows sample the heap there); `exec` replaces the
+ * node's exec (the Flow.emit rows).
+ */
+const incNode = (Store, n, { onStep, exec = (x) => Effect.succeed(x + 1) } = {}) =>
+  Node.make({
+    name: "inc",
+    prep: Effect.map(Store.get, (s) => s.n),
+    exec,
+    post: (_n, x) => {
+      if (onStep !== undefined) onStep(x)
+      return Node.as(Store.set({ n: x }), x < n ? "again" : "done")
+    }
+  })
+
+// "done" goes to a last, empty node: a flow that ends on an action its node has no edge for logs a warning (in
+// every library), which is not what we measure
+const loopFlow = (name, inc) =>
+  Flow.on(Flow.on(Flow.make({ name, start: inc }), inc, "again", inc), inc, "done", Node.make({ name: "end" }))
+
+/** Runs `program` (a flow is an Effect) with a fresh store and resolves the store's final state. */
+const withStore = (Store, initial, program) =>
+  Effect.runPromise(
+    Effect.flatMap(Store.make(initial), (store) =>
+      Effect.provideService(Effect.andThen(program, Store.get), Store, store))
+  )
+
+const counted = (program) => withStore(LoopStore, { n: 0 }, program).then((s) => s.n)
+
+export const loop = ({ n }, { onStep }) => {
+  const flow = loopFlow("loop", incNode(LoopStore, n, { onStep }))
+  return { run: () => counted(flow) }
+}
+
+/** Flow.events: the same loop, drained through a subscriber that counts the events. */
+export const loopEvents = ({ n }) => {
+  const flow = loopFlow("loop", incNode(LoopStore, n))
+  let events = 0
+  return {
+    run: () => {
+      events = 0
+      return counted(Stream.runForEach(Flow.events(flow), () => Effect.sync(() => events++)))
+    },
+    extra: () => ({ eventsPerRun: events })
+  }
+}
+
+const withExec = (n, exec) => {
+  if (typeof Flow.emit !== "function") return { skip: "Flow.emit not built" }
+  const flow = loopFlow("loop", incNode(LoopStore, n, { exec }))
+  return { run: () => counted(flow) }
+}
+
+/** Flow.emit with nobody observing: the loop whose exec emits. */
+export const loopEmit = ({ n }) => withExec(n, (x) => Effect.as(Flow.emit(x), x + 1))
+
+/** The control for loopEmit: a no-op Effect in emit's place (what one more Effect there costs, whatever it does). */
+export const loopControl = ({ n }) => withExec(n, (x) => Effect.as(Effect.void, x + 1))
+
+/** `nodes` wired in a line with Flow.make + Flow.next. */
+const wire = (name, nodes) => {
+  let flow = Flow.make({ name, start: nodes[0] })
+  for (let i = 0; i + 1 < nodes.length; i++) flow = Flow.next(nodes[i], nodes[i + 1])(flow)
+  return flow
+}
+
+export const chain = ({ length }) => {
+  const nodes = range(length, (i) =>
+    Node.make({
+      name: `n${i}`,
+      prep: Effect.map(LoopStore.get, (s) => s.n),
+      exec: (n) => Effect.succeed(n + 1),
+      // asVoid: effect 4.1's Ref.set is typed Effect<void> but succeeds with the MutableRef, which a flow would take
+      // as the action (see docs/performance.md)
+      post: (_n, n) => Effect.asVoid(LoopStore.set({ n }))
+    }))
+  const flow = wire("chain", nodes)
+  return { run: () => counted(flow) }
+}
+
+export const batch = ({ items, waitMs, concurrency }) => {
+  let done
+  const node = Node.batch({
+    name: "wait-all",
+    prep: Effect.succeed(range(items)),
+    exec: (i) => Effect.as(Effect.sleep(waitMs), i),
+    post: (_items, results) => Effect.sync(() => void (done = results.length)),
+    concurrency
+  })
+  return { run: () => Effect.runPromise(Node.run(node)).then(() => done) }
+}
+
+const OuterParams = Context.Service()("bench/OuterParams")
+const InnerParams = Context.Service()("bench/InnerParams")
+
+export const nested = ({ outer: O, inner: I }) => {
+  const leaf = Node.make({
+    name: "leaf",
+    prep: Effect.flatMap(OuterParams, (o) => Effect.map(InnerParams, (i) => o.outer * 1000 + i.inner)),
+    post: (v) => LoopStore.update((s) => ({ n: s.n + 1, sum: s.sum + v }))
+  })
+  const inner = Flow.batch({
+    name: "inner",
+    flow: Flow.make({ name: "inner-flow", start: leaf }),
+    params: InnerParams,
+    prep: Effect.succeed(range(I, (inner) => ({ inner })))
+  })
+  const outer = Flow.batch({
+    name: "outer",
+    flow: Flow.make({ name: "outer-flow", start: inner }),
+    params: OuterParams,
+    prep: Effect.succeed(range(O, (outer) => ({ outer })))
+  })
+  return { run: () => withStore(LoopStore, { n: 0, sum: 0 }, Node.run(outer)) }
+}
+
+const cpuMs = (start) => {
+  const d = process.cpuUsage(start)
+  return (d.user + d.system) / 1000
+}
+
+/**
+ * Wires a chain of `size` nodes (timed: the Flow.make + Flow.next calls; making the nodes is timed apart) up to
+ * `reps` times, once when a build takes over `slowMs`; then runs the wired chain twice, timing each run: the first
+ * also pays for whatever wiring left to do later (a flow may build its graph lazily), so a cost moved from wiring to
+ * the first run shows. The harness kills this process when it misses its deadline: wiring is synchronous.
+ */
+export const wiring = ({ size, reps, slowMs }) => ({
+  run: async () => {
+    const t0 = performance.now()
+    const nodes = range(size, (i) =>
+      Node.make({ name: `n${i}`, post: () => Effect.asVoid(LoopStore.update((s) => ({ n: s.n + 1 }))) }))
+    const makeMs = performance.now() - t0
+    const wireMs = []
+    const wireCpuMs = []
+    let flow
+    for (let r = 0; r < reps && (r === 0 || wireMs[0] < slowMs); r++) {
+      const c0 = process.cpuUsage()
+      const w0 = performance.now()
+      flow = wire("wired", nodes)
+      wireMs.push(performance.now() - w0)
+      wireCpuMs.push(cpuMs(c0))
+    }
+    const r0 = performance.now()
+    const visited = await counted(flow)
+    const firstRunMs = performance.now() - r0
+    const r1 = performance.now()
+    const visitedAgain = await counted(flow)
+    const secondRunMs = performance.now() - r1
+    return { size, makeMs, wireMs, wireCpuMs, visited, visitedAgain, firstRunMs, secondRunMs }
+  }
+})
+
+/** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
+const checkpointer = async ({ backend, directory, fsync, url }) => {
+  const { Checkpointer } = Lib
+  // each backend may land separately: a layer that is not a value (or not a function) yet is not built
+  const has = (name, kind) => typeof Checkpointer?.[name] === kind
+  const notBuilt = (name) => ({
+    skip: Checkpointer === undefined ? "Durable not built" : `Checkpointer.${name} not built`
+  })
+  if (backend === "memory") return has("layerMemory", "object") ? Checkpointer.layerMemory : notBuilt("layerMemory")
+  if (backend === "fs") {
+    if (!has("layerFileSystem", "function")) return notBuilt("layerFileSystem")
+    const NodeServices = await importOptional("@effect/platform-node/NodeServices")
+    if (NodeServices === undefined) return { skip: "@effect/platform-node not installed at the root" }
+    return Checkpointer.layerFileSystem({ directory, fsync }).pipe(Layer.provide(NodeServices.layer))
+  }
+  if (!has("layerSql", "function")) return notBuilt("layerSql")
+  const PgClient = await importOptional("@effect/sql-pg/PgClient")
+  if (PgClient === undefined) return { skip: "@effect/sql-pg not installed at the root" }
+  return Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: Redacted.make(url) })))
+}
+
+// A store declared with a Schema, as durable runs need
+class DurableStore extends Shared.Service()("bench/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+
+/**
+ * The loop as a durable run, checkpointed after every step, on one checkpointer layer built once (one
+ * ManagedRuntime: one connection pool, tables created once); a new run id per run, runs deleted after each trial.
+ */
+export const durable = async (args) => {
+  const { Durable } = Lib
+  if (Durable === undefined) return { skip: "Durable not built" }
+  const layer = await checkpointer(args)
+  if (layer.skip !== undefined) return layer
+  const flow = loopFlow("durable-loop", incNode(DurableStore, args.n))
+  const runtime = ManagedRuntime.make(layer)
+  let k = 0
+  const ids = []
+  return {
+    run: () => {
+      const id = `${args.backend}-${k++}`
+      ids.push(id)
+      return runtime
+        .runPromise(Durable.run(flow, { id, stores: [DurableStore.initial({ n: 0 })] }))
+        .then((outcome) => ({ id, outcome }))
+    },
+    inspect: async ({ id, outcome }) => ({
+      outcome: outcome._tag,
+      saved: (await runtime.runPromise(Durable.state(id, DurableStore))).n
+    }),
+    afterTrial: async () => {
+      for (const id of ids.splice(0)) await runtime.runPromise(Durable.delete(id))
+    },
+    dispose: () => runtime.dispose()
+  }
+}
+
+class WorkflowStore extends Shared.Service()("bench/WorkflowStore", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+
+/** The loop as an effect/workflow workflow (Durable.toWorkflow), on the memory engine or SingleRunner + Postgres. */
+export const workflow = async ({ n, engine, url }) => {
+  if (typeof Lib.Durable?.toWorkflow !== "function") return { skip: "Durable.toWorkflow not built" }
+  const inc = incNode(WorkflowStore, n)
+  const flow = Flow.end(Flow.on(Flow.make({ name: "workflow-loop", start: inc }), inc, "again", inc), inc, "done")
+  const wf = Lib.Durable.toWorkflow(flow, { name: "bench-ours", stores: [WorkflowStore] })
+  const layer = await onWorkflowEngine(wf.layer, engine, url)
+  if (layer.skip !== undefined) return layer
+  const runtime = ManagedRuntime.make(layer)
+  let k = 0
+  return {
+    run: () =>
+      runtime.runPromise(wf.workflow.execute({ id: `ours-${k++}`, stores: { [WorkflowStore.key]: { n: 0 } } })),
+    inspect: (final) => final.stores[WorkflowStore.key].n,
+    dispose: () => runtime.dispose()
+  }
+}
