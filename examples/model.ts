@@ -5,7 +5,7 @@
  * model answers is decided by the Layer the caller provides. Each example provides
  * `TestLanguageModel.layer(...)` from `effect-pocketflow/testing`, a scripted model whose replies are
  * picked from the prompt, so runs are reproducible and need no network or API key; the tests in
- * test/examples.test.ts use the same layers, as a user's own tests would.
+ * test/examples/ use the same layers, as a user's own tests would.
  *
  * A real provider is one Layer swap: `effect-pocketflow/openai` speaks the OpenAI chat completions protocol
  * (OpenAI, Ollama, vLLM, …); `npm run example -- <name> --model openai` runs an example on it. See the

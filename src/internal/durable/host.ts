@@ -11,7 +11,7 @@ import { type AnyNode, toAction } from "../node.ts"
 import { CurrentObservation, type Observation } from "../observation.ts"
 import * as Cursor from "../walk/cursor.ts"
 import { type Host, SUSPENDED } from "../walk/host.ts"
-import * as observed from "../walk/observed.ts"
+import * as observed from "../walk/report.ts"
 import { inbox } from "./ask.ts"
 import { commit, type RunState } from "./snapshot.ts"
 import { inStep, type Step } from "./step.ts"
@@ -46,6 +46,7 @@ const movedPast = (run: RunState, stepId: string) => {
 export const host = (run: RunState): Host<Place> => {
   const base: Host<Place> = {
     positions: true,
+    visits: true,
     step: (parent, node, visit) =>
       place(run, { owner: node, path: `${parent.path}/${node.name}`, runs: parent.runs, item: undefined },
         Cursor.stepId(parent.id, node.name, visit), parent.owner.name),

@@ -20,8 +20,8 @@ export interface FlowPosition {
   at: string | null
   kind: string
   steps: number
-  /** Visits per node name: the visit number of a step id. */
-  visits: Record<string, number>
+  /** Visits per node name (the visit number of a step id); a walk that builds no step ids keeps none. */
+  visits: Record<string, number> | undefined
   last?: string
   inner?: Position
 }
@@ -64,10 +64,16 @@ export const nodesByName = (graph: Graph): ReadonlyMap<string, AnyNode> => {
 }
 
 /**
- * Places `cursor` at the start of `flow`, or where `saved` stood (a checkpoint). Returns the first node to run, or
- * `undefined` when the saved walk had already ended (its action is `cursor.last`).
+ * Places `cursor` at the start of `flow`, or where `saved` stood (a checkpoint), counting visits when step ids are
+ * wanted. Returns the first node to run, or `undefined` when the saved walk had already ended (its action is
+ * `cursor.last`).
  */
-export const start = (flow: AnyFlow, cursor: Cursor, saved?: FlowPosition | undefined): AnyNode | undefined => {
+export const start = (
+  flow: AnyFlow,
+  cursor: Cursor,
+  saved: FlowPosition | undefined,
+  visits: boolean
+): AnyNode | undefined => {
   const first = saved?.at === undefined
     ? flow.def.start
     : saved.at === null
@@ -76,25 +82,28 @@ export const start = (flow: AnyFlow, cursor: Cursor, saved?: FlowPosition | unde
   cursor.at = first === undefined ? null : first.name
   cursor.kind = first === undefined ? "end" : first.kind
   cursor.steps = saved?.steps ?? 0
-  cursor.visits = { ...saved?.visits }
+  cursor.visits = visits ? { ...saved?.visits } : undefined
   if (saved?.last !== undefined) cursor.last = saved.last
   return first
 }
 
-/** A cursor at the start of `flow`, for a walk that saves nothing. */
+/** A cursor at the start of `flow`, for a walk that saves nothing and builds no step ids (the plain loop). */
 export const fresh = (flow: AnyFlow): Cursor => ({
   at: flow.def.start.name,
   kind: flow.def.start.kind,
   steps: 0,
-  visits: {}
+  visits: undefined
 })
 
 /**
  * Opens a step of `node`: its visit number (1 on the first visit), or 0 when the flow's `maxSteps` is spent. Steps
  * restored from a checkpoint count.
  */
-export const enter = (flow: AnyFlow, cursor: Cursor, node: AnyNode): number =>
-  cursor.steps === flow.def.maxSteps ? 0 : (cursor.visits[node.name] ?? 0) + 1
+export const enter = (graph: Graph, cursor: Cursor, node: AnyNode): number => {
+  if (cursor.steps === graph.maxSteps) return 0
+  const visits = cursor.visits
+  return visits === undefined ? 1 : (visits[node.name] ?? 0) + 1
+}
 
 /** The failure of a step `enter` refused. */
 export const exceeded = (flow: AnyFlow, node: AnyNode): MaxStepsExceeded =>
@@ -104,11 +113,11 @@ export const exceeded = (flow: AnyFlow, node: AnyNode): MaxStepsExceeded =>
  * Records that `node` finished its step with `action`, and decides what comes next: the successor for `action`, or
  * the end of the walk.
  */
-export const advance = (flow: AnyFlow, cursor: Cursor, node: AnyNode, action: string): AnyNode | End => {
-  const graph = flow.graph
+export const advance = (graph: Graph, cursor: Cursor, node: AnyNode, action: string): AnyNode | End => {
   cursor.steps++
-  cursor.visits[node.name] = (cursor.visits[node.name] ?? 0) + 1
-  delete cursor.inner
+  const visits = cursor.visits
+  if (visits !== undefined) visits[node.name] = (visits[node.name] ?? 0) + 1
+  if (cursor.inner !== undefined) delete cursor.inner
   const successors = graph.edges.get(node)
   const next = successors?.get(action)
   if (next !== undefined) {

@@ -22,6 +22,8 @@ type Run<A> = Effect.Effect<A, unknown, unknown>
 export interface Host<P> {
   /** Whether the walk records its positions (a durable host saves them): cursors of nested flows, fingerprints. */
   readonly positions: boolean
+  /** Whether the walk counts visits: a host that names steps by their ids (`root/node#visit`) needs them. */
+  readonly visits: boolean
   /** The place of `node`'s `visit`-th step in the flow at `parent`. */
   readonly step: (parent: P, node: AnyNode, visit: number) => P
   /** The place of child `index` of the batch flow (`batch`) or parallel block at `parent`. */

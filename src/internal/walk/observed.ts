@@ -1,174 +1,14 @@
 /**
- * The observed host: the walk with events for a `Flow.events` subscriber and spans for a tracer. Its place is the
- * node's `Observation`, which it also puts in the fiber's context while a plain node runs, so retries, fallbacks and
- * `Flow.emit` inside it report with the node's path. The durable host reports through the same hooks (`report`).
+ * The observed host: the walk with events for a `Flow.events` subscriber and spans for a tracer (see `report.ts`). Its
+ * place is the node's `Observation`, which it also puts in the fiber's context while a plain node runs, so retries,
+ * fallbacks and `Flow.emit` inside it report with the node's path.
  */
-import type * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import { ctors, type FlowEvent } from "../events.ts"
-import { type AnyFlow, type AnyNode, toAction } from "../node.ts"
+import { type AnyNode, toAction } from "../node.ts"
 import { CurrentObservation, type Observation } from "../observation.ts"
-import type { Complete, Host, Suspended } from "./host.ts"
-import { SUSPENDED } from "./host.ts"
+import type { Complete, Host } from "./host.ts"
+import { cached, childOf, type Place, place, reporting, spanOf } from "./report.ts"
 import { around, root, walk } from "./walk.ts"
-
-/** An observation as a place of the walk, with what it keeps between the steps of a loop. */
-export interface Place extends Observation {
-  /** The name of the node this one runs in (a span's `pocketflow.flow`); undefined for the root. */
-  readonly parent: string | undefined
-  /** The places of this node's children, made on their first visit: a loop visits the same few nodes again. */
-  children: Map<AnyNode, Place> | undefined
-  /** `NodeStarted` for this place: an immutable event, the same on every visit. */
-  started: FlowEvent | undefined
-  /** When the node in this place started (monotonic nanos), and the context it ran in before. */
-  startedAt: bigint
-  outer: Context.Context<never> | undefined
-  inner: Context.Context<never> | undefined
-}
-
-/** The place of a run's root. */
-export const place = (o: Observation, parent?: string): Place => ({
-  ...o,
-  parent,
-  children: undefined,
-  started: undefined,
-  startedAt: 0n,
-  outer: undefined,
-  inner: undefined
-})
-
-const childOf = (parent: Place, node: AnyNode, runs: ReadonlyArray<number>): Place => ({
-  emit: parent.emit,
-  spans: parent.spans,
-  clock: parent.clock,
-  owner: node,
-  path: `${parent.path}/${node.name}`,
-  runs,
-  item: undefined,
-  parent: parent.owner.name,
-  children: undefined,
-  started: undefined,
-  startedAt: 0n,
-  outer: undefined,
-  inner: undefined
-})
-
-const cached = (parent: Place, node: AnyNode): Place => {
-  let children = parent.children
-  if (children === undefined) parent.children = children = new Map()
-  let child = children.get(node)
-  if (child === undefined) children.set(node, child = childOf(parent, node, parent.runs))
-  return child
-}
-
-// Durations come from the monotonic clock: a wall clock may jump, and it costs twice as much to read.
-const elapsed = (p: Place): Duration.Duration => Duration.nanos(p.clock.monotonicTimeNanosUnsafe() - p.startedAt)
-
-/**
- * The reporting hooks, shared by the observed and the durable host: events to `emit` and, with `context`, a plain
- * node's observation in the fiber's context while it runs (the durable host provides it inside the step's own fiber).
- */
-export const reporting = (context: boolean) => ({
-  started: (node: AnyNode, p: Place, fiber: Fiber.Fiber<unknown, unknown>): void => {
-    if (context && node.def._tag === "Step") {
-      const prev = fiber.context
-      if (prev !== p.outer) {
-        p.outer = prev
-        p.inner = Context.add(prev, CurrentObservation, p)
-      }
-      fiber.setContext(p.inner!)
-    }
-    if (p.emit !== undefined) {
-      p.emit(p.started ??= { path: p.path, runs: p.runs, node: node.name, kind: node.kind, _tag: "NodeStarted" })
-    }
-    p.startedAt = p.clock.monotonicTimeNanosUnsafe()
-  },
-  finished: (node: AnyNode, p: Place, action: string, fiber: Fiber.Fiber<unknown, unknown>): void => {
-    if (context && node.def._tag === "Step" && p.outer !== undefined) fiber.setContext(p.outer)
-    const { kind, name } = node
-    p.emit?.({ path: p.path, runs: p.runs, node: name, kind, action, duration: elapsed(p), _tag: "NodeFinished" })
-  },
-  failed: (node: AnyNode, p: Place, cause: Cause.Cause<unknown>, fiber: Fiber.Fiber<unknown, unknown>): void => {
-    if (context && node.def._tag === "Step" && p.outer !== undefined) fiber.setContext(p.outer)
-    const { kind, name } = node
-    p.emit?.({ path: p.path, runs: p.runs, node: name, kind, cause, duration: elapsed(p), _tag: "NodeFailed" })
-  },
-  flow: (flow: AnyFlow, p: Place, body: Effect.Effect<string | Suspended, unknown, unknown>) => {
-    const emit = p.emit
-    if (emit === undefined) return body
-    const { clock, path, runs } = p
-    const name = flow.name
-    return Effect.suspend(() => {
-      emit(ctors.FlowStarted({ path, runs, flow: name }))
-      const start = clock.monotonicTimeNanosUnsafe()
-      return Effect.onExitPrimitive(body, (exit) => {
-        const duration = Duration.nanos(clock.monotonicTimeNanosUnsafe() - start)
-        if (Exit.isFailure(exit)) emit(ctors.FlowFailed({ path, runs, flow: name, cause: exit.cause, duration }))
-        else if (exit.value !== SUSPENDED) emit(ctors.FlowFinished({ path, runs, flow: name, action: exit.value, duration }))
-        return undefined
-      })
-    })
-  },
-  transition: (p: Place, from: AnyNode, action: string, to: AnyNode): void => {
-    p.emit?.({ path: p.path, runs: p.runs, from: from.name, action, to: to.name, _tag: "Transition" })
-  },
-  unmatched: (p: Place, node: AnyNode, action: string, known: ReadonlyArray<string>): void => {
-    p.emit?.(ctors.UnmatchedAction({ path: p.path, runs: p.runs, node: node.name, action, known }))
-  },
-  progress: (node: AnyNode, p: Place, total: number): (() => void) | undefined => {
-    const emit = p.emit
-    if (emit === undefined) return undefined
-    const { path, runs } = p
-    let done = 0
-    emit(ctors.BatchProgress({ path, runs, node: node.name, done, total }))
-    return () => {
-      done++
-      emit(ctors.BatchProgress({ path, runs, node: node.name, done, total }))
-    }
-  }
-})
-
-/** Runs `self` in a span named `name`, recording its action as `pocketflow.action`. */
-const inSpan = <A>(
-  self: Effect.Effect<A, unknown, unknown>,
-  name: string,
-  attributes: Record<string, unknown>
-): Effect.Effect<A, unknown, unknown> =>
-  Effect.useSpan(name, { attributes }, (span) =>
-    Effect.withParentSpan(
-      Effect.map(self, (result) => {
-        if (result !== SUSPENDED) span.attribute("pocketflow.action", toAction(result))
-        return result
-      }),
-      span,
-      { captureStackTrace: false }
-    ))
-
-const spanOf = <A>(node: AnyNode, p: Place, body: Effect.Effect<A, unknown, unknown>, index?: number) => {
-  if (!p.spans) return body
-  if (index !== undefined) {
-    const attributes = {
-      "pocketflow.node": node.name,
-      "pocketflow.kind": "batch-run",
-      "pocketflow.path": p.path,
-      "pocketflow.index": index
-    }
-    return Effect.withSpan(body, `${node.name}[${index}]`, { attributes, captureStackTrace: false })
-  }
-  const attributes: Record<string, unknown> = {
-    "pocketflow.node": node.name,
-    "pocketflow.kind": node.kind,
-    "pocketflow.path": p.path
-  }
-  if (p.parent !== undefined) attributes["pocketflow.flow"] = p.parent
-  if (p.runs.length > 0) attributes["pocketflow.runs"] = p.runs.join(".")
-  if (node.kind === "node") attributes["pocketflow.attempt"] = 1
-  return inSpan(body, node.name, attributes)
-}
 
 const commit = (
   _: unknown,
@@ -190,6 +30,7 @@ const commit = (
 /** The host of observed runs. */
 export const host: Host<Place> = {
   positions: false,
+  visits: false,
   step: cached,
   child: (parent, node, index, batch) => batch ? childOf(parent, node, [...parent.runs, index]) : cached(parent, node),
   run: (node) => node.raw,

@@ -14,6 +14,7 @@ import { locate, walk } from "./walk.ts"
 
 const host: Host<undefined> = {
   positions: false,
+  visits: false,
   step: () => undefined,
   child: () => undefined,
   run: (node) => node.raw,
@@ -47,21 +48,23 @@ export const step = (def: StepDef): Effect.Effect<unknown, unknown, unknown> => 
 export const composite = (node: AnyNode): Effect.Effect<unknown, unknown, unknown> =>
   Effect.suspend(() => walk(host, node, undefined, undefined, undefined, noop))
 
-const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> =>
-  Effect.suspend(() => {
+const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
+  const graph = flow.graph
+  return Effect.suspend(() => {
     const cursor = Cursor.fresh(flow)
     let current = flow.def.start
     const step = (node: AnyNode): Effect.Effect<string, unknown, unknown> => {
-      if (Cursor.enter(flow, cursor, node) === 0) return Effect.fail(Cursor.exceeded(flow, node))
+      if (Cursor.enter(graph, cursor, node) === 0) return Effect.fail(Cursor.exceeded(flow, node))
       current = node
       return Effect.flatMap(node.raw, after)
     }
     const after = (result: unknown): Effect.Effect<string, unknown, unknown> => {
-      const next = Cursor.advance(flow, cursor, current, toAction(result))
+      const next = Cursor.advance(graph, cursor, current, toAction(result))
       return Cursor.isEnd(next) ? Cursor.ended(flow, current, next) : step(next)
     }
     return Effect.catchCause(step(flow.def.start), (cause) => locate(flow.def.name, current)(cause))
   })
+}
 
 /**
  * A flow's program. Unobserved, it is the loop with the flow's prep and post. Observed — a `Flow.events` subscriber

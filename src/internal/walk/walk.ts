@@ -155,7 +155,8 @@ const loop = <P>(
   saved: Cursor.FlowPosition | undefined
 ): Effect.Effect<string | Suspended, unknown, unknown> =>
   Effect.withFiber((fiber) => {
-    const first = Cursor.start(flow, cursor, saved)
+    const first = Cursor.start(flow, cursor, saved, host.visits)
+    const graph = flow.graph
     if (first === undefined) return Effect.succeed(cursor.last ?? "default")
     const { failed, finished, positions, started, transition, unmatched, wrap } = host
     let restore = saved?.inner
@@ -164,7 +165,7 @@ const loop = <P>(
     let at: P | undefined
     let decision: AnyNode | Cursor.End | undefined
     const complete = (action: string) => {
-      decision = Cursor.advance(flow, cursor, current, action)
+      decision = Cursor.advance(graph, cursor, current, action)
     }
     const after = (result: unknown): Effect.Effect<string | Suspended, unknown, unknown> => {
       if (result === SUSPENDED) return Effect.succeed(SUSPENDED)
@@ -182,7 +183,7 @@ const loop = <P>(
       return Cursor.ended(flow, node, next)
     }
     const step = (node: AnyNode): Effect.Effect<string | Suspended, unknown, unknown> => {
-      const visit = Cursor.enter(flow, cursor, node)
+      const visit = Cursor.enter(graph, cursor, node)
       if (visit === 0) return Effect.fail(Cursor.exceeded(flow, node))
       current = node
       decision = undefined
