@@ -47,6 +47,7 @@ export const host = (run: RunState): Host<Place> => {
   const base: Host<Place> = {
     positions: true,
     visits: true,
+    reuse: false,
     step: (parent, node, visit) =>
       place(run, { owner: node, path: `${parent.path}/${node.name}`, runs: parent.runs, item: undefined },
         Cursor.stepId(parent.id, node.name, visit), parent.owner.name),

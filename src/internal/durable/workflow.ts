@@ -39,6 +39,7 @@ const completed = (complete: Complete) => (action: string) => {
 const host = (ctx: Ctx): Host<Place> => ({
   positions: false,
   visits: true,
+  reuse: false,
   step: (parent, node, visit) => ({ id: Cursor.stepId(parent.id, node.name, visit), path: `${parent.path}/${node.name}` }),
   child: (parent, node, index, batch) => ({
     id: Cursor.stepId(batch ? Cursor.runId(parent.id, index) : parent.id, node.name, 1),

@@ -24,6 +24,11 @@ export interface Host<P> {
   readonly positions: boolean
   /** Whether the walk counts visits: a host that names steps by their ids (`root/node#visit`) needs them. */
   readonly visits: boolean
+  /**
+   * Whether a node's step place is the same on every visit (no step ids, no positions, nothing restored), so the walk
+   * may build each node's place and program once per run.
+   */
+  readonly reuse: boolean
   /** The place of `node`'s `visit`-th step in the flow at `parent`. */
   readonly step: (parent: P, node: AnyNode, visit: number) => P
   /** The place of child `index` of the batch flow (`batch`) or parallel block at `parent`. */
@@ -65,7 +70,8 @@ export interface Host<P> {
   readonly flow?: (flow: AnyFlow, place: P, body: Run<string | Suspended>) => Run<string | Suspended>
   /** Around one node's run (spans); `index` for a batch flow's run of its inner node. */
   readonly wrap?: <A>(node: AnyNode, place: P, body: Run<A>, index?: number) => Run<A>
-  readonly transition?: (place: P, from: AnyNode, action: string, to: AnyNode) => void
+  /** The flow at `place` goes from the node at `at` to `to` (`at`: where `from` ran, for a host that caches). */
+  readonly transition?: (place: P, at: P, from: AnyNode, action: string, to: AnyNode) => void
   readonly unmatched?: (place: P, node: AnyNode, action: string, known: ReadonlyArray<string>) => void
   /** A batch of `total` items or runs starts; returns what to call after each one. */
   readonly progress?: (node: AnyNode, place: P, total: number) => (() => void) | undefined

@@ -31,6 +31,7 @@ const commit = (
 export const host: Host<Place> = {
   positions: false,
   visits: false,
+  reuse: true,
   step: cached,
   child: (parent, node, index, batch) => batch ? childOf(parent, node, [...parent.runs, index]) : cached(parent, node),
   run: (node) => node.raw,

@@ -15,6 +15,7 @@ import { locate, walk } from "./walk.ts"
 const host: Host<undefined> = {
   positions: false,
   visits: false,
+  reuse: true,
   step: () => undefined,
   child: () => undefined,
   run: (node) => node.raw,

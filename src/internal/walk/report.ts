@@ -22,6 +22,8 @@ export interface Place extends Observation {
   children: Map<AnyNode, Place> | undefined
   /** `NodeStarted` for this place: an immutable event, the same on every visit. */
   started: FlowEvent | undefined
+  /** The `Transition` events from this place, by action (immutable, the same every time that edge is taken). */
+  transitions: Map<string, FlowEvent> | undefined
   /** When the node in this place started (monotonic nanos), and the context it ran in before. */
   startedAt: bigint
   outer: Context.Context<never> | undefined
@@ -29,31 +31,36 @@ export interface Place extends Observation {
 }
 
 /** The place of a run's root. */
-export const place = (o: Observation, parent?: string): Place => ({
-  ...o,
+/** Every place is made here, so all of them share one shape (the hooks read them on every step). */
+const make = (
+  o: Omit<Observation, "owner" | "path" | "runs"> & Pick<Observation, "owner">,
+  path: string,
+  runs: ReadonlyArray<number>,
+  parent: string | undefined
+): Place => ({
+  emit: o.emit,
+  spans: o.spans,
+  clock: o.clock,
+  owner: o.owner,
+  path,
+  runs,
+  item: o.item,
   parent,
   children: undefined,
   started: undefined,
+  transitions: undefined,
   startedAt: 0n,
   outer: undefined,
   inner: undefined
 })
 
-export const childOf = (parent: Place, node: AnyNode, runs: ReadonlyArray<number>): Place => ({
-  emit: parent.emit,
-  spans: parent.spans,
-  clock: parent.clock,
-  owner: node,
-  path: `${parent.path}/${node.name}`,
-  runs,
-  item: undefined,
-  parent: parent.owner.name,
-  children: undefined,
-  started: undefined,
-  startedAt: 0n,
-  outer: undefined,
-  inner: undefined
-})
+/** The place of a run's root (or of the node observed by `o`). */
+export const place = (o: Observation, parent?: string): Place => make(o, o.path, o.runs, parent)
+
+/** The place of `node` run as a child of the node at `parent`. */
+export const childOf = (parent: Place, node: AnyNode, runs: ReadonlyArray<number>): Place =>
+  make({ emit: parent.emit, spans: parent.spans, clock: parent.clock, owner: node, item: undefined },
+    `${parent.path}/${node.name}`, runs, parent.owner.name)
 
 export const cached = (parent: Place, node: AnyNode): Place => {
   let children = parent.children
@@ -111,8 +118,16 @@ export const reporting = (context: boolean) => ({
       })
     })
   },
-  transition: (p: Place, from: AnyNode, action: string, to: AnyNode): void => {
-    p.emit?.({ path: p.path, runs: p.runs, from: from.name, action, to: to.name, _tag: "Transition" })
+  transition: (p: Place, at: Place, from: AnyNode, action: string, to: AnyNode): void => {
+    const emit = p.emit
+    if (emit === undefined) return
+    let cache = at.transitions
+    if (cache === undefined) at.transitions = cache = new Map()
+    let event = cache.get(action)
+    if (event === undefined) {
+      cache.set(action, event = { path: p.path, runs: p.runs, from: from.name, action, to: to.name, _tag: "Transition" })
+    }
+    emit(event)
   },
   unmatched: (p: Place, node: AnyNode, action: string, known: ReadonlyArray<string>): void => {
     p.emit?.(ctors.UnmatchedAction({ path: p.path, runs: p.runs, node: node.name, action, known }))

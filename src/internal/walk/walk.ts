@@ -158,7 +158,7 @@ const loop = <P>(
     const first = Cursor.start(flow, cursor, saved, host.visits)
     const graph = flow.graph
     if (first === undefined) return Effect.succeed(cursor.last ?? "default")
-    const { failed, finished, positions, started, transition, unmatched, wrap } = host
+    const { failed, finished, positions, started, tally, transition, unmatched, wrap } = host
     let restore = saved?.inner
     let current = first
     // The place of the step in flight (reported if it fails) and, once it completed, where the cursor goes.
@@ -172,21 +172,42 @@ const loop = <P>(
       const node = current
       const action = toAction(result)
       if (decision === undefined) complete(action)
-      if (finished !== undefined) finished(node, at!, action, fiber)
+      const p = at!
+      if (finished !== undefined) finished(node, p, action, fiber)
       at = undefined
       const next = decision!
       if (!Cursor.isEnd(next)) {
-        if (transition !== undefined) transition(place, node, action, next)
+        if (transition !== undefined) transition(place, p, node, action, next)
         return step(next)
       }
       if (next.unmatched !== undefined && unmatched !== undefined) unmatched(place, node, action, next.unmatched)
       return Cursor.ended(flow, node, next)
+    }
+    // A host whose places do not change between visits (observed) gets each node's place and program built on its
+    // first visit in this run: a loop revisits the same few nodes, and building them is most of a step's cost.
+    const slots = host.reuse ? new Map<AnyNode, readonly [P, Effect.Effect<string | Suspended, unknown, unknown>]>() : undefined
+    const program = (node: AnyNode, p: P, childSaved: Cursor.Position | undefined, childLive: Cursor.Position | undefined) => {
+      const def = node.def
+      const run = def._tag === "Step" && tally === undefined
+        ? host.run(node, def, p, complete)
+        : walk(host, node, p, childSaved, childLive, complete)
+      return Effect.flatMap(wrap === undefined ? run : wrap(node, p, run), after)
     }
     const step = (node: AnyNode): Effect.Effect<string | Suspended, unknown, unknown> => {
       const visit = Cursor.enter(graph, cursor, node)
       if (visit === 0) return Effect.fail(Cursor.exceeded(flow, node))
       current = node
       decision = undefined
+      if (slots !== undefined) {
+        let slot = slots.get(node)
+        if (slot === undefined) {
+          const p = host.step(place, node, visit)
+          slots.set(node, slot = [p, program(node, p, undefined, undefined)])
+        }
+        at = slot[0]
+        if (started !== undefined) started(node, slot[0], fiber)
+        return slot[1]
+      }
       const p = host.step(place, node, visit)
       let childLive: Cursor.Position | undefined
       if (positions && node.def._tag !== "Step") cursor.inner = childLive = {}
@@ -194,8 +215,7 @@ const loop = <P>(
       restore = undefined
       at = p
       if (started !== undefined) started(node, p, fiber)
-      const run = walk(host, node, p, childSaved, childLive, complete)
-      return Effect.flatMap(wrap === undefined ? run : wrap(node, p, run), after)
+      return program(node, p, childSaved, childLive)
     }
     const walked = failed === undefined ? step(first) : Effect.onExitPrimitive(step(first), (exit) => {
       if (Exit.isFailure(exit) && at !== undefined) failed(current, at, exit.cause, fiber)
