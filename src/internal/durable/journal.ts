@@ -81,11 +81,13 @@ const applyPatch = (ctx: Ctx, patch: JsonPatch.JsonPatch) => {
 }
 
 interface WorkflowStep extends Step {
+  readonly ctx: Ctx
   asked: { readonly key: string; readonly input: string } | undefined
 }
 
 /** How an activity answers an ask: the answer the body collected for this key, or end the step with `Asked`. */
-const journaled = (ctx: Ctx): Step["ask"] => (step, input, key, _prompt, options) => {
+const journaled: Step["ask"] = (step, input, key, _prompt, options) => {
+  const s = step as WorkflowStep
   if (options?.timeout !== undefined) {
     return Effect.die(
       new Error(
@@ -94,9 +96,8 @@ const journaled = (ctx: Ctx): Step["ask"] => (step, input, key, _prompt, options
       )
     )
   }
-  const answer = ctx.answers.get(key)
+  const answer = s.ctx.answers.get(key)
   if (answer !== undefined) return Effect.orDie(Schema.decodeUnknownEffect(input.answer)(answer))
-  const s = step as WorkflowStep
   if (s.asked === undefined) s.asked = { key, input: input.name }
   return suspend(step)
 }
@@ -130,7 +131,15 @@ export const activities = <A>(
   const attempt = (n: number): Effect.Effect<A, unknown, unknown> => {
     const name = n === 1 ? stepId : `${stepId}@${n}`
     const execute = Effect.suspend(() => {
-      const step: WorkflowStep = { id: stepId, path: stepId, counters: new Map(), suspended: false, asked: undefined, ask: journaled(ctx) }
+      const step: WorkflowStep = {
+        id: stepId,
+        path: stepId,
+        counters: new Map(),
+        suspended: false,
+        ctx,
+        asked: undefined,
+        ask: journaled
+      }
       const body = work(name).pipe(
         Effect.provideService(CurrentStep, step),
         Effect.provideService(StepKey, `${ctx.id}:${stepId}`),
@@ -198,21 +207,17 @@ export const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<str
                 })
               })
             )
-          return work(commit).pipe(
-            // A step that fails, asks or is interrupted after its post started gives the lock back; a finished one
-            // keeps it until the body has its journaled result.
-            Effect.onExit((exit) =>
-              Exit.isFailure(exit) && held
-                ? Effect.sync(() => {
-                  held = false
-                  unlock(ctx)
-                })
-                : Effect.void
-            ),
-            Effect.flatMap(() =>
-              done === undefined ? Effect.die(new Error(`step ${stepId} finished without its post`)) : Effect.succeed(done)
-            )
-          )
+          // A step that fails, asks or is interrupted after its post started gives the lock back; a finished one
+          // keeps it until the body has its journaled result.
+          const body = Effect.onExitPrimitive(work(commit), (exit) => {
+            if (Exit.isFailure(exit) && held) {
+              held = false
+              unlock(ctx)
+            }
+            return undefined
+          })
+          return Effect.flatMap(body, () =>
+            done === undefined ? Effect.die(new Error(`step ${stepId} finished without its post`)) : Effect.succeed(done))
         }),
       (name, result) => {
         if (result._tag !== "Done") return Effect.die(new Error(`step ${stepId}: unexpected journal entry`))
