@@ -35,6 +35,8 @@ import * as sql from "./internal/checkpointer/sql.ts"
  *
  * const finished = (s: Checkpointer.Status) => s === "done" || s === "failed" || s === "interrupted"
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Status = service.Status
@@ -50,6 +52,8 @@ export type Status = service.Status
  *
  * const show = (w: Checkpointer.Waiting) => `${w.key}: ${JSON.stringify(w.prompt)}`
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Waiting = service.Waiting
@@ -64,6 +68,8 @@ export type Waiting = service.Waiting
  *
  * const line = (s: Checkpointer.Snapshot) => `${s.id} v${s.version} ${s.status} after ${s.steps} steps`
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Snapshot = service.Snapshot
@@ -82,6 +88,8 @@ export type Snapshot = service.Snapshot
  *   answeredAt: 0
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Answer = service.Answer
@@ -95,6 +103,8 @@ export type Answer = service.Answer
  *
  * const live = (lease: Checkpointer.Lease, now: number) => lease.expiresAt > now
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Lease = service.Lease
@@ -108,6 +118,8 @@ export type Lease = service.Lease
  *
  * const stop = (r: Checkpointer.Renewal) => r._tag === "Lost" || r.interrupt
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Renewal = service.Renewal
@@ -121,6 +133,8 @@ export type Renewal = service.Renewal
  *
  * const query: Checkpointer.ListQuery = { status: "suspended", limit: 20 }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type ListQuery = service.ListQuery
@@ -135,6 +149,8 @@ export type ListQuery = service.ListQuery
  *
  * const latest = (id: string) => Effect.flatMap(Effect.service(Checkpointer.Checkpointer), (c) => c.load(id))
  * ```
+ * @category services
+ * @stability stable
  * @since 0.2.0
  */
 export type Service = service.Service
@@ -152,10 +168,25 @@ export type Service = service.Service
  *   return yield* checkpointer.load("run-1")
  * }).pipe(Effect.provide(Checkpointer.layerMemory))
  * ```
+ * @category services
+ * @stability stable
  * @since 0.2.0
  */
 export const Checkpointer = service.Checkpointer
-/** The checkpointer service key's type (see `Checkpointer`). */
+/**
+ * The checkpointer service key's type (see `Checkpointer`): the requirement of every program that saves or reads runs.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * declare const program: Effect.Effect<void, never, Checkpointer.Checkpointer>
+ * ```
+ * @category services
+ * @stability stable
+ * @since 0.2.0
+ */
 export type Checkpointer = service.Checkpointer
 
 /**
@@ -167,14 +198,28 @@ export type Checkpointer = service.Checkpointer
  *
  * const options: Checkpointer.Options = { keep: 10 }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Options = service.Options
 
-/** @internal */
+/**
+ * @internal Checks a checkpointer's `keep` option (default 100, a positive integer), naming `where` when it is not.
+ *
+ * @category internal
+ * @stability experimental
+ * @since 0.2.0
+ */
 export const checkKeep = service.checkKeep
 
-/** @internal */
+/**
+ * @internal The `CheckpointError` (reason `"version conflict"`) of a save whose version does not follow the latest.
+ *
+ * @category internal
+ * @stability experimental
+ * @since 0.2.0
+ */
 export const conflict = service.conflict
 
 /**
@@ -188,16 +233,28 @@ export const conflict = service.conflict
  *
  * const layer = Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory({ keep: 5 }))
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const makeMemory = service.makeMemory
 
-/** @internal */
+/**
+ * @internal Whether a snapshot matches a list query's filters (status, flow, deadline).
+ *
+ * @category internal
+ * @stability experimental
+ * @since 0.2.0
+ */
 export const matches = service.matches
 
 /**
  * @internal Orders runs newest first (`updatedAt`, then id) and cuts one page. The cursor is the last run's
  * `updatedAt` and id, so pages stay stable while runs are added.
+ *
+ * @category internal
+ * @stability experimental
+ * @since 0.2.0
  */
 export const page = service.page
 
@@ -212,6 +269,8 @@ export const page = service.page
  * declare const program: Effect.Effect<void, never, Checkpointer.Checkpointer>
  * Effect.runPromise(program.pipe(Effect.provide(Checkpointer.layerMemory)))
  * ```
+ * @category layers
+ * @stability stable
  * @since 0.2.0
  */
 export const layerMemory: Layer.Layer<Checkpointer> = Layer.effect(Checkpointer, makeMemory())
@@ -229,6 +288,8 @@ export const layerMemory: Layer.Layer<Checkpointer> = Layer.effect(Checkpointer,
  *
  * const checkpoints = Checkpointer.layerFileSystem({ directory: ".runs" }).pipe(Layer.provide(NodeServices.layer))
  * ```
+ * @category layers
+ * @stability stable
  * @since 0.2.0
  */
 export const layerFileSystem = fileSystem.layer
@@ -247,6 +308,8 @@ export const layerFileSystem = fileSystem.layer
  *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://127.0.0.1:5432/app") }))
  * )
  * ```
+ * @category layers
+ * @stability stable
  * @since 0.2.0
  */
 export const layerSql = sql.layer

@@ -58,10 +58,25 @@ import type * as Shared from "./Shared.ts"
  * const Ok = Durable.input("ok", { answer: Schema.Boolean })
  * const asked: Effect.Effect<boolean, never, Durable.Run> = Ok.ask()
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export const Run = ask.Run
-/** The `Durable.Run` service key's type (see `Run`). */
+/**
+ * The `Durable.Run` service key's type (see `Run`): the requirement of an effect that asks for human input.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * declare const review: Effect.Effect<boolean, never, Durable.Run>
+ * ```
+ * @category human input
+ * @stability stable
+ * @since 0.2.0
+ */
 export type Run = ask.Run
 
 /**
@@ -74,6 +89,8 @@ export type Run = ask.Run
  *
  * const options: Durable.AskOptions = { key: "left", timeout: "2 days" }
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export interface AskOptions {
@@ -95,6 +112,8 @@ export interface AskOptions {
  *   return ok
  * })
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export interface Input<out Name extends string, A, P> {
@@ -129,6 +148,8 @@ export interface Input<out Name extends string, A, P> {
  * })
  * const Confirm = Durable.input("confirm", { answer: Schema.Boolean }) // asked with Confirm.ask()
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export const input = <const Name extends string, A, P = void>(
@@ -180,6 +201,8 @@ export const input = <const Name extends string, A, P = void>(
  *   Effect.provide(Durable.layerAnswers(Ok, () => Effect.succeed(true)))
  * )
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
@@ -215,6 +238,8 @@ export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
  *   exec: () => Effect.flatMap(Durable.StepKey, (key) => Effect.log(`publishing with idempotency key ${key}`))
  * })
  * ```
+ * @category running
+ * @stability stable
  * @since 0.2.0
  */
 export const StepKey: Context.Reference<string | undefined> = step.StepKey
@@ -232,6 +257,8 @@ export const StepKey: Context.Reference<string | undefined> = step.StepKey
  *
  * const show = (w: Durable.WaitingInput) => `${w.input} at ${w.path}: ${JSON.stringify(w.prompt)}`
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type WaitingInput = executor.WaitingInput
@@ -248,6 +275,8 @@ export type WaitingInput = executor.WaitingInput
  *     ? `done: ${o.action}`
  *     : o._tag === "Suspended" ? `waiting for ${o.waiting.length}` : "interrupted"
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Outcome<A> = executor.Outcome<A>
@@ -261,6 +290,8 @@ export type Outcome<A> = executor.Outcome<A>
  *
  * const line = (s: Durable.Snapshot) => `${s.id} v${s.version}: ${s.status}`
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type Snapshot = CheckpointerNs.Snapshot
@@ -278,6 +309,8 @@ type SelfOf<T> = T extends Shared.Initial<infer Self, infer _S> ? Self
  *
  * const options: Durable.LeaseOptions = { lease: "1 minute", takeover: "force" }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface LeaseOptions {
@@ -302,6 +335,8 @@ export interface LeaseOptions {
  *   stores: [Store.initial({ n: 0 })]
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface RunOptions<Stores> extends LeaseOptions {
@@ -348,6 +383,8 @@ const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaServic
  *   Effect.provide(Checkpointer.layerMemory)
  * )
  * ```
+ * @category running
+ * @stability stable
  * @since 0.2.0
  */
 export const run = <
@@ -384,6 +421,8 @@ export const run = <
  * declare const flow: Flow.Flow<"default", never, Store>
  * const again = Durable.resume(flow, { id: "count-1", stores: [Store] })
  * ```
+ * @category running
+ * @stability stable
  * @since 0.2.0
  */
 export const resume = <
@@ -447,6 +486,8 @@ const checkStarting = (
  *   Effect.provide(Checkpointer.layerMemory)
  * )
  * ```
+ * @category running
+ * @stability stable
  * @since 0.2.0
  */
 export const events = <
@@ -492,6 +533,8 @@ export const events = <
  * const Approval = Durable.input("approval", { answer: Schema.Struct({ ok: Schema.Boolean }), prompt: Schema.String })
  * const yes = Durable.answer({ id: "essay-42", input: Approval, value: { ok: true } })
  * ```
+ * @category human input
+ * @stability stable
  * @since 0.2.0
  */
 export const answer: {
@@ -593,6 +636,8 @@ export const answer: {
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const n = Durable.state("count-1", Store)
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const state = <Self, Id extends string, S>(
@@ -615,6 +660,8 @@ export const state = <Self, Id extends string, S>(
  *
  * const status = Durable.get("count-1").pipe(Effect.map(Option.map((s) => s.status)))
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const get = (id: string): Effect.Effect<Option.Option<Snapshot>, CheckpointError, Checkpointer> =>
@@ -630,6 +677,8 @@ export const get = (id: string): Effect.Effect<Option.Option<Snapshot>, Checkpoi
  *
  * const lastTen = Durable.history("count-1", { limit: 10 })
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const history = (
@@ -660,6 +709,8 @@ export const history = (
  *
  * const waiting = Durable.list({ status: "suspended", limit: 50 })
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const list = (
@@ -688,6 +739,8 @@ export const list = (
  *   stores: [Store.edit(() => ({ draft: "better" }))]
  * })
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const fork = Effect.fnUntraced(function*(options: {
@@ -750,6 +803,8 @@ export const fork = Effect.fnUntraced(function*(options: {
  *
  * const stop = Durable.interrupt("essay-42")
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const interrupt = Effect.fnUntraced(function*(id: string) {
@@ -785,6 +840,8 @@ export const interrupt = Effect.fnUntraced(function*(id: string) {
  *
  * const forget = Durable.delete("essay-42")
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 const delete_ = (id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
@@ -801,6 +858,8 @@ export { delete_ as delete }
  *
  * const cleanup = Durable.prune({ olderThan: "30 days" })
  * ```
+ * @category managing runs
+ * @stability stable
  * @since 0.2.0
  */
 export const prune = Effect.fnUntraced(function*(options: {
@@ -847,10 +906,36 @@ type StoreSelf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, i
 type InitialOf<T> = T extends Shared.SchemaServiceClass<infer Self, infer _Id, infer S> ? Shared.Initial<Self, S>
   : never
 
-/** The workflow's payload schema: `{ id, stores }`. */
+/**
+ * The payload schema of a `Durable.toWorkflow` workflow: `{ id, stores }`, the run id (its idempotency key) and the
+ * initial stores as their schemas' JSON encodings.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const payload: Durable.PayloadSchema["Type"] = { id: "run-1", stores: { "app/Store": { n: 0 } } }
+ * ```
+ * @category scale-out
+ * @stability experimental
+ * @since 0.3.0
+ */
 export type PayloadSchema = typeof Payload
 
-/** The workflow's success schema: `{ action, stores }` (the stores as their schemas' JSON encodings). */
+/**
+ * The success schema of a `Durable.toWorkflow` workflow: `{ action, stores }`, the flow's last action and the final
+ * stores as their schemas' JSON encodings.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const final: Durable.FinalSchema["Type"] = { action: "default", stores: { "app/Store": { n: 1 } } }
+ * ```
+ * @category scale-out
+ * @stability experimental
+ * @since 0.3.0
+ */
 export type FinalSchema = typeof Final
 
 /**
@@ -870,6 +955,8 @@ export type FinalSchema = typeof Final
  *   { name: "counter", stores: [Store] }
  * )
  * ```
+ * @category scale-out
+ * @stability experimental
  * @since 0.3.0
  */
 export interface DurableWorkflow<Name extends string, A extends string, E, R, Stores extends Shared.AnySchemaService> {
@@ -930,6 +1017,8 @@ type Covers<E, ES extends Schema.Top> = [E] extends [ES["Type"]] ? unknown
  *   return yield* counter.poll("run-1")
  * }).pipe(Effect.provide(counter.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))))
  * ```
+ * @category scale-out
+ * @stability experimental
  * @since 0.3.0
  */
 export const toWorkflow = <

@@ -33,6 +33,8 @@ const showDuration = (duration: Duration.Duration): string => {
  *   Effect.catchTag("NodeTimeout", (e) => Effect.succeed(`${e.node} timed out`))
  * )
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export class NodeTimeout extends Schema.TaggedError<NodeTimeout>()("NodeTimeout", {
@@ -60,6 +62,8 @@ export class NodeTimeout extends Schema.TaggedError<NodeTimeout>()("NodeTimeout"
  *   Effect.catchTag("MaxStepsExceeded", (e) => Effect.succeed(`stopped ${e.flow} at ${e.node}`))
  * )
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export class MaxStepsExceeded extends Schema.TaggedError<MaxStepsExceeded>()("MaxStepsExceeded", {
@@ -85,6 +89,8 @@ export class MaxStepsExceeded extends Schema.TaggedError<MaxStepsExceeded>()("Ma
  * const error = new Errors.FlowDefinitionError({ flow: "agent", reason: "duplicate node name \"a\"" })
  * console.log(error.message)
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export class FlowDefinitionError extends Data.TaggedError("FlowDefinitionError")<{
@@ -107,6 +113,8 @@ export class FlowDefinitionError extends Data.TaggedError("FlowDefinitionError")
  * const error = new Errors.InvalidBatchItems({ node: "summarize", flow: "docs", received: "number" })
  * console.log(error.message)
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export class InvalidBatchItems extends Data.TaggedError("InvalidBatchItems")<{
@@ -130,6 +138,8 @@ export class InvalidBatchItems extends Data.TaggedError("InvalidBatchItems")<{
  *
  * const describe = (e: Errors.FlowError) => `${e.flow} stopped after ${e.maxSteps} steps`
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export type FlowError = MaxStepsExceeded
@@ -151,6 +161,8 @@ export type FlowError = MaxStepsExceeded
  *   Effect.catchTag("CheckpointError", (e) => Effect.succeed(e.reason))
  * )
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class CheckpointError extends Schema.TaggedError<CheckpointError>()("CheckpointError", {
@@ -179,6 +191,8 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
  * const e = new Errors.RunLocked({ id: "essay-1", owner: "host-a/123", expiresAt: 0 })
  * console.log(e.message)
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
@@ -200,6 +214,8 @@ export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
  *
  * const e = new Errors.RunFailed({ id: "essay-1", failure: "Error: boom" })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
@@ -220,6 +236,8 @@ export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
  *
  * const e = new Errors.RunNotFound({ id: "nope" })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", { id: Schema.String }) {
@@ -237,6 +255,8 @@ export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound"
  *
  * const e = new Errors.RunExists({ id: "essay-2" })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class RunExists extends Schema.TaggedError<RunExists>()("RunExists", { id: Schema.String }) {
@@ -252,8 +272,15 @@ export class RunExists extends Schema.TaggedError<RunExists>()("RunExists", { id
  * ```ts
  * import { Errors } from "effect-pocketflow"
  *
- * const e = new Errors.NotWaiting({ id: "essay-1", key: undefined, waiting: ["essay/review#1/approval#1"], reason: "not suspended" })
+ * const e = new Errors.NotWaiting({
+ *   id: "essay-1",
+ *   key: undefined,
+ *   waiting: ["essay/review#1/approval#1"],
+ *   reason: "not suspended"
+ * })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class NotWaiting extends Schema.TaggedError<NotWaiting>()("NotWaiting", {
@@ -279,6 +306,8 @@ export class NotWaiting extends Schema.TaggedError<NotWaiting>()("NotWaiting", {
  *
  * const e = new Errors.AlreadyAnswered({ id: "essay-1", key: "essay/review#1/approval#1" })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("AlreadyAnswered", {
@@ -299,6 +328,8 @@ export class AlreadyAnswered extends Schema.TaggedError<AlreadyAnswered>()("Alre
  *
  * const e = new Errors.InputTimeout({ id: "essay-1", key: "essay/review#1/approval#1", input: "approval" })
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.2.0
  */
 export class InputTimeout extends Schema.TaggedError<InputTimeout>()("InputTimeout", {

@@ -35,6 +35,8 @@ import type * as Node from "./Node.ts"
  * const b = Node.make({ name: "b", exec: () => Effect.log("b") })
  * const flow: Flow.Flow<"default"> = Flow.make({ name: "ab", start: a }).pipe(Flow.next(a, b))
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Flow<out A extends string, out E = never, out R = never, out Own extends "edges" | "own" = "edges">
@@ -59,6 +61,8 @@ export interface Flow<out A extends string, out E = never, out R = never, out Ow
  *
  * const describe = (flow: Flow.Any) => `${flow.name} starts at ${flow.start.name}`
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Any = Flow<string, any, any, "edges" | "own">
@@ -78,6 +82,8 @@ const fromInternal = (flow: AnyFlow): Any => flow as unknown as Any
  * Flow.isFlow(Flow.make({ name: "f", start: n })) // true
  * Flow.isFlow(n) // false
  * ```
+ * @category guards
+ * @stability stable
  * @since 0.1.0
  */
 export const isFlow = (u: unknown): u is Any => isFlowInternal(u)
@@ -93,6 +99,8 @@ export const isFlow = (u: unknown): u is Any => isFlowInternal(u)
  * const start = Node.make({ name: "start", exec: () => Effect.void })
  * const options: Flow.Options<typeof start> = { name: "f", start, maxSteps: 100 }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Options<Start extends Node.Any> {
@@ -123,6 +131,8 @@ export interface Options<Start extends Node.Any> {
  *   Flow.next(search, decide)
  * )
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export function make<
@@ -161,8 +171,9 @@ type Widen<Own, A, B> = Own extends "own" ? A : A | B
 /**
  * Wires `from` to `to` on `action`. The action must be one of `from`'s actions, checked by the
  * compiler; a `from` whose action type widened to `string` does not compile (return `Node.action("x")`
- * from its post). Wiring costs O(1) and returns a new flow: the old value keeps its edges. Wiring the same (node, action) twice, or adding a different node under a name the flow
- * already uses, throws a `FlowDefinitionError` naming the flow and the nodes.
+ * from its post). Wiring costs O(1) and returns a new flow: the old value keeps its edges. Wiring the same
+ * (node, action) twice, or adding a different node under a name the flow already uses, throws a
+ * `FlowDefinitionError` naming the flow and the nodes.
  *
  * @example
  * ```ts
@@ -177,6 +188,8 @@ type Widen<Own, A, B> = Own extends "own" ? A : A | B
  *   // Flow.on(check, "oops", done) would not compile
  * )
  * ```
+ * @category combinators
+ * @stability stable
  * @since 0.1.0
  */
 export const on: {
@@ -231,6 +244,8 @@ const defOf = (self: unknown, api: string): FlowDef => {
  * const typed = Node.make({ name: "typed", post: () => Node.action("go") })
  * const ok: Flow.TypedActions<typeof typed> = []
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type TypedActions<From> = string extends Node.Action<From>
@@ -250,6 +265,8 @@ export type TypedActions<From> = string extends Node.Action<From>
  * const b = Node.make({ name: "b", exec: () => Effect.log("b") })
  * const flow = Flow.make({ name: "ab", start: a }).pipe(Flow.next(a, b))
  * ```
+ * @category combinators
+ * @stability stable
  * @since 0.1.0
  */
 export const next: {
@@ -291,6 +308,8 @@ export const next: {
  *   Flow.end(review, "done") // ends the run quietly
  * )
  * ```
+ * @category combinators
+ * @stability stable
  * @since 0.1.0
  */
 export const end: {
@@ -324,6 +343,8 @@ export const end: {
  * const hello = Node.make({ name: "hello", exec: () => Effect.log("hello") })
  * Effect.runPromise(Flow.run(Flow.make({ name: "hi", start: hello }))) // "default"
  * ```
+ * @category running
+ * @stability stable
  * @since 0.1.0
  */
 export const run = <A extends string, E, R, Own extends "edges" | "own">(
@@ -347,6 +368,8 @@ export const run = <A extends string, E, R, Own extends "edges" | "own">(
  *   prep: Effect.succeed([{ id: 1 }, { id: 2 }])
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface BatchOptions<Inner extends Node.Any, I, S, E1, R1> {
@@ -387,6 +410,8 @@ export interface BatchOptions<Inner extends Node.Any, I, S, E1, R1> {
  * })
  * // perFile: Node<"default", never, never>
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export function batch<Inner extends Node.Any, I, S, E1, R1, O extends string | void, E2 = never, R2 = never>(
@@ -425,6 +450,8 @@ export function batch(options: {
  *   concurrency: 2
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface ParallelOptions<Branches extends ReadonlyArray<Node.Any>> {
@@ -446,6 +473,8 @@ export interface ParallelOptions<Branches extends ReadonlyArray<Node.Any>> {
  * declare const b: Node.Node<"default">
  * type Actions = Flow.BranchActions<readonly [typeof a, typeof b]> // readonly ["found" | "empty", "default"]
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.2.0
  */
 export type BranchActions<Branches extends ReadonlyArray<Node.Any>> = {
@@ -466,7 +495,11 @@ export type BranchActions<Branches extends ReadonlyArray<Node.Any>> = {
  * import { Effect } from "effect"
  * import { Flow, Node } from "effect-pocketflow"
  *
- * const web = Node.make({ name: "web", exec: () => Effect.succeed(3), post: (_, n) => Node.action(n > 0 ? "found" : "empty") })
+ * const web = Node.make({
+ *   name: "web",
+ *   exec: () => Effect.succeed(3),
+ *   post: (_, n) => Node.action(n > 0 ? "found" : "empty")
+ * })
  * const papers = Node.make({ name: "papers", exec: () => Effect.log("searching papers") })
  * const research = Flow.parallel({
  *   name: "research",
@@ -475,6 +508,8 @@ export type BranchActions<Branches extends ReadonlyArray<Node.Any>> = {
  * })
  * // research: Node<"write" | "give-up", never, never>
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export function parallel<
@@ -522,6 +557,8 @@ export function parallel(options: {
  * )
  * // [{ progress: 1 }, { progress: 2 }, { progress: 3 }]
  * ```
+ * @category events
+ * @stability stable
  * @since 0.2.0
  */
 export const emit: (data: unknown) => Effect.Effect<void> = observation.emitCustom
@@ -535,6 +572,8 @@ export const emit: (data: unknown) => Effect.Effect<void> = observation.emitCust
  *
  * const options: Flow.EventsOptions = { bufferSize: 256, strategy: "dropping" }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface EventsOptions {
@@ -577,6 +616,8 @@ export interface EventsOptions {
  * // ab: a --next--> b
  * // ...
  * ```
+ * @category events
+ * @stability stable
  * @since 0.1.0
  */
 export const events: {
@@ -677,6 +718,8 @@ export const events: {
  * //   decide -->|"answer"| answer
  * //   search --> decide
  * ```
+ * @category rendering
+ * @stability stable
  * @since 0.1.0
  */
 export const toMermaid = (flow: Node.Any): string => mermaid.render(flow as unknown as AnyNode)

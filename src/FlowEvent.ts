@@ -43,6 +43,8 @@ import * as internal from "./internal/events.ts"
  * const describe = (event: FlowEvent.FlowEvent) =>
  *   event._tag === "NodeFinished" ? `${event.path} -> ${event.action}` : event._tag
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type FlowEvent = internal.FlowEvent
@@ -58,6 +60,8 @@ const ctors = internal.ctors
  *
  * const e = FlowEvent.FlowStarted({ path: "agent", runs: [], flow: "agent" })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const FlowStarted = ctors.FlowStarted
@@ -74,6 +78,8 @@ export const FlowStarted = ctors.FlowStarted
  *   path: "agent", runs: [], flow: "agent", action: "done", duration: Duration.millis(5)
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const FlowFinished = ctors.FlowFinished
@@ -90,6 +96,8 @@ export const FlowFinished = ctors.FlowFinished
  *   path: "agent", runs: [], flow: "agent", cause: Cause.fail("boom"), duration: Duration.zero
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const FlowFailed = ctors.FlowFailed
@@ -103,6 +111,8 @@ export const FlowFailed = ctors.FlowFailed
  *
  * const e = FlowEvent.NodeStarted({ path: "agent/decide", runs: [], node: "decide", kind: "node" })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const NodeStarted = ctors.NodeStarted
@@ -119,6 +129,8 @@ export const NodeStarted = ctors.NodeStarted
  *   path: "agent/decide", runs: [], node: "decide", kind: "node", action: "search", duration: Duration.millis(3)
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const NodeFinished = ctors.NodeFinished
@@ -135,6 +147,8 @@ export const NodeFinished = ctors.NodeFinished
  *   path: "agent/search", runs: [], node: "search", kind: "node", cause: Cause.fail("offline"), duration: Duration.zero
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const NodeFailed = ctors.NodeFailed
@@ -152,6 +166,8 @@ export const NodeFailed = ctors.NodeFailed
  *   attempt: 1, error: "timeout", delay: Duration.seconds(1)
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const RetryScheduled = ctors.RetryScheduled
@@ -167,6 +183,8 @@ export const RetryScheduled = ctors.RetryScheduled
  *   path: "agent/search", runs: [], node: "search", item: undefined, error: "offline"
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const FallbackUsed = ctors.FallbackUsed
@@ -180,6 +198,8 @@ export const FallbackUsed = ctors.FallbackUsed
  *
  * const e = FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const Transition = ctors.Transition
@@ -193,6 +213,8 @@ export const Transition = ctors.Transition
  *
  * const e = FlowEvent.UnmatchedAction({ path: "agent", runs: [], node: "decide", action: "oops", known: ["search"] })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const UnmatchedAction = ctors.UnmatchedAction
@@ -206,6 +228,8 @@ export const UnmatchedAction = ctors.UnmatchedAction
  *
  * const e = FlowEvent.BatchProgress({ path: "docs/summarize", runs: [], node: "summarize", done: 3, total: 10 })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const BatchProgress = ctors.BatchProgress
@@ -219,6 +243,8 @@ export const BatchProgress = ctors.BatchProgress
  *
  * const e = FlowEvent.EventsDropped({ path: "docs", runs: [], count: 12 })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const EventsDropped = ctors.EventsDropped
@@ -232,6 +258,8 @@ export const EventsDropped = ctors.EventsDropped
  *
  * const e = FlowEvent.CheckpointSaved({ path: "essay", runs: [], version: 3, status: "running" })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const CheckpointSaved = ctors.CheckpointSaved
@@ -243,8 +271,14 @@ export const CheckpointSaved = ctors.CheckpointSaved
  * ```ts
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const e = FlowEvent.Suspended({ path: "essay", runs: [], waiting: [{ key: "essay/review#1/approval#1", input: "approval", prompt: "ok?" }] })
+ * const e = FlowEvent.Suspended({
+ *   path: "essay",
+ *   runs: [],
+ *   waiting: [{ key: "essay/review#1/approval#1", input: "approval", prompt: "ok?" }]
+ * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const Suspended = ctors.Suspended
@@ -258,6 +292,8 @@ export const Suspended = ctors.Suspended
  *
  * const e = FlowEvent.Resumed({ path: "essay", runs: [], version: 4 })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const Resumed = ctors.Resumed
@@ -269,8 +305,12 @@ export const Resumed = ctors.Resumed
  * ```ts
  * import { FlowEvent } from "effect-pocketflow"
  *
- * const e = FlowEvent.AnswerStale({ path: "essay/review", runs: [], key: "essay/review#1/approval#1", input: "approval" })
+ * const e = FlowEvent.AnswerStale({
+ *   path: "essay/review", runs: [], key: "essay/review#1/approval#1", input: "approval"
+ * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const AnswerStale = ctors.AnswerStale
@@ -284,6 +324,8 @@ export const AnswerStale = ctors.AnswerStale
  *
  * const e = FlowEvent.Custom({ path: "chat/answer", runs: [], node: "answer", data: { token: "Hel" } })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.2.0
  */
 export const Custom = ctors.Custom
@@ -297,6 +339,8 @@ export const Custom = ctors.Custom
  *
  * const finished = (events: ReadonlyArray<FlowEvent.FlowEvent>) => events.filter(FlowEvent.is("NodeFinished"))
  * ```
+ * @category guards
+ * @stability stable
  * @since 0.1.0
  */
 export const is = ctors.$is
@@ -315,6 +359,8 @@ export const is = ctors.$is
  *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, Custom: () => 0
  * })
  * ```
+ * @category pattern matching
+ * @stability stable
  * @since 0.1.0
  */
 export const match = ctors.$match
@@ -343,6 +389,8 @@ const show = (u: unknown): string => {
  * FlowEvent.format(FlowEvent.Transition({ path: "agent", runs: [], from: "decide", action: "search", to: "search" }))
  * // "agent: decide --search--> search"
  * ```
+ * @category formatting
+ * @stability stable
  * @since 0.1.0
  */
 export const format = (event: FlowEvent): string => {

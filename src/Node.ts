@@ -29,6 +29,8 @@ import type { RetryOptions } from "./internal/policy.ts"
  *   const action = yield* hello // "default"
  * })
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Node<out A extends string, out E = never, out R = never> extends Effect.Effect<A, E, R> {
@@ -47,6 +49,8 @@ export interface Node<out A extends string, out E = never, out R = never> extend
  *
  * const isBatch = (kind: Node.Kind) => kind === "batch" || kind === "batch-flow"
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Kind = internal.Kind
@@ -60,6 +64,8 @@ export type Kind = internal.Kind
  *
  * const names = (nodes: ReadonlyArray<Node.Any>) => nodes.map((n) => n.name)
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Any = Node<string, any, any>
@@ -75,6 +81,8 @@ export type Any = Node<string, any, any>
  * const pick = Node.make({ name: "pick", post: () => Node.action(Math.random() > 0.5 ? "left" : "right") })
  * type A = Node.Action<typeof pick> // "left" | "right"
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type Action<N> = N extends Node<infer A, infer _E, infer _R> ? A : never
@@ -90,6 +98,8 @@ export type Action<N> = N extends Node<infer A, infer _E, infer _R> ? A : never
  * const fails = Node.make({ name: "fails", exec: () => Effect.fail("boom" as const) })
  * type E = Node.Error<typeof fails> // "boom"
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type Error<N> = N extends Node<infer _A, infer E, infer _R> ? E : never
@@ -104,6 +114,8 @@ export type Error<N> = N extends Node<infer _A, infer E, infer _R> ? E : never
  * declare const n: Node.Node<"default", never, "Store">
  * type R = Node.Services<typeof n> // "Store"
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type Services<N> = N extends Node<infer _A, infer _E, infer R> ? R : never
@@ -118,6 +130,8 @@ export type Services<N> = N extends Node<infer _A, infer _E, infer R> ? R : neve
  *
  * type A = Node.ActionOf<"retry" | void> // "retry" | "default"
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type ActionOf<O> = [O] extends [never] ? never
@@ -134,6 +148,8 @@ export type ActionOf<O> = [O] extends [never] ? never
  * Node.isNode(Node.make({ name: "n", exec: () => Effect.void })) // true
  * Node.isNode(Effect.void) // false
  * ```
+ * @category guards
+ * @stability stable
  * @since 0.1.0
  */
 export const isNode: (u: unknown) => u is Any = internal.isNode as (u: unknown) => u is Any
@@ -152,6 +168,8 @@ export const isNode: (u: unknown) => u is Any = internal.isNode as (u: unknown) 
  *   retry: { times: 5 }
  * })
  * ```
+ * @category references
+ * @stability stable
  * @since 0.1.0
  */
 export const CurrentAttempt: Context.Reference<number> = internal.CurrentAttempt
@@ -168,6 +186,8 @@ export const CurrentAttempt: Context.Reference<number> = internal.CurrentAttempt
  * const threeTimes: Node.Retry<string> = { times: 3, schedule: Schedule.spaced("1 second") }
  * const backoff: Node.Retry<string> = Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 3 }))
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Retry<E> =
@@ -195,6 +215,8 @@ export type Retry<E> =
  *   post: () => Effect.succeed("done")
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> {
@@ -224,6 +246,8 @@ export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> 
  * type None = Node.TimeoutError<undefined> // never
  * type Maybe = Node.TimeoutError<Duration.Input | undefined> // NodeTimeout
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type TimeoutError<T> = [T] extends [undefined] ? never : NodeTimeout
@@ -250,6 +274,8 @@ export type TimeoutError<T> = [T] extends [undefined] ? never : NodeTimeout
  * })
  * // answer: Node<"done", never, Store>
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export function make<
@@ -307,6 +333,8 @@ export function make(options: {
  * const files: Node.Items<string> = ["a.txt", "b.txt"]
  * // const chars: Node.Items<string> = "a.txt" // does not compile
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Items<I> = Iterable<I> & { readonly charAt?: never }
@@ -325,6 +353,8 @@ export type Items<I> = Iterable<I> & { readonly charAt?: never }
  *   exec: (n) => Effect.succeed(n * 2)
  * }
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3, R3> {
@@ -364,6 +394,8 @@ export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3,
  *   concurrency: 2
  * })
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export function batch<
@@ -428,6 +460,8 @@ export function batch(options: {
  * })
  * // route: Node<"left" | "right">
  * ```
+ * @category actions
+ * @stability stable
  * @since 0.1.0
  */
 export const action = <const A extends string>(action: A): Effect.Effect<A> => Effect.succeed(action)
@@ -446,6 +480,8 @@ export const action = <const A extends string>(action: A): Effect.Effect<A> => E
  * })
  * // save: Node<"done">
  * ```
+ * @category actions
+ * @stability stable
  * @since 0.1.0
  */
 export const as: {
@@ -465,6 +501,8 @@ export const as: {
  * const ping = Node.make({ name: "ping", post: () => Node.action("pong") })
  * Effect.runPromise(Node.run(ping)).then(console.log) // "pong"
  * ```
+ * @category running
+ * @stability stable
  * @since 0.1.0
  */
 export const run = <A extends string, E, R>(node: Node<A, E, R>): Effect.Effect<A, E, R> => node

@@ -26,6 +26,8 @@ import * as Schema from "effect/Schema"
  * class Counter extends Shared.Service<Counter, { n: number }>()("app/Counter") {}
  * const peek = Effect.flatMap(Counter, (store) => Ref.get(store.ref))
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Store<S> {
@@ -42,6 +44,8 @@ export interface Store<S> {
  * class Store extends Shared.Service<Store, { count: number }>()("app/Store") {}
  * const layer = Store.layer({ count: 0 })
  * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface ServiceClass<Self, Id extends string, S> extends Context.ServiceClass<Self, Id, Store<S>> {
@@ -71,6 +75,8 @@ export interface ServiceClass<Self, Id extends string, S> extends Context.Servic
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const start = Store.initial({ n: 0 })
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface SchemaServiceClass<Self, Id extends string, S> extends ServiceClass<Self, Id, S> {
@@ -92,6 +98,8 @@ export interface SchemaServiceClass<Self, Id extends string, S> extends ServiceC
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const initial: Shared.Initial<Store, { readonly n: number }> = Store.initial({ n: 1 })
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface Initial<Self, S> {
@@ -111,6 +119,8 @@ export interface Initial<Self, S> {
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * const fix: Shared.Edit<Store, { readonly n: number }> = Store.edit((s) => ({ n: s.n + 1 }))
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface Edit<Self, S> {
@@ -128,6 +138,8 @@ export interface Edit<Self, S> {
  *
  * const keys = (stores: ReadonlyArray<Shared.AnySchemaService>) => stores.map((s) => s.key)
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type AnySchemaService = SchemaServiceClass<any, string, any>
@@ -152,6 +164,8 @@ export type AnySchemaService = SchemaServiceClass<any, string, any>
  * const Draft = Schema.Struct({ topic: Schema.String, draft: Schema.String })
  * class Saved extends Shared.Service<Saved>()("app/Saved", { schema: Draft }) {}
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const Service: <Self, S = never>() => {
@@ -207,6 +221,8 @@ export const Service: <Self, S = never>() => {
  * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
  * Shared.hasSchema(Store) // true
  * ```
+ * @category guards
+ * @stability stable
  * @since 0.2.0
  */
 export const hasSchema = (u: unknown): u is AnySchemaService =>
@@ -222,6 +238,8 @@ export const hasSchema = (u: unknown): u is AnySchemaService =>
  * class Store extends Shared.Service<Store, { n: number }>()("app/Store") {}
  * type S = Shared.StateOf<typeof Store> // { n: number }
  * ```
+ * @category utility types
+ * @stability stable
  * @since 0.1.0
  */
 export type StateOf<T> = T extends ServiceClass<infer _Self, infer _Id, infer S> ? S : never

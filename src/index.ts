@@ -4,19 +4,120 @@
  * @since 0.1.0
  */
 
-/** @since 0.2.0 */
+/**
+ * Where durable runs keep their checkpoints: the service contract and the memory, file-system and SQL layers.
+ *
+ * @example
+ * ```ts
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const checkpoints = Checkpointer.layerMemory
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.2.0
+ */
 export * as Checkpointer from "./Checkpointer.ts"
-/** @since 0.2.0 */
+/**
+ * Durable runs: run, resume, human input, answers, time travel and run management over a checkpointer.
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const cleanup = Durable.prune({ olderThan: "30 days" })
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.2.0
+ */
 export * as Durable from "./Durable.ts"
-/** @since 0.1.0 */
+/**
+ * The tagged errors of effect-pocketflow.
+ *
+ * @example
+ * ```ts
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const error = new Errors.RunNotFound({ id: "essay-1" })
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as Errors from "./Errors.ts"
-/** @since 0.1.0 */
+/**
+ * Flows: nodes wired by actions, batch flows, parallel blocks, events and diagrams.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const hello = Node.make({ name: "hello", exec: () => Effect.log("hello") })
+ * const flow = Flow.make({ name: "hi", start: hello })
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as Flow from "./Flow.ts"
-/** @since 0.1.0 */
+/**
+ * The events of a flow run, as `Flow.events` and `Durable.events` stream them.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const line = (event: FlowEvent.FlowEvent) => FlowEvent.format(event)
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as FlowEvent from "./FlowEvent.ts"
-/** @since 0.1.0 */
+/**
+ * Nodes: prep, exec (with retry, timeout and fallback) and post; batch nodes; typed actions.
+ *
+ * @example
+ * ```ts
+ * import { Node } from "effect-pocketflow"
+ *
+ * const route = Node.make({ name: "route", post: () => Node.action("next") })
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as Node from "./Node.ts"
-/** @since 0.1.0 */
+/**
+ * Shared stores: the state a flow reads and writes, as services provided by a layer.
+ *
+ * @example
+ * ```ts
+ * import { Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store, { count: number }>()("app/Store") {}
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as Shared from "./Shared.ts"
-/** @since 0.1.0 */
+/**
+ * The errors of flows and nodes, also exported at the root (see `Errors`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { MaxStepsExceeded } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new MaxStepsExceeded({ flow: "agent", maxSteps: 10, node: "decide" })).pipe(
+ *   Effect.catchTag("MaxStepsExceeded", (e) => Effect.succeed(e.flow))
+ * )
+ * ```
+ * @category errors
+ * @stability stable
+ * @since 0.1.0
+ */
 export { FlowDefinitionError, InvalidBatchItems, MaxStepsExceeded, NodeTimeout } from "./Errors.ts"

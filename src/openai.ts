@@ -14,5 +14,17 @@
  * @since 0.1.0
  */
 
-/** @since 0.1.0 */
+/**
+ * A `LanguageModel` for the OpenAI chat completions protocol (OpenAI, Ollama, vLLM, LM Studio, OpenRouter, …).
+ *
+ * @example
+ * ```ts
+ * import { OpenAi } from "effect-pocketflow/openai"
+ *
+ * const Model = OpenAi.layer({ model: "llama3.2", baseUrl: "http://localhost:11434/v1" })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.1.0
+ */
 export * as OpenAi from "./openai/OpenAi.ts"

@@ -5,9 +5,49 @@
  * @since 0.1.0
  */
 
-/** @since 0.1.0 */
+/**
+ * A deterministic `EmbeddingModel` (hashed bags of words), for testing retrieval offline.
+ *
+ * @example
+ * ```ts
+ * import { TestEmbeddingModel } from "effect-pocketflow/testing"
+ *
+ * const embeddings = TestEmbeddingModel.layer({ dimensions: 16 })
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as TestEmbeddingModel from "./testing/TestEmbeddingModel.ts"
-/** @since 0.1.0 */
+/**
+ * A scripted `LanguageModel` that records every call, for testing flows offline.
+ *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const model = TestLanguageModel.layer(["Paris"])
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.1.0
+ */
 export * as TestLanguageModel from "./testing/TestLanguageModel.ts"
-/** @since 0.2.0 */
+/**
+ * The conformance checks a checkpointer implementation must pass.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ * import { CheckpointerSuite } from "effect-pocketflow/testing"
+ *
+ * const checks = CheckpointerSuite.checks((options) =>
+ *   Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options))
+ * )
+ * ```
+ * @category modules
+ * @stability stable
+ * @since 0.2.0
+ */
 export * as CheckpointerSuite from "./testing/CheckpointerSuite.ts"

@@ -35,9 +35,13 @@ import * as Wire from "./internal/wire.ts"
  *
  * @example
  * ```ts
+ * import { Redacted } from "effect"
+ * import type { OpenAi } from "effect-pocketflow/openai"
+ *
  * const options: OpenAi.Options = { model: "gpt-4o-mini", apiKey: Redacted.make(process.env.OPENAI_API_KEY!) }
  * ```
- *
+ * @category models
+ * @stability experimental
  * @since 0.1.0
  */
 export interface Options {
@@ -63,9 +67,12 @@ export interface Options {
  *
  * @example
  * ```ts
- * OpenAi.layer({ model: "gpt-4o-mini", baseUrl: OpenAi.defaultBaseUrl })
- * ```
+ * import { OpenAi } from "effect-pocketflow/openai"
  *
+ * const Model = OpenAi.layer({ model: "gpt-4o-mini", baseUrl: OpenAi.defaultBaseUrl })
+ * ```
+ * @category configuration
+ * @stability experimental
  * @since 0.1.0
  */
 export const defaultBaseUrl = "https://api.openai.com/v1"
@@ -75,9 +82,12 @@ export const defaultBaseUrl = "https://api.openai.com/v1"
  *
  * @example
  * ```ts
- * OpenAi.layer({ model: OpenAi.defaultModel })
- * ```
+ * import { OpenAi } from "effect-pocketflow/openai"
  *
+ * const Model = OpenAi.layer({ model: OpenAi.defaultModel })
+ * ```
+ * @category configuration
+ * @stability experimental
  * @since 0.1.0
  */
 export const defaultModel = "gpt-4o-mini"
@@ -90,9 +100,16 @@ const defaultTimeout = Duration.seconds(60)
  *
  * @example
  * ```ts
- * const options = yield* OpenAi.config
- * ```
+ * import { Effect } from "effect"
+ * import { OpenAi } from "effect-pocketflow/openai"
  *
+ * const model = Effect.gen(function*() {
+ *   const options = yield* OpenAi.config
+ *   return options.model
+ * })
+ * ```
+ * @category configuration
+ * @stability experimental
  * @since 0.1.0
  */
 export const config: Config.Config<Options> = Config.all({
@@ -138,9 +155,17 @@ const decodeChunk = Schema.decodeUnknownEffect(Schema.fromJsonString(Wire.ChatCo
  *
  * @example
  * ```ts
- * const model = yield* OpenAi.make({ model: "gpt-4o-mini", apiKey: Redacted.make("sk-…") })
- * ```
+ * import { Effect, Redacted } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { OpenAi } from "effect-pocketflow/openai"
  *
+ * const program = Effect.gen(function*() {
+ *   const model = yield* OpenAi.make({ model: "gpt-4o-mini", apiKey: Redacted.make("sk-…") })
+ *   return yield* model.generateText({ prompt: "Say hello" })
+ * }).pipe(Effect.provide(FetchHttpClient.layer))
+ * ```
+ * @category constructors
+ * @stability experimental
  * @since 0.1.0
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
@@ -426,11 +451,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  *
  * @example
  * ```ts
+ * import { Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { OpenAi } from "effect-pocketflow/openai"
+ *
  * const Model = OpenAi.layer({ model: "llama3.2", baseUrl: "http://localhost:11434/v1" }).pipe(
  *   Layer.provide(FetchHttpClient.layer)
  * )
  * ```
- *
+ * @category layers
+ * @stability experimental
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, never, HttpClient.HttpClient> =>
@@ -441,9 +471,14 @@ export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel
  *
  * @example
  * ```ts
- * const Model = OpenAi.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
- * ```
+ * import { Layer } from "effect"
+ * import { FetchHttpClient } from "effect/http"
+ * import { OpenAi } from "effect-pocketflow/openai"
  *
+ * const Model = OpenAi.layerConfig({ model: "gpt-4o" }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ * @category layers
+ * @stability experimental
  * @since 0.1.0
  */
 export const layerConfig = (

@@ -22,10 +22,13 @@ import type { Json } from "../internal/json.ts"
  * ```ts
  * import { Layer } from "effect"
  * import { Checkpointer } from "effect-pocketflow"
- * import { checkpointerSuite } from "effect-pocketflow/testing"
+ * import type { CheckpointerSuite } from "effect-pocketflow/testing"
  *
- * checkpointerSuite("memory", (options) => Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options)))
+ * const make: CheckpointerSuite.MakeLayer<never> = (options) =>
+ *   Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options))
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export type MakeLayer<E> = (options: Checkpointer.Options) => Layer.Layer<Checkpointer.Checkpointer, E>
@@ -41,6 +44,8 @@ export type MakeLayer<E> = (options: Checkpointer.Options) => Layer.Layer<Checkp
  *
  * const runAll = (checks: ReadonlyArray<CheckpointerSuite.Check<never>>) => Effect.forEach(checks, (c) => c.run)
  * ```
+ * @category models
+ * @stability stable
  * @since 0.2.0
  */
 export interface Check<E> {
@@ -58,9 +63,12 @@ export interface Check<E> {
  * import { Checkpointer } from "effect-pocketflow"
  * import { CheckpointerSuite } from "effect-pocketflow/testing"
  *
- * const make = (options: Checkpointer.Options) => Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options))
+ * const make = (options: Checkpointer.Options) =>
+ *   Layer.effect(Checkpointer.Checkpointer, Checkpointer.makeMemory(options))
  * for (const check of CheckpointerSuite.checks(make)) it.effect(check.name, () => check.run)
  * ```
+ * @category testing
+ * @stability stable
  * @since 0.2.0
  */
 export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {

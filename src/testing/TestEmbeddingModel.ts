@@ -16,6 +16,14 @@ import * as EmbeddingModel from "effect/ai/EmbeddingModel"
 /**
  * Options of the test embedding model.
  *
+ * @example
+ * ```ts
+ * import type { TestEmbeddingModel } from "effect-pocketflow/testing"
+ *
+ * const options: TestEmbeddingModel.Options = { dimensions: 16 }
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Options {
@@ -50,6 +58,8 @@ const hash = (word: string): number => {
  *
  * TestEmbeddingModel.words("Effect's Layer, twice!") // ["effect", "s", "layer", "twice"]
  * ```
+ * @category utilities
+ * @stability stable
  * @since 0.1.0
  */
 export const words = (text: string): Array<string> =>
@@ -65,6 +75,8 @@ export const words = (text: string): Array<string> =>
  *
  * TestEmbeddingModel.vector("hello world", { dimensions: 8 }).length // 8
  * ```
+ * @category utilities
+ * @stability stable
  * @since 0.1.0
  */
 export const vector = (text: string, options: Options = {}): Array<number> => {
@@ -89,6 +101,8 @@ export const vector = (text: string, options: Options = {}): Array<number> => {
  *
  * TestEmbeddingModel.cosine([1, 0], [1, 1]) // ≈ 0.707
  * ```
+ * @category utilities
+ * @stability stable
  * @since 0.1.0
  */
 export const cosine = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
@@ -121,6 +135,8 @@ export const cosine = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): numb
  *   return vector.length // 16
  * }).pipe(Effect.provide(TestEmbeddingModel.layer({ dimensions: 16 })))
  * ```
+ * @category layers
+ * @stability stable
  * @since 0.1.0
  */
 export const layer = (

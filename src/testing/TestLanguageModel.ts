@@ -28,6 +28,14 @@ import type * as Response from "effect/ai/Response"
 /**
  * A scripted failure: the call fails with this `AiError`, as a provider's failure would.
  *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const limited: TestLanguageModel.Fail = TestLanguageModel.fail("rate limited")
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Fail {
@@ -40,6 +48,14 @@ export interface Fail {
  * With a `Toolkit` in the request, `LanguageModel` runs the tool's handler and the response holds both
  * the call and its result, exactly as with a real provider.
  *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const search: TestLanguageModel.ToolCall = TestLanguageModel.toolCall("search", { query: "Paris" }, { id: "call-1" })
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface ToolCall {
@@ -55,6 +71,14 @@ export interface ToolCall {
 /**
  * One reply of the script: a string is the model's text; `fail(...)` and `toolCall(...)` build the others.
  *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const replies: ReadonlyArray<TestLanguageModel.Reply> = ["Paris", TestLanguageModel.fail("overloaded")]
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Reply = string | Fail | ToolCall
@@ -70,6 +94,8 @@ export type Reply = string | Fail | ToolCall
  * // the first call fails, the retry succeeds
  * const model = TestLanguageModel.layer([TestLanguageModel.fail("rate limited"), "Paris"])
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const fail = (error: AiError.AiError | string): Fail => ({
@@ -92,6 +118,8 @@ export const fail = (error: AiError.AiError | string): Fail => ({
  *
  * const model = TestLanguageModel.layer([TestLanguageModel.toolCall("search", { query: "Nobel Prize 2024" })])
  * ```
+ * @category constructors
+ * @stability stable
  * @since 0.1.0
  */
 export const toolCall = (
@@ -103,6 +131,14 @@ export const toolCall = (
 /**
  * One call the model received, as the script function sees it and as `calls` records it.
  *
+ * @example
+ * ```ts
+ * import type { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const describe = (call: TestLanguageModel.Call) => `#${call.number} ${call.method}: ${call.text}`
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Call {
@@ -121,6 +157,14 @@ export interface Call {
  * What the model answers: a list of replies played in order (one per call), or a function of each call.
  * A function returning `undefined` has no reply for that call, which is a defect like a list running out.
  *
+ * @example
+ * ```ts
+ * import type { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const script: TestLanguageModel.Script = (call) => call.text.includes("capital") ? "Paris" : "I don't know"
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export type Script = ReadonlyArray<Reply> | ((call: Call) => Reply | undefined)
@@ -128,6 +172,15 @@ export type Script = ReadonlyArray<Reply> | ((call: Call) => Reply | undefined)
 /**
  * Options of the scripted model.
  *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const options: TestLanguageModel.Options = { chunkSize: 4, latency: "100 millis" }
+ * const model = TestLanguageModel.layer(["Paris"], options)
+ * ```
+ * @category models
+ * @stability stable
  * @since 0.1.0
  */
 export interface Options {
@@ -154,6 +207,8 @@ export interface Options {
  * )
  * // fails with a Die whose defect is a ScriptExhausted naming call 1 and the prompt "hi"
  * ```
+ * @category errors
+ * @stability stable
  * @since 0.1.0
  */
 export class ScriptExhausted extends Data.TaggedError("ScriptExhausted")<{
@@ -186,6 +241,8 @@ export class ScriptExhausted extends Data.TaggedError("ScriptExhausted")<{
  *   Effect.map((calls) => calls.length)
  * )
  * ```
+ * @category services
+ * @stability stable
  * @since 0.1.0
  */
 export class TestLanguageModel extends Context.Service<TestLanguageModel, {
@@ -203,6 +260,8 @@ export class TestLanguageModel extends Context.Service<TestLanguageModel, {
  *
  * const streamed = Effect.map(TestLanguageModel.calls, (calls) => calls.filter((c) => c.method === "streamText"))
  * ```
+ * @category accessors
+ * @stability stable
  * @since 0.1.0
  */
 export const calls: Effect.Effect<ReadonlyArray<Call>, never, TestLanguageModel> = TestLanguageModel.use((t) =>
@@ -219,6 +278,8 @@ export const calls: Effect.Effect<ReadonlyArray<Call>, never, TestLanguageModel>
  *
  * const asked = Effect.map(TestLanguageModel.prompts, (prompts) => prompts.length)
  * ```
+ * @category accessors
+ * @stability stable
  * @since 0.1.0
  */
 export const prompts: Effect.Effect<ReadonlyArray<string>, never, TestLanguageModel> = Effect.map(
@@ -237,6 +298,8 @@ export const prompts: Effect.Effect<ReadonlyArray<string>, never, TestLanguageMo
  *
  * const bounded = Effect.map(TestLanguageModel.maxInFlight, (n) => n <= 3)
  * ```
+ * @category accessors
+ * @stability stable
  * @since 0.1.0
  */
 export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = TestLanguageModel.use((t) =>
@@ -254,6 +317,8 @@ export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = Test
  *
  * TestLanguageModel.promptText(Prompt.make("What is the capital of France?")) // "What is the capital of France?"
  * ```
+ * @category utilities
+ * @stability stable
  * @since 0.1.0
  */
 export const promptText = (prompt: Prompt.Prompt): string =>
@@ -323,6 +388,8 @@ const checkScript = (script: unknown): Script => {
  *   Effect.provide(model)
  * ) // "Paris"
  * ```
+ * @category layers
+ * @stability stable
  * @since 0.1.0
  */
 export const layer = (

@@ -47,6 +47,8 @@ import { Live } from "./internal/live.ts"
  *
  * const options: Viewer.Options = { port: 4777 }
  * ```
+ * @category models
+ * @stability experimental
  * @since 0.3.0
  */
 export interface Options {
@@ -70,6 +72,8 @@ export interface Options {
  *
  * const printUrl = Effect.flatMap(Effect.service(Viewer.Viewer), (viewer) => Console.log(viewer.url))
  * ```
+ * @category services
+ * @stability experimental
  * @since 0.3.0
  */
 export class Viewer extends Context.Service<Viewer, {
@@ -159,6 +163,8 @@ const start = Effect.fnUntraced(function*(options: Options | undefined) {
  * const layer = Viewer.layer({ port: 4777 }).pipe(Layer.provideMerge(Checkpointer.layerMemory))
  * const program = Effect.never.pipe(Effect.provide(layer))
  * ```
+ * @category layers
+ * @stability experimental
  * @since 0.3.0
  */
 export const layer = (
@@ -223,6 +229,8 @@ const outcomeOf = (id: string) =>
  *   Effect.andThen(Viewer.record(flow, "count-1"))
  * )
  * ```
+ * @category running
+ * @stability experimental
  * @since 0.3.0
  */
 export const record = (flow: Node.Any, id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
@@ -246,6 +254,8 @@ export const record = (flow: Node.Any, id: string): Effect.Effect<void, Checkpoi
  *   Effect.provide(Viewer.layer().pipe(Layer.provideMerge(Checkpointer.layerMemory)))
  * )
  * ```
+ * @category running
+ * @stability experimental
  * @since 0.3.0
  */
 export const run = <
@@ -315,6 +325,8 @@ export const run = <
  *
  * const program = Viewer.serve({ port: 4777 }).pipe(Effect.provide(Checkpointer.layerMemory))
  * ```
+ * @category running
+ * @stability experimental
  * @since 0.3.0
  */
 export const serve = (
