@@ -11,14 +11,14 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
+import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -52,7 +52,8 @@ const outline = Node.make({
 const draft = Node.make({
   name: "draft",
   prep: EssayStore.get,
-  exec: (s) => ask(`Write a short essay from this outline:\n${s.outline}${s.note ? `\nReviewer's note: ${s.note}` : ""}`),
+  exec: (s) =>
+    ask(`Write a short essay from this outline:\n${s.outline}${s.note ? `\nReviewer's note: ${s.note}` : ""}`),
   post: (_, text) => EssayStore.update((s) => ({ ...s, draft: text }))
 })
 

@@ -12,16 +12,16 @@
  *
  * Run it with `npm run example -- chat`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
+import * as EmbeddingModel from "effect/ai/EmbeddingModel"
+import * as LanguageModel from "effect/ai/LanguageModel"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as EmbeddingModel from "effect/ai/EmbeddingModel"
-import * as LanguageModel from "effect/ai/LanguageModel"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
 import { createInterface } from "node:readline"
 
 /** Where the chat reads the user's lines and prints its own. */
@@ -136,13 +136,15 @@ export const minSimilarity = 0.5
 
 /** The archived message most similar to `text`, if any is similar enough. */
 const recall = (archive: ReadonlyArray<Archived>, text: string) =>
-  archive.length === 0 ? Effect.succeed(undefined) : Effect.flatMap(EmbeddingModel.EmbeddingModel, (model) =>
-    Effect.map(model.embed(text), ({ vector }) => {
-      const best = archive
-        .map((a) => ({ a, score: similarity(vector, a.vector) }))
-        .reduce((x, y) => (y.score > x.score ? y : x))
-      return best.score >= minSimilarity ? best.a.message : undefined
-    }))
+  archive.length === 0 ?
+    Effect.succeed(undefined) :
+    Effect.flatMap(EmbeddingModel.EmbeddingModel, (model) =>
+      Effect.map(model.embed(text), ({ vector }) => {
+        const best = archive
+          .map((a) => ({ a, score: similarity(vector, a.vector) }))
+          .reduce((x, y) => (y.score > x.score ? y : x))
+        return best.score >= minSimilarity ? best.a.message : undefined
+      }))
 
 /**
  * Sends the system message, the recalled archived message (if any) and the latest messages to the model;

@@ -5,11 +5,11 @@
  * Each section runs one example's `program` with its `layer` and prints from the final store, so what
  * is printed is what the flow really did.
  */
+import { Flow } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { Flow } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"

@@ -6,12 +6,12 @@
  * OpenAI-compatible provider from `effect-pocketflow/openai`, configured from the environment
  * (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL`), and prints the final store.
  */
+import { OpenAi } from "effect-pocketflow/openai"
+import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import { OpenAi } from "effect-pocketflow/openai"
+import * as Layer from "effect/Layer"
 import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
@@ -59,8 +59,10 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
  */
 const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
   const run = <A, E, R>(program: Effect.Effect<A, E, R>, layer: Layer.Layer<R>) =>
-    Effect.flatMap(Effect.provide(program, Layer.merge(layer, model)), (state) =>
-      Console.log(JSON.stringify(state, null, 2)))
+    Effect.flatMap(
+      Effect.provide(program, Layer.merge(layer, model)),
+      (state) => Console.log(JSON.stringify(state, null, 2))
+    )
   return {
     hello: run(hello.program, hello.layer),
     agent: run(agent.program, agent.layer),

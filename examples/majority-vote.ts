@@ -6,13 +6,13 @@
  *
  * Run it with `npm run example -- majority-vote`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** The vote's state: the question, how many samples, every vote and the winner. */

@@ -5,11 +5,11 @@
  *
  * Run it with `npm run example -- map-reduce`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** A document to summarize. */
@@ -65,8 +65,7 @@ export const documents: ReadonlyArray<Document> = [
   }
 ]
 
-const summaryPrompt = (doc: Document) =>
-  `Summarize the document in one sentence.\nTitle: ${doc.title}\n\n${doc.text}`
+const summaryPrompt = (doc: Document) => `Summarize the document in one sentence.\nTitle: ${doc.title}\n\n${doc.text}`
 
 /** The map: one model call per document, at most `concurrency` at once; results arrive in document order. */
 export const summarize = Node.batch({

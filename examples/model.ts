@@ -14,9 +14,9 @@
  * The prompts the nodes send are already written for a real model (instructions plus an output format);
  * only the scripted replies are canned.
  */
-import * as Effect from "effect/Effect"
 import type * as AiError from "effect/ai/AiError"
 import * as LanguageModel from "effect/ai/LanguageModel"
+import * as Effect from "effect/Effect"
 
 /**
  * Asks the model in the environment for text. The one call every example node makes, so swapping the

@@ -8,13 +8,13 @@
  *
  * Run it with `npm run example -- multi-agent`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** What the hinter receives: the start signal, a wrong guess, or the end of the game. */

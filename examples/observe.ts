@@ -3,11 +3,11 @@
  * indented trace of a run. On a terminal the progress line redraws in place; anywhere else (a pipe, a
  * file, CI) every update is a plain line, with no ANSI codes and no carriage returns.
  */
+import { Flow, FlowEvent, type Node } from "effect-pocketflow"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { Flow, FlowEvent, type Node } from "effect-pocketflow"
 
 /** Where a display writes, and whether it may redraw (a terminal). */
 export interface Output {

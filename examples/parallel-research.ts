@@ -9,13 +9,13 @@
  *
  * Run it with `npm run example -- parallel-research`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** A research service did not answer. */
@@ -64,9 +64,7 @@ export interface ResearchState {
 }
 
 /** The shared store of the research flow; the branches write to it concurrently, each to its own key. */
-export class ResearchStore
-  extends Shared.Service<ResearchStore, ResearchState>()("examples/parallel-research/Store")
-{}
+export class ResearchStore extends Shared.Service<ResearchStore, ResearchState>()("examples/parallel-research/Store") {}
 
 const record = (findings: Findings) =>
   ResearchStore.update((s) => ({ ...s, findings: { ...s.findings, [findings.tool]: findings } })).pipe(

@@ -9,12 +9,12 @@
  *
  * Run it with `npm run example -- rag`.
  */
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
+import * as EmbeddingModel from "effect/ai/EmbeddingModel"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as EmbeddingModel from "effect/ai/EmbeddingModel"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** One source document. */

@@ -8,6 +8,8 @@
  *
  * Run it with `npm run example -- resilient` (about four seconds of real backoff and timeouts).
  */
+import { Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -17,8 +19,6 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** The feed answered with a server error; worth trying again. */

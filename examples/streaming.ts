@@ -5,13 +5,13 @@
  *
  * Run it with `npm run example -- streaming`.
  */
+import { Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import * as LanguageModel from "effect/ai/LanguageModel"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as LanguageModel from "effect/ai/LanguageModel"
-import { Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 
 /** The shared store of the streaming flow. */
 export class ChatStore extends Shared.Service<ChatStore, {

@@ -10,11 +10,11 @@
  *
  * Run it with `npm run example -- supervisor`.
  */
+import { Flow, Node } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { Flow, Node } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { AgentStore, flow as agent, initial, question, WebSearch } from "./agent.ts"
 
 /** Phrases that give an answer away as made up. */

@@ -11,15 +11,15 @@
  * Offline, the scripted model writes a query with a wrong column first, then fixes it from the error.
  */
 import { PgClient } from "@effect/sql-pg"
+import { Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
-import { Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
 import { ask } from "./model.ts"
 
 /** One failed attempt: the query and the database's error. */

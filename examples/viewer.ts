@@ -10,14 +10,14 @@
  * through the viewer's HTTP API itself, as the page would, and ends.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Checkpointer, Durable, Flow, Node, Shared } from "effect-pocketflow"
+import { TestLanguageModel } from "effect-pocketflow/testing"
+import { Viewer } from "effect-pocketflow/viewer"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Checkpointer, Durable, Flow, Node, Shared } from "effect-pocketflow"
-import { TestLanguageModel } from "effect-pocketflow/testing"
-import { Viewer } from "effect-pocketflow/viewer"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

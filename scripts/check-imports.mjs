@@ -52,7 +52,9 @@ for (const [file, imports] of graph) {
   const pkg = packageOf(file)
   if (pkg === undefined) continue
   for (const target of imports) {
-    if (dirname(target) === pkg && target !== errors) problems.push(`${rel(file)} imports the public module ${rel(target)}`)
+    if (dirname(target) === pkg && target !== errors) {
+      problems.push(`${rel(file)} imports the public module ${rel(target)}`)
+    }
   }
 }
 
@@ -85,4 +87,8 @@ if (problems.length > 0) {
   console.error(problems.join("\n"))
   process.exit(1)
 }
-console.log(`imports: ${graph.size} modules under ${rel(root) || "."}: no runtime cycle; internal modules import no public module of their package`)
+console.log(
+  `imports: ${graph.size} modules under ${
+    rel(root) || "."
+  }: no runtime cycle; internal modules import no public module of their package`
+)

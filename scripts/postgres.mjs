@@ -20,7 +20,10 @@ export const findBinaries = () => {
     const bin = join(root, version, "bin")
     if (["initdb", "pg_ctl", "postgres"].every((tool) => existsSync(join(bin, tool)))) return { bin, version }
   }
-  return { bin: undefined, missing: `${root}/<version>/bin/initdb (PostgreSQL server binaries; apt-get install postgresql)` }
+  return {
+    bin: undefined,
+    missing: `${root}/<version>/bin/initdb (PostgreSQL server binaries; apt-get install postgresql)`
+  }
 }
 
 const freePort = () =>
@@ -40,7 +43,9 @@ const isRoot = () => typeof process.getuid === "function" && process.getuid() ==
 const run = (bin, tool, args) => {
   const file = join(bin, tool)
   const result = isRoot()
-    ? spawnSync("su", ["postgres", "-s", "/bin/sh", "-c", [file, ...args].map(shellQuote).join(" ")], { encoding: "utf8" })
+    ? spawnSync("su", ["postgres", "-s", "/bin/sh", "-c", [file, ...args].map(shellQuote).join(" ")], {
+      encoding: "utf8"
+    })
     : spawnSync(file, args, { encoding: "utf8" })
   if (result.status !== 0) {
     throw new Error(`${tool} failed (${result.status}): ${result.stderr || result.stdout}`)

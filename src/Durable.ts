@@ -644,11 +644,14 @@ export const state = <Self, Id extends string, S>(
   id: string,
   store: Shared.SchemaServiceClass<Self, Id, S>
 ): Effect.Effect<S, CheckpointError | RunNotFound, Checkpointer> =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) =>
-    Effect.flatMap(cp.load(id), (snapshot): Effect.Effect<S, CheckpointError | RunNotFound> =>
-      snapshot === undefined
-        ? Effect.fail(new RunNotFound({ id }))
-        : (executor.decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>)))
+  Effect.flatMap(
+    Effect.service(Checkpointer),
+    (cp) =>
+      Effect.flatMap(cp.load(id), (snapshot): Effect.Effect<S, CheckpointError | RunNotFound> =>
+        snapshot === undefined
+          ? Effect.fail(new RunNotFound({ id }))
+          : (executor.decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>))
+  )
 
 /**
  * The latest snapshot of a run, if there is one.
@@ -888,7 +891,6 @@ export const prune = Effect.fnUntraced(function*(options: {
   return removed
 })
 
-
 // ---------------------------------------------------------------------------------------------------
 // scale-out: Durable.toWorkflow
 // ---------------------------------------------------------------------------------------------------
@@ -1063,7 +1065,9 @@ export const toWorkflow = <
       for (const store of stores) {
         const encoded = payload.stores[store.key]
         if (encoded === undefined) {
-          return Effect.die(new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`))
+          return Effect.die(
+            new Error(`Durable.toWorkflow ${JSON.stringify(options.name)}: no initial state for ${store.key}`)
+          )
         }
         const s = snapshot.slot(store.key, store.schema, Schema.decodeUnknownSync(store.schema)(encoded), encoded)
         slots.push(s)
@@ -1080,7 +1084,10 @@ export const toWorkflow = <
         fresh: new Set(),
         answers: new Map()
       }
-      return Effect.map(workflowHost.body(ctx, root, services), (action) => ({ action, stores: snapshot.encodeAll(slots) }))
+      return Effect.map(
+        workflowHost.body(ctx, root, services),
+        (action) => ({ action, stores: snapshot.encodeAll(slots) })
+      )
     })
 
   const executionId = (id: string) => workflow.executionId({ id, stores: {} })

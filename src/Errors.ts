@@ -18,7 +18,6 @@ const showDuration = (duration: Duration.Duration): string => {
   return `${millis} millis`
 }
 
-
 /**
  * One attempt of a node's `exec` ran longer than the node's `timeout`. It is a typed failure, so the
  * node's `retry` policy retries it and its `fallback` may replace it. A `Schema.TaggedError`: `timeout`

@@ -206,7 +206,15 @@ export const on: {
     R | Node.Services<From> | Node.Services<To>,
     Own
   >
-  <A extends string, E, R, Own extends "edges" | "own", From extends Node.Any, Act extends Node.Action<From>, To extends Node.Any>(
+  <
+    A extends string,
+    E,
+    R,
+    Own extends "edges" | "own",
+    From extends Node.Any,
+    Act extends Node.Action<From>,
+    To extends Node.Any
+  >(
     self: Flow<A, E, R, Own>,
     from: From,
     action: Act,
@@ -221,7 +229,11 @@ export const on: {
 } = dual(
   4,
   (self: Any, from: Node.Any, action: string, to: Node.Any): Any =>
-    fromInternal(internal.build(internal.addEdge(defOf(self, "Flow.on"), from as unknown as AnyNode, action, to as unknown as AnyNode)))
+    fromInternal(
+      internal.build(
+        internal.addEdge(defOf(self, "Flow.on"), from as unknown as AnyNode, action, to as unknown as AnyNode)
+      )
+    )
 )
 
 /** The definition behind a flow value, or a TypeError when the pipe is applied to something else. */
@@ -286,7 +298,9 @@ export const next: {
   >
 } = ((from: Node.Any, to: Node.Any) => (self: Any) =>
   fromInternal(
-    internal.build(internal.addEdge(defOf(self, "Flow.next"), from as unknown as AnyNode, "default", to as unknown as AnyNode))
+    internal.build(
+      internal.addEdge(defOf(self, "Flow.next"), from as unknown as AnyNode, "default", to as unknown as AnyNode)
+    )
   )) as any
 
 /**
@@ -429,7 +443,9 @@ export function batch(options: {
   readonly params: Context.Key<any, any>
   readonly prep: Effect.Effect<unknown, unknown, unknown>
   readonly concurrency?: number | "unbounded" | undefined
-  readonly post?: ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<any>) => Effect.Effect<string | void, unknown, unknown>) | undefined
+  readonly post?:
+    | ((params: ReadonlyArray<unknown>, actions: ReadonlyArray<any>) => Effect.Effect<string | void, unknown, unknown>)
+    | undefined
 }): Node.Any {
   return make_.batchFlow({ ...options, flow: options.flow as unknown as AnyNode }) as unknown as Node.Any
 }
@@ -627,7 +643,9 @@ export const events: {
   <A extends string, E, R>(flow: Node.Node<A, E, R>, options?: EventsOptions): Stream.Stream<FlowEvent.FlowEvent, E, R>
 } = dual(
   // Data-last only for `Flow.events()` and `Flow.events(options)`: `Flow.events(undefined)` is a missing flow.
-  (args) => args.length > 0 && !(typeof args[0] === "object" && args[0] !== null && !isNode(args[0]) && !Effect.isEffect(args[0])),
+  (args) =>
+    args.length > 0 &&
+    !(typeof args[0] === "object" && args[0] !== null && !isNode(args[0]) && !Effect.isEffect(args[0])),
   <A extends string, E, R>(
     flow: Node.Node<A, E, R>,
     options?: EventsOptions
@@ -676,8 +694,12 @@ export const events: {
           const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
           return Effect.onExitPrimitive(run, (exit) => {
             // Two spare slots above `bufferSize`: the drop count and the final event always fit.
-            if (dropped > 0) Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
-            if (final !== undefined) Queue.offerUnsafe(queue, final)
+            if (dropped > 0) {
+              Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
+            }
+            if (final !== undefined) {
+              Queue.offerUnsafe(queue, final)
+            }
             // A failure reaches the stream through `Stream.callback`, after the queued events.
             if (Exit.isSuccess(exit)) Queue.endUnsafe(queue)
             return undefined

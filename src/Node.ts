@@ -433,7 +433,12 @@ export function batch(options: {
   readonly name: string
   readonly prep: Effect.Effect<unknown, unknown, unknown>
   readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
-  readonly post?: ((items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>) => Effect.Effect<string | void, unknown, unknown>) | undefined
+  readonly post?:
+    | ((
+      items: ReadonlyArray<unknown>,
+      results: ReadonlyArray<unknown>
+    ) => Effect.Effect<string | void, unknown, unknown>)
+    | undefined
   readonly concurrency?: number | "unbounded" | undefined
   readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined

@@ -8,8 +8,8 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Lib from "../../dist/index.js"
-import { range } from "./support/plain.mjs"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
+import { range } from "./support/plain.mjs"
 
 const { Flow, Node, Shared } = Lib
 
@@ -146,8 +146,10 @@ const cpuMs = (start) => {
 export const wiring = ({ size, reps, slowMs }) => ({
   run: async () => {
     const t0 = performance.now()
-    const nodes = range(size, (i) =>
-      Node.make({ name: `n${i}`, post: () => Effect.asVoid(LoopStore.update((s) => ({ n: s.n + 1 }))) }))
+    const nodes = range(
+      size,
+      (i) => Node.make({ name: `n${i}`, post: () => Effect.asVoid(LoopStore.update((s) => ({ n: s.n + 1 }))) })
+    )
     const makeMs = performance.now() - t0
     const wireMs = []
     const wireCpuMs = []

@@ -5,8 +5,8 @@ import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import { range } from "./support/plain.mjs"
 import { onWorkflowEngine } from "./support/effect.mjs"
+import { range } from "./support/plain.mjs"
 
 const RawStore = Context.Service()("bench/RawStore")
 const OuterParams = Context.Service()("bench/OuterParams")
@@ -31,8 +31,11 @@ export const loop = ({ n }, { onStep }) => {
 }
 
 export const chain = ({ length }) => {
-  const steps = range(length, () =>
-    Effect.flatMap(RawStore, (store) => Effect.flatMap(Ref.get(store.ref), (s) => Ref.set(store.ref, { n: s.n + 1 }))))
+  const steps = range(
+    length,
+    () =>
+      Effect.flatMap(RawStore, (store) => Effect.flatMap(Ref.get(store.ref), (s) => Ref.set(store.ref, { n: s.n + 1 })))
+  )
   const go = (i) => (i === length ? Effect.void : Effect.flatMap(steps[i], () => go(i + 1)))
   return { run: () => withRef({ n: 0 }, Effect.suspend(() => go(0))).then((s) => s.n) }
 }
@@ -46,10 +49,16 @@ export const batch = ({ items, waitMs, concurrency }) => {
 export const nested = ({ outer: O, inner: I }) => {
   const outerSets = range(O, (outer) => ({ outer }))
   const innerSets = range(I, (inner) => ({ inner }))
-  const leaf = Effect.flatMap(OuterParams, (o) =>
-    Effect.flatMap(InnerParams, (i) =>
-      Effect.flatMap(RawStore, (store) =>
-        Ref.update(store.ref, (s) => ({ n: s.n + 1, sum: s.sum + o.outer * 1000 + i.inner })))))
+  const leaf = Effect.flatMap(
+    OuterParams,
+    (o) =>
+      Effect.flatMap(
+        InnerParams,
+        (i) =>
+          Effect.flatMap(RawStore, (store) =>
+            Ref.update(store.ref, (s) => ({ n: s.n + 1, sum: s.sum + o.outer * 1000 + i.inner })))
+      )
+  )
   const each = (sets, Params, program) =>
     Effect.forEach(sets, (p) => Effect.provideService(program, Params, p), { discard: true })
   const outerRuns = each(outerSets, OuterParams, each(innerSets, InnerParams, leaf))

@@ -5,8 +5,8 @@ import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { performance } from "node:perf_hooks"
+import { fileURLToPath } from "node:url"
 import { findBinaries, start as startPostgres } from "../../scripts/postgres.mjs"
 import { childNode, onExit, startChild } from "./processes.mjs"
 import { machine, markdownTable, printRow, targetKit } from "./report.mjs"
@@ -87,7 +87,9 @@ export const main = async (list) => {
   const trials = [...new Set(results.map((r) => r.workload))]
     .map((table) => `${table} ${results.find((r) => r.workload === table).samples.length}`)
   console.log(
-    `\nInterleaved trials per table: ${trials.join(", ") || "none"}; after a warm-up of ≥ ${config.warmup} run(s) and ≥ ` +
+    `\nInterleaved trials per table: ${
+      trials.join(", ") || "none"
+    }; after a warm-up of ≥ ${config.warmup} run(s) and ≥ ` +
       `${config.warmupMs} ms per row; short runs repeated to ≥ ${config.minTrialMs} ms per trial\n`
   )
   const table = markdownTable(labels, results, skipped)

@@ -122,15 +122,17 @@ export const machine = (childNodeVersion) => {
   }
   const versions = {}
   // effect and @effect/* from the root node_modules, the others from bench/node_modules
-  for (const [name, root] of [
-    ["effect", "../../"],
-    ["pocketflow", "../"],
-    ["@langchain/langgraph", "../"],
-    ["@langchain/core", "../"],
-    ["@langchain/langgraph-checkpoint-postgres", "../"],
-    ["@effect/platform-node", "../../"],
-    ["@effect/sql-pg", "../../"]
-  ]) {
+  for (
+    const [name, root] of [
+      ["effect", "../../"],
+      ["pocketflow", "../"],
+      ["@langchain/langgraph", "../"],
+      ["@langchain/core", "../"],
+      ["@langchain/langgraph-checkpoint-postgres", "../"],
+      ["@effect/platform-node", "../../"],
+      ["@effect/sql-pg", "../../"]
+    ]
+  ) {
     const url = new URL(`${root}node_modules/${name}/package.json`, import.meta.url)
     if (existsSync(url)) versions[name] = JSON.parse(readFileSync(url, "utf8")).version
   }

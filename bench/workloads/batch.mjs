@@ -1,7 +1,7 @@
 // Workload 4: a parallel batch of items that each wait on a real timer, at a concurrency limit and unbounded.
+import { langgraph, ours, plainAsync, pocketflow, rawEffect } from "../contenders/names.mjs"
 import { expectEqual } from "../harness/expect.mjs"
 import { fmt } from "../harness/stats.mjs"
-import { langgraph, ours, plainAsync, pocketflow, rawEffect } from "../contenders/names.mjs"
 
 export const sizes = {
   smoke: { items: 200, waitMs: 10, concurrency: 20, trials: 3 },

@@ -1,6 +1,6 @@
 // Workload 2: a chain of distinct nodes, each doing the loop's step, wired in a line and run many times.
-import { expectEqual } from "../harness/expect.mjs"
 import { langgraph, ours, plainAsync, pocketflow, rawEffect } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 
 export const sizes = {
   smoke: { length: 100, runs: 3, langgraphRuns: 1 },

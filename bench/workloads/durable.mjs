@@ -1,7 +1,7 @@
 // Workload 7: workload 1's loop as a durable run, checkpointed after every step (memory, file system, Postgres), next
 // to LangGraph with MemorySaver and PostgresSaver.
-import { expectEqual } from "../harness/expect.mjs"
 import { langgraph, ours } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 import { loopRow } from "./loop.mjs"
 
 export const sizes = {
@@ -72,8 +72,13 @@ export const run = async (bench, s) => {
 export const targets = (t) => {
   t.abs("durable loop, memory checkpointer: ≤ 10 µs/step", "durable-memory", memory, 10)
   t.abs("durable loop, file system without fsync: ≤ 300 µs/step", "durable-fs", fs(false), 300)
-  t.ratio("durable loop, Postgres: ≤ 0.5× LangGraph PostgresSaver (default durability: async)", "durable-pg", ourPg,
-    langgraphPg.async, 0.5)
+  t.ratio(
+    "durable loop, Postgres: ≤ 0.5× LangGraph PostgresSaver (default durability: async)",
+    "durable-pg",
+    ourPg,
+    langgraphPg.async,
+    0.5
+  )
   t.ratio(
     "durable loop, Postgres: ≤ 0.5× LangGraph PostgresSaver " +
       "(durability: sync, saves before the next step as ours does)",

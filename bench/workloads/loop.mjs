@@ -1,7 +1,7 @@
 // Workload 1: one node increments a counter in the shared store and routes back to itself until N (prep reads the
 // counter, exec adds one, post writes it and picks the action), with the observed (Flow.events) and Flow.emit rows.
-import { expectEqual } from "../harness/expect.mjs"
 import { langgraph, ours, plainAsync, pocketflow, rawEffect } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 
 export const sizes = {
   smoke: { n: 200, langgraphN: 50 },

@@ -1,6 +1,6 @@
 // Workload 3: a long run of workload 1's loop; the heap before and after (each after a forced GC) and at its peak.
-import { expectEqual } from "../harness/expect.mjs"
 import { ours, pocketflow, rawEffect } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 import { loopRow } from "./loop.mjs"
 
 export const sizes = {

@@ -1,6 +1,6 @@
 // Workload 5: a batch flow of batch flows (outer × inner parameter sets), trivial nodes; per inner run.
-import { expectEqual } from "../harness/expect.mjs"
 import { ours, plainAsync, pocketflow, rawEffect } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 
 export const sizes = {
   smoke: { outer: 10, inner: 10 },

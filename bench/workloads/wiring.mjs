@@ -1,9 +1,9 @@
 // Workload 6: wiring a chain of nodes with Flow.make + Flow.next, one child process per size. Wiring is synchronous,
 // so a build that misses the deadline (a quadratic build of 100,000 nodes would run for hours) is stopped by killing
 // its process, and the larger sizes are skipped with the reason.
+import { ours } from "../contenders/names.mjs"
 import { expectEqual } from "../harness/expect.mjs"
 import { fmt, median } from "../harness/stats.mjs"
-import { ours } from "../contenders/names.mjs"
 
 export const sizes = {
   smoke: { sizes: [1_000, 10_000], reps: 1, deadlineMs: 5_000 },

@@ -1,7 +1,7 @@
 // Workload 8: the loop as an effect/workflow workflow (Durable.toWorkflow) next to a hand-written workflow with one
 // Activity per step, on the memory engine and on the cluster engine (SingleRunner over Postgres).
-import { expectEqual } from "../harness/expect.mjs"
 import { ours, rawEffect } from "../contenders/names.mjs"
+import { expectEqual } from "../harness/expect.mjs"
 
 export const sizes = {
   smoke: { steps: 20, pgTrials: 3 },

@@ -8,6 +8,7 @@
  */
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import { Durable, Flow, Node, Shared } from "effect-pocketflow"
 import * as ClusterWorkflowEngine from "effect/cluster/ClusterWorkflowEngine"
 import * as RunnerAddress from "effect/cluster/RunnerAddress"
 import * as Context from "effect/Context"
@@ -17,7 +18,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { Durable, Flow, Node, Shared } from "effect-pocketflow"
 
 const Report = Schema.Struct({
   topic: Schema.String,
@@ -49,8 +49,7 @@ const outline = Node.make({
 const write = Node.make({
   name: "write",
   prep: Effect.service(Section),
-  exec: ({ title }) =>
-    Effect.as(Effect.sleep("200 millis"), `${title}: written by runner ${who()}.`),
+  exec: ({ title }) => Effect.as(Effect.sleep("200 millis"), `${title}: written by runner ${who()}.`),
   post: ({ title }, text) => ReportStore.update((s) => ({ ...s, sections: { ...s.sections, [title]: text } }))
 })
 
@@ -67,7 +66,10 @@ const review = Node.make({
   prep: ReportStore.get,
   exec: (s) => Approval.ask(s.topic),
   post: (_, answer) =>
-    Effect.as(ReportStore.update((s) => ({ ...s, note: answer.note })), answer.ok ? "approved" as const : "rejected" as const)
+    Effect.as(
+      ReportStore.update((s) => ({ ...s, note: answer.note })),
+      answer.ok ? "approved" as const : "rejected" as const
+    )
 })
 
 const publish = Node.make({

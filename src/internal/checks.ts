@@ -64,7 +64,9 @@ export const checkNode = (kind: Kind, name: string, option: string, value: unkno
   if (!isNode(value)) {
     const hint = Effect.isEffect(value) ? " (wrap a plain Effect in Node.make({ name, exec: () => effect }))" : ""
     throw new TypeError(
-      `${subject(kind, name)}: ${option} must be a node (Node.make, Node.batch, Flow.make, Flow.batch or Flow.parallel)${hint}; ` +
+      `${
+        subject(kind, name)
+      }: ${option} must be a node (Node.make, Node.batch, Flow.make, Flow.batch or Flow.parallel)${hint}; ` +
         `got ${received(value)}`
     )
   }
@@ -75,7 +77,9 @@ export const checkNode = (kind: Kind, name: string, option: string, value: unkno
 export const checkTimeout = (kind: Kind, name: string, value: unknown): Duration.Duration | undefined => {
   if (value === undefined) return undefined
   const expected = `must be a finite positive duration (e.g. "30 seconds", 5000 for millis, Duration.seconds(30))`
-  const decoded = typeof value === "number" && Number.isNaN(value) ? undefined : Duration.fromInput(value as Duration.Input)
+  const decoded = typeof value === "number" && Number.isNaN(value)
+    ? undefined
+    : Duration.fromInput(value as Duration.Input)
   if (decoded === undefined || decoded._tag === "None") {
     const error = typeof value === "number" ? RangeError : TypeError
     throw new error(`${subject(kind, name)}: option "timeout" ${expected}; got ${received(value)}`)
@@ -119,7 +123,11 @@ export const checkRetry = (kind: Kind, name: string, value: unknown): RetryOptio
     if (typeof times !== "number") return fail(TypeError, `times: ${received(times)}`)
     if (!Number.isInteger(times) || times < 0) return fail(RangeError, `times: ${received(times)}`)
   }
-  if (schedule !== undefined && !Schedule.isSchedule(schedule)) return fail(TypeError, `schedule: ${received(schedule)}`)
-  if (predicate !== undefined && typeof predicate !== "function") return fail(TypeError, `while: ${received(predicate)}`)
+  if (schedule !== undefined && !Schedule.isSchedule(schedule)) {
+    return fail(TypeError, `schedule: ${received(schedule)}`)
+  }
+  if (predicate !== undefined && typeof predicate !== "function") {
+    return fail(TypeError, `while: ${received(predicate)}`)
+  }
   return value as RetryOptions
 }

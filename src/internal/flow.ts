@@ -5,7 +5,16 @@
 import type * as Effect from "effect/Effect"
 import { FlowDefinitionError } from "../Errors.ts"
 import { checkEffect, checkFunction, checkName, checkNode, received, subject } from "./checks.ts"
-import { type AnyFlow, type AnyNode, type Entry, type FlowDef, type Graph, NodeProto, TypeId, type Wiring } from "./node.ts"
+import {
+  type AnyFlow,
+  type AnyNode,
+  type Entry,
+  type FlowDef,
+  type Graph,
+  NodeProto,
+  TypeId,
+  type Wiring
+} from "./node.ts"
 import * as plain from "./walk/plain.ts"
 
 const quote = (s: string) => JSON.stringify(s)
@@ -19,7 +28,13 @@ const emptyWiring = (start: AnyNode): Wiring => ({
 /** The entry already wired for (from, action), if any. */
 const wiredAt = (wiring: Wiring, from: AnyNode, action: string): Entry | undefined => {
   const wired = wiring.wired.get(from)
-  return wired === undefined ? undefined : wired instanceof Map ? wired.get(action) : wired.action === action ? wired : undefined
+  return wired === undefined
+    ? undefined
+    : wired instanceof Map
+    ? wired.get(action)
+    : wired.action === action
+    ? wired
+    : undefined
 }
 
 const append = (wiring: Wiring, entry: Entry): void => {
@@ -80,11 +95,34 @@ class Lazy {
 }
 
 const FlowProto = Object.create(NodeProto, {
-  start: { get: function(this: AnyFlow) { return this.def.start }, enumerable: true },
-  maxSteps: { get: function(this: AnyFlow) { return this.def.maxSteps }, enumerable: true },
-  edges: { get: function(this: AnyFlow) { return this.graph.edges }, enumerable: true },
-  graph: { get: function(this: AnyFlow & { lazy: Lazy }) { return this.lazy.graph } },
-  raw: { get: function(this: AnyFlow & { lazy: Lazy }) { return this.lazy.raw } }
+  start: {
+    get: function(this: AnyFlow) {
+      return this.def.start
+    },
+    enumerable: true
+  },
+  maxSteps: {
+    get: function(this: AnyFlow) {
+      return this.def.maxSteps
+    },
+    enumerable: true
+  },
+  edges: {
+    get: function(this: AnyFlow) {
+      return this.graph.edges
+    },
+    enumerable: true
+  },
+  graph: {
+    get: function(this: AnyFlow & { lazy: Lazy }) {
+      return this.lazy.graph
+    }
+  },
+  raw: {
+    get: function(this: AnyFlow & { lazy: Lazy }) {
+      return this.lazy.raw
+    }
+  }
 })
 
 /** A flow value: its definition (already checked) behind the node interface. */
@@ -147,7 +185,9 @@ export const addEdge = (def: FlowDef, from: AnyNode, action: string, to: AnyNode
     throw new FlowDefinitionError({
       flow: def.name,
       reason: existing === undefined
-        ? `${quote(from.name)} --${quote(action)}--> is declared an exit with Flow.end; cannot wire it to ${quote(to.name)}`
+        ? `${quote(from.name)} --${quote(action)}--> is declared an exit with Flow.end; cannot wire it to ${
+          quote(to.name)
+        }`
         : `the edge ${quote(from.name)} --${quote(action)}--> is already wired to ${quote(existing.name)}; ` +
           `cannot wire it again to ${quote(to.name)}`
     })
@@ -191,10 +231,14 @@ export const define = (options: {
   const start = checkNode("flow", name, `option "start"`, options.start)
   if (maxSteps !== undefined) {
     if (typeof maxSteps !== "number") {
-      throw new TypeError(`${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`)
+      throw new TypeError(
+        `${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`
+      )
     }
     if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-      throw new RangeError(`${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`)
+      throw new RangeError(
+        `${subject("flow", name)}: option "maxSteps" must be a positive integer; got ${received(maxSteps)}`
+      )
     }
   }
   checkEffect("flow", name, "prep", options.prep, false)
@@ -210,4 +254,3 @@ export const define = (options: {
     post: options.post as FlowDef["post"]
   }
 }
-

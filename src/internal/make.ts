@@ -124,7 +124,9 @@ export const batchFlow = (options: {
 /** The branches, checked: an array of at least one node, no node twice, no name twice. */
 const checkBranches = (name: string, value: unknown): ReadonlyArray<AnyNode> => {
   if (!Array.isArray(value)) {
-    throw new TypeError(`${subject("parallel", name)}: option "branches" must be an array of nodes; got ${received(value)}`)
+    throw new TypeError(
+      `${subject("parallel", name)}: option "branches" must be an array of nodes; got ${received(value)}`
+    )
   }
   if (value.length === 0) {
     throw new FlowDefinitionError({ flow: name, reason: "a parallel block needs at least one branch" })

@@ -49,7 +49,13 @@ const concurrencyLabel = (concurrency: number | "unbounded" | undefined) =>
 
 /** Rendering work, done from an explicit stack so that nesting depth never touches the call stack. */
 type Task =
-  | { readonly _tag: "declare"; readonly node: AnyNode; readonly base: string; readonly depth: number; readonly ids?: Map<AnyNode, string> }
+  | {
+    readonly _tag: "declare"
+    readonly node: AnyNode
+    readonly base: string
+    readonly depth: number
+    readonly ids?: Map<AnyNode, string>
+  }
   | { readonly _tag: "line"; readonly depth: number; readonly text: string }
   | { readonly _tag: "edges"; readonly graph: Graph; readonly ids: Map<AnyNode, string>; readonly depth: number }
   | {

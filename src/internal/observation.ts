@@ -48,7 +48,15 @@ export const root = (
   node: AnyNode,
   emit: ((event: FlowEvent) => void) | undefined,
   spans: boolean = spansWanted(fiber)
-): Observation => ({ emit, spans, clock: fiber.getRef(Clock.Clock), owner: node, path: node.name, runs: [], item: undefined })
+): Observation => ({
+  emit,
+  spans,
+  clock: fiber.getRef(Clock.Clock),
+  owner: node,
+  path: node.name,
+  runs: [],
+  item: undefined
+})
 
 /** The observation of `node` run as a child of `parent`. */
 export const child = (parent: Observation, node: AnyNode, runs: ReadonlyArray<number> = parent.runs): Observation => ({

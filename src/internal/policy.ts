@@ -86,4 +86,3 @@ export const withPolicy = <I>(
       return attempt(1)
     })
 }
-

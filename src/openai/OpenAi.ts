@@ -6,27 +6,27 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import * as AiError from "effect/ai/AiError"
 import { IdGenerator } from "effect/ai/IdGenerator"
 import * as LanguageModel from "effect/ai/LanguageModel"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type * as Response from "effect/ai/Response"
 import * as Telemetry from "effect/ai/Telemetry"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Sse from "effect/encoding/Sse"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { makeChunkReader } from "./internal/stream.ts"
 import * as Wire from "./internal/wire.ts"
 
@@ -430,9 +430,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             reader.chunk
           )
         ),
-        Stream.concat(Stream.fromEffect(Effect.suspend(() =>
-          Effect.tap(reader.end(sawDone), () => Effect.sync(() => annotateResponse(providerOptions, reader.summary())))
-        ))),
+        Stream.concat(
+          Stream.fromEffect(
+            Effect.suspend(() =>
+              Effect.tap(
+                reader.end(sawDone),
+                () => Effect.sync(() => annotateResponse(providerOptions, reader.summary()))
+              )
+            )
+          )
+        ),
         Stream.flatMap((batch) => Stream.fromIterable(batch))
       )
       return parts

@@ -8,10 +8,10 @@
  *
  * @since 0.1.0
  */
+import * as EmbeddingModel from "effect/ai/EmbeddingModel"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as EmbeddingModel from "effect/ai/EmbeddingModel"
 
 /**
  * Options of the test embedding model.

@@ -13,6 +13,10 @@
  *
  * @since 0.1.0
  */
+import * as AiError from "effect/ai/AiError"
+import * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Prompt from "effect/ai/Prompt"
+import type * as Response from "effect/ai/Response"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -20,10 +24,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import * as AiError from "effect/ai/AiError"
-import * as LanguageModel from "effect/ai/LanguageModel"
-import type * as Prompt from "effect/ai/Prompt"
-import type * as Response from "effect/ai/Response"
 
 /**
  * A scripted failure: the call fails with this `AiError`, as a provider's failure would.
@@ -264,9 +264,7 @@ export class TestLanguageModel extends Context.Service<TestLanguageModel, {
  * @stability stable
  * @since 0.1.0
  */
-export const calls: Effect.Effect<ReadonlyArray<Call>, never, TestLanguageModel> = TestLanguageModel.use((t) =>
-  t.calls
-)
+export const calls: Effect.Effect<ReadonlyArray<Call>, never, TestLanguageModel> = TestLanguageModel.use((t) => t.calls)
 
 /**
  * The text of every prompt so far, in call order.
@@ -302,9 +300,7 @@ export const prompts: Effect.Effect<ReadonlyArray<string>, never, TestLanguageMo
  * @stability stable
  * @since 0.1.0
  */
-export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = TestLanguageModel.use((t) =>
-  t.maxInFlight
-)
+export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = TestLanguageModel.use((t) => t.maxInFlight)
 
 /**
  * Flattens a prompt to its text: each message's text parts, messages separated by a newline. Tool calls,

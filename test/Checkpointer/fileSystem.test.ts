@@ -78,11 +78,14 @@ describe("file-system checkpointer, on disk", () => {
     Effect.gen(function*() {
       const directory = join(root, "successor")
       // The file system as another process would see it: right after our link of version 2, version 3 appears.
-      const layer = racing(directory, (fs, from, to) =>
-        Effect.tap(fs.link(from, to), () =>
-          to.endsWith("000000000002.json")
-            ? fs.writeFileString(join(dirname(to), "000000000003.json"), JSON.stringify(snapshot("r", 3)))
-            : Effect.void))
+      const layer = racing(
+        directory,
+        (fs, from, to) =>
+          Effect.tap(fs.link(from, to), () =>
+            to.endsWith("000000000002.json")
+              ? fs.writeFileString(join(dirname(to), "000000000003.json"), JSON.stringify(snapshot("r", 3)))
+              : Effect.void)
+      )
       yield* Effect.gen(function*() {
         const c = yield* Checkpointer.Checkpointer
         yield* c.save(snapshot("r", 1))

@@ -60,39 +60,46 @@ forEachCheckpointer("durable runs killed with SIGKILL", ({ storage }) => {
       env: options.stepMillis === undefined ? {} : { STEP_MS: String(options.stepMillis) }
     })
 
-  it.live("killed twice mid-run, a new process finishes it; finished steps never ran again", () =>
-    Effect.gen(function*() {
-      const id = `kill-${Date.now()}`
-      const log = join(scratch, `${id}.log`)
-      const first = start(id, log)
-      yield* waitForLines(log, 8)
-      yield* killed(first)
-      const second = start(id, log, { force: true })
-      yield* waitForLines(log, 22)
-      yield* killed(second)
-      const third = start(id, log, { force: true })
-      const exit = yield* finished(third)
-      assert.strictEqual(exit.code, 0)
-      assert.deepStrictEqual(exit.printed, { outcome: "Done", steps: STEPS })
+  it.live(
+    "killed twice mid-run, a new process finishes it; finished steps never ran again",
+    () =>
+      Effect.gen(function*() {
+        const id = `kill-${Date.now()}`
+        const log = join(scratch, `${id}.log`)
+        const first = start(id, log)
+        yield* waitForLines(log, 8)
+        yield* killed(first)
+        const second = start(id, log, { force: true })
+        yield* waitForLines(log, 22)
+        yield* killed(second)
+        const third = start(id, log, { force: true })
+        const exit = yield* finished(third)
+        assert.strictEqual(exit.code, 0)
+        assert.deepStrictEqual(exit.printed, { outcome: "Done", steps: STEPS })
 
-      const state = yield* Effect.provide(Durable.state(id, Store), runs.layer())
-      assert.deepStrictEqual(state, expected)
+        const state = yield* Effect.provide(Durable.state(id, Store), runs.layer())
+        assert.deepStrictEqual(state, expected)
 
-      // The same flow, never interrupted, on the memory checkpointer.
-      const uninterrupted = yield* Durable.run(makeFlow(undefined), { id, stores: [Store.initial({ n: 0, total: 0, trail: [] })] }).pipe(
-        Effect.andThen(Durable.state(id, Store)),
-        Effect.provide(Checkpointer.layerMemory)
-      )
-      assert.deepStrictEqual(state, uninterrupted)
+        // The same flow, never interrupted, on the memory checkpointer.
+        const uninterrupted = yield* Durable.run(makeFlow(undefined), {
+          id,
+          stores: [Store.initial({ n: 0, total: 0, trail: [] })]
+        }).pipe(
+          Effect.andThen(Durable.state(id, Store)),
+          Effect.provide(Checkpointer.layerMemory)
+        )
+        assert.deepStrictEqual(state, uninterrupted)
 
-      // Each step ran once, except at most the one in flight at each kill.
-      const counts = new Map<number, number>()
-      for (const step of lines(log)) counts.set(step, (counts.get(step) ?? 0) + 1)
-      assert.deepStrictEqual(Array.from(counts.keys()).sort((a, b) => a - b), expected.trail)
-      const twice = Array.from(counts.entries()).filter(([, c]) => c > 1)
-      assert.isAtMost(twice.length, 2, `steps run more than once: ${JSON.stringify(twice)}`)
-      for (const [, c] of twice) assert.strictEqual(c, 2)
-    }), 120_000)
+        // Each step ran once, except at most the one in flight at each kill.
+        const counts = new Map<number, number>()
+        for (const step of lines(log)) counts.set(step, (counts.get(step) ?? 0) + 1)
+        assert.deepStrictEqual(Array.from(counts.keys()).sort((a, b) => a - b), expected.trail)
+        const twice = Array.from(counts.entries()).filter(([, c]) => c > 1)
+        assert.isAtMost(twice.length, 2, `steps run more than once: ${JSON.stringify(twice)}`)
+        for (const [, c] of twice) assert.strictEqual(c, 2)
+      }),
+    120_000
+  )
 
   it.live("two processes continue one run: one gets RunLocked, the other finishes", () =>
     Effect.gen(function*() {

@@ -21,8 +21,10 @@ const counter = (to: number, counts?: { incs: number }) => {
         if (counts !== undefined) counts.incs++
       }),
     post: () =>
-      Effect.flatMap(Store.modify((s) => [s.n + 1, { ...s, n: s.n + 1 }] as const), (n) =>
-        Node.action(n < to ? "again" : "default"))
+      Effect.flatMap(
+        Store.modify((s) => [s.n + 1, { ...s, n: s.n + 1 }] as const),
+        (n) => Node.action(n < to ? "again" : "default")
+      )
   })
   return Flow.make({ name: "c", start: inc }).pipe(Flow.on(inc, "again", inc))
 }

@@ -30,13 +30,20 @@ describe("durable Flow.parallel", () => {
           exec: () =>
             Effect.suspend(() => {
               counts[name] = (counts[name] ?? 0) + 1
-              return blocking && block ? Effect.andThen(Deferred.succeed(started, undefined), Effect.never) : Effect.void
+              return blocking && block
+                ? Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+                : Effect.void
             }),
           post: () => note(name).pipe(Node.as(`${name}-done`))
         })
       const a = branch("a", false)
       const b = branch("b", true)
-      const par = Flow.parallel({ name: "par", branches: [a, b], concurrency: 1, post: (actions) => note(actions.join("+")) })
+      const par = Flow.parallel({
+        name: "par",
+        branches: [a, b],
+        concurrency: 1,
+        post: (actions) => note(actions.join("+"))
+      })
       const flow = Flow.make({ name: "f", start: par })
       yield* crashWhen(Durable.run(flow, { id: "p1", stores: [start()] }), started)
       const crashed = yield* Durable.get("p1")
@@ -149,8 +156,12 @@ describe("durable Flow.parallel", () => {
         const inBlock = position.at === "par"
         const done = position.inner?.done ?? {}
         // A write visible in a checkpoint means its branch is recorded done there (or the block is behind us).
-        if (log.includes("a-wrote")) assert.isTrue(!inBlock || done[0] !== undefined, `v${snapshot.version}: a half done`)
-        if (log.includes("b-wrote")) assert.isTrue(!inBlock || done[1] !== undefined, `v${snapshot.version}: b half done`)
+        if (log.includes("a-wrote")) {
+          assert.isTrue(!inBlock || done[0] !== undefined, `v${snapshot.version}: a half done`)
+        }
+        if (log.includes("b-wrote")) {
+          assert.isTrue(!inBlock || done[1] !== undefined, `v${snapshot.version}: b half done`)
+        }
         if (inBlock && done[0] !== undefined && done[1] === undefined) aFirst = true
       }
       // b finished its exec at 50ms, while a's post was in flight: its post and save waited for a's to be saved.
@@ -166,7 +177,9 @@ describe("durable Flow.parallel", () => {
       const par = Flow.parallel({ name: "par", branches: [a, b], concurrency: 1 })
       const flow = Flow.make({ name: "f", start: par })
       const events = yield* Stream.runCollect(Durable.events(flow, { id: "p4", stores: [start()] }))
-      const customs = Array.from(events).filter(FlowEvent.is("Custom")).map((e) => `${e.path} ${e.node} ${String(e.data)}`)
+      const customs = Array.from(events).filter(FlowEvent.is("Custom")).map((e) =>
+        `${e.path} ${e.node} ${String(e.data)}`
+      )
       assert.deepStrictEqual(customs, ["f/par/a a tok-a", "f/par/b b tok-b"])
       const saved = Array.from(events).filter(FlowEvent.is("CheckpointSaved"))
       // claim, a, b, the block, the flow's end

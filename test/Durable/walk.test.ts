@@ -36,7 +36,10 @@ const step = (t: Tracker, name: string, started?: Deferred.Deferred<void>) =>
       Effect.suspend(() => {
         t.hit(name)
         if (t.isBlocked(name)) {
-          return Effect.andThen(started === undefined ? Effect.void : Deferred.succeed(started, undefined), Effect.never)
+          return Effect.andThen(
+            started === undefined ? Effect.void : Deferred.succeed(started, undefined),
+            Effect.never
+          )
         }
         return Effect.void
       }),
@@ -102,7 +105,9 @@ describe("durable walk", () => {
             Effect.suspend(() => {
               const name = `${label}${item.id}`
               t.hit(name)
-              return t.isBlocked(name) ? Effect.andThen(Deferred.succeed(started, undefined), Effect.never) : Effect.void
+              return t.isBlocked(name)
+                ? Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+                : Effect.void
             }),
           post: (item) => Store.update((s) => ({ log: [...s.log, `${label}${item.id}`] }))
         })
@@ -122,7 +127,14 @@ describe("durable walk", () => {
       const outcome = yield* Durable.run(flow, { id: "b", stores: [start()] })
       assert.strictEqual(outcome._tag, "Done")
       assert.deepStrictEqual(Object.fromEntries(t.counts), {
-        p0: 1, q0: 1, p1: 1, q1: 1, p2: 1, q2: 2, p3: 1, q3: 1
+        p0: 1,
+        q0: 1,
+        p1: 1,
+        q1: 1,
+        p2: 1,
+        q2: 2,
+        p3: 1,
+        q3: 1
       })
       assert.deepStrictEqual((yield* Durable.state("b", Store)).log, ["p0", "q0", "p1", "q1", "p2", "q2", "p3", "q3"])
     }).pipe(Effect.provide(memory)))
@@ -245,10 +257,13 @@ describe("durable walk", () => {
         exec: () => Effect.andThen(Deferred.succeed(started2, undefined), Effect.never),
         post: () => Store.update((s) => ({ log: [...s.log, "b"] }))
       })
-      yield* crashWhen(Durable.run(Flow.make({ name: "deploy", start: a! }).pipe(Flow.next(a!, b2)), {
-        id: "d2",
-        stores: [start()]
-      }), started2)
+      yield* crashWhen(
+        Durable.run(Flow.make({ name: "deploy", start: a! }).pipe(Flow.next(a!, b2)), {
+          id: "d2",
+          stores: [start()]
+        }),
+        started2
+      )
       t.unblock("b")
       // v2 keeps a and b and adds c after b: the run continues into the new node.
       const v2 = Flow.make({ name: "deploy", start: a! }).pipe(Flow.next(a!, b!), Flow.next(b!, c!))
@@ -395,14 +410,21 @@ describe("durable walk", () => {
               : Effect.void
           )
       }
-      const ask = Node.make({ name: "ask", exec: () => Ok.ask(), post: (_, ok) => Store.update(() => ({ log: [String(ok)] })) })
-      const outcome = yield* Durable.run(Flow.make({ name: "race", start: ask }), { id: "race", stores: [start()] }).pipe(
-        Effect.provide(Layer.succeed(Checkpointer.Checkpointer, racing))
-      )
+      const ask = Node.make({
+        name: "ask",
+        exec: () => Ok.ask(),
+        post: (_, ok) => Store.update(() => ({ log: [String(ok)] }))
+      })
+      const outcome = yield* Durable.run(Flow.make({ name: "race", start: ask }), { id: "race", stores: [start()] })
+        .pipe(
+          Effect.provide(Layer.succeed(Checkpointer.Checkpointer, racing))
+        )
       assert.strictEqual(outcome._tag, "Done")
-      assert.deepStrictEqual(yield* Durable.state("race", Store).pipe(
-        Effect.provide(Layer.succeed(Checkpointer.Checkpointer, racing))
-      ), { log: ["true"] })
+      assert.deepStrictEqual(
+        yield* Durable.state("race", Store).pipe(
+          Effect.provide(Layer.succeed(Checkpointer.Checkpointer, racing))
+        ),
+        { log: ["true"] }
+      )
     }))
 })
-

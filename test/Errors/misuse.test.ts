@@ -17,8 +17,7 @@ const defectOf = <A, E>(exit: Exit.Exit<A, E>): unknown => {
 }
 
 const plain = (name: string) => Node.make({ name })
-const choice = (name: string) =>
-  Node.make({ name, post: () => Node.action(Math.random() > 2 ? "left" : "right") })
+const choice = (name: string) => Node.make({ name, post: () => Node.action(Math.random() > 2 ? "left" : "right") })
 
 describe("flow definition errors", () => {
   it("two different nodes with one name: the message names the flow and the node", () => {

@@ -8,8 +8,7 @@ import { Context, Effect, Ref, Stream } from "effect"
 import { Flow, FlowEvent, Node } from "../../src/index.ts"
 
 /** A node whose post returns `value` at run time while claiming to return nothing. */
-const returning = (name: string, value: unknown) =>
-  Node.make({ name, post: () => Effect.succeed(value as void) })
+const returning = (name: string, value: unknown) => Node.make({ name, post: () => Effect.succeed(value as void) })
 
 const odd: ReadonlyArray<readonly [string, unknown]> = [
   ["undefined", undefined],

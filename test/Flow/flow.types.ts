@@ -206,5 +206,10 @@ Flow.make({ name: "h", start: typed }).pipe(Flow.end(typed, "dne"))
 class Dir extends Context.Service<Dir, string>()("hardening-types/Dir") {}
 // @ts-expect-error a string is not parameter sets
 Flow.batch({ name: "dirs", flow: Node.make({ name: "one" }), params: Dir, prep: Effect.succeed("src") })
-const srcDirs = Flow.batch({ name: "dirs", flow: Node.make({ name: "one" }), params: Dir, prep: Effect.succeed(["src"]) })
+const srcDirs = Flow.batch({
+  name: "dirs",
+  flow: Node.make({ name: "one" }),
+  params: Dir,
+  prep: Effect.succeed(["src"])
+})
 check<Equals<Node.Action<typeof srcDirs>, "default">>()

@@ -28,7 +28,12 @@ describe("7.5 flow options are checked when the flow is made or wired", () => {
   it("7.5 Flow.batch checks flow, params, prep and concurrency", () => {
     class P extends Context.Service<P, number>()("hardening/P") {}
     const prep = Effect.succeed([1])
-    expectThrow(() => Flow.batch(js({ name: "fb", flow: Effect.void, params: P, prep })), TypeError, "Batch flow \"fb\"", "flow")
+    expectThrow(
+      () => Flow.batch(js({ name: "fb", flow: Effect.void, params: P, prep })),
+      TypeError,
+      "Batch flow \"fb\"",
+      "flow"
+    )
     expectThrow(() => Flow.batch(js({ name: "fb", flow: a, prep })), TypeError, "\"fb\"", "params", "undefined")
     expectThrow(() => Flow.batch(js({ name: "fb", flow: a, params: "P", prep })), TypeError, "params", "\"P\"")
     expectThrow(() => Flow.batch(js({ name: "fb", flow: a, params: P })), TypeError, "prep")

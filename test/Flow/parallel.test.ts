@@ -9,9 +9,11 @@ import { FlowDefinitionError } from "../../src/Errors.ts"
 import { Flow, Node, Shared } from "../../src/index.ts"
 import { makeGauge } from "../support/tracing.ts"
 
-
-const sleeper = (name: string, millis: number, track: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
-  Node.make({ name, exec: () => track(Effect.sleep(millis)), post: () => Node.action(`${name}-done`) })
+const sleeper = (
+  name: string,
+  millis: number,
+  track: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+) => Node.make({ name, exec: () => track(Effect.sleep(millis)), post: () => Node.action(`${name}-done`) })
 
 describe("Flow.parallel", () => {
   it.effect("runs the branches at once: the block takes as long as its slowest branch", () =>

@@ -61,7 +61,10 @@ describe("7.end Flow.end declares an exit", () => {
   it.effect("7.end taking a declared exit ends the run with its action and no warning or UnmatchedAction", () =>
     Effect.gen(function*() {
       const pick = Node.make({ name: "pick", post: () => Node.action(Math.random() > 2 ? "revise" : "done") })
-      const quiet = Flow.make({ name: "quiet", start: pick }).pipe(Flow.on(pick, "revise", revise), Flow.end(pick, "done"))
+      const quiet = Flow.make({ name: "quiet", start: pick }).pipe(
+        Flow.on(pick, "revise", revise),
+        Flow.end(pick, "done")
+      )
       const noisy = Flow.make({ name: "noisy", start: pick }).pipe(Flow.on(pick, "revise", revise))
       assert.deepStrictEqual(yield* warnings(Flow.run(quiet)), [])
       assert.strictEqual(yield* Flow.run(quiet), "done")

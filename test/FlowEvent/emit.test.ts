@@ -7,8 +7,16 @@ import { Context, Effect, Stream, Tracer } from "effect"
 import { Flow, FlowEvent, Node } from "../../src/index.ts"
 
 const customs = <E, R>(stream: Stream.Stream<FlowEvent.FlowEvent, E, R>) =>
-  Effect.map(Stream.runCollect(stream), (events) =>
-    Array.from(events).filter(FlowEvent.is("Custom")).map(({ data, node, path, runs }) => ({ path, runs, node, data })))
+  Effect.map(
+    Stream.runCollect(stream),
+    (events) =>
+      Array.from(events).filter(FlowEvent.is("Custom")).map(({ data, node, path, runs }) => ({
+        path,
+        runs,
+        node,
+        data
+      }))
+  )
 
 class Item extends Context.Service<Item, { readonly id: number }>()("test/emit/Item") {}
 
@@ -61,7 +69,10 @@ describe("Flow.emit", () => {
       const b = Node.make({ name: "b", exec: () => Flow.emit("from b") })
       const par = Flow.parallel({ name: "par", branches: [a, b], concurrency: 1 })
       const events = yield* customs(Flow.events(Flow.make({ name: "flow", start: par })))
-      assert.deepStrictEqual(events.map((e) => `${e.path} ${String(e.data)}`), ["flow/par/a from a", "flow/par/b from b"])
+      assert.deepStrictEqual(events.map((e) => `${e.path} ${String(e.data)}`), [
+        "flow/par/a from a",
+        "flow/par/b from b"
+      ])
     }))
 
   it.effect("a node run on its own under Flow.events emits with its own name as path", () =>
@@ -73,10 +84,18 @@ describe("Flow.emit", () => {
   it.effect("an unobserved run emitting while another run is observed reaches nobody", () =>
     Effect.gen(function*() {
       const chatty = (name: string) =>
-        Node.make({ name, exec: () => Effect.forEach([1, 2, 3], (i) => Effect.andThen(Effect.yieldNow, Flow.emit(`${name}${i}`)), { discard: true }) })
+        Node.make({
+          name,
+          exec: () =>
+            Effect.forEach([1, 2, 3], (i) => Effect.andThen(Effect.yieldNow, Flow.emit(`${name}${i}`)), {
+              discard: true
+            })
+        })
       const observed = Flow.make({ name: "observed", start: chatty("o") })
       const plain = Flow.make({ name: "plain", start: chatty("p") })
-      const [events] = yield* Effect.all([customs(Flow.events(observed)), Flow.run(plain)], { concurrency: "unbounded" })
+      const [events] = yield* Effect.all([customs(Flow.events(observed)), Flow.run(plain)], {
+        concurrency: "unbounded"
+      })
       assert.deepStrictEqual(events.map((e) => e.data), ["o1", "o2", "o3"])
     }))
 

@@ -8,7 +8,6 @@ import { TestClock } from "effect/testing"
 import { Flow, Node } from "../../src/index.ts"
 import { recording } from "../support/tracing.ts"
 
-
 const tree = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> => {
   const lines: Array<string> = []
   const walk = (parent: Tracer.AnySpan | undefined, depth: number) => {

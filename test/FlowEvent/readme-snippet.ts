@@ -1,7 +1,7 @@
 import { Effect, Stream } from "effect"
-import { LanguageModel } from "effect/ai"
 import { Flow, FlowEvent, Node } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { LanguageModel } from "effect/ai"
 
 const answer = Node.make({
   name: "answer",

@@ -7,7 +7,6 @@ import { Context, Effect, Option, References, Schedule, Stream, Tracer } from "e
 import { Flow, Node } from "../../src/index.ts"
 import { recording } from "../support/tracing.ts"
 
-
 /** The span tree as indented lines (children in start order), with each span's action if any. */
 const tree = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> => {
   const lines: Array<string> = []

@@ -211,7 +211,11 @@ Node.batch({ name: "chars", prep: Effect.succeed("a.txt"), exec: (c: string) => 
 
 const fromSet = Node.batch({ name: "set", prep: Effect.succeed(new Set(["a", "b"])), exec: (s) => Effect.succeed(s) })
 check<Equals<Node.Action<typeof fromSet>, "default">>()
-const fromStrings = Node.batch({ name: "strings", prep: Effect.succeed(["a.txt"]), exec: (s) => Effect.succeed(s.length) })
+const fromStrings = Node.batch({
+  name: "strings",
+  prep: Effect.succeed(["a.txt"]),
+  exec: (s) => Effect.succeed(s.length)
+})
 check<Equals<Node.Error<typeof fromStrings>, never>>()
 
 // ---------------------------------------------------------------------------------------------------
@@ -232,7 +236,10 @@ check<Equals<Node.Error<typeof viaGen>, Offline | BadReply>>()
 
 const annotated = Node.make({
   name: "annotated",
-  exec: (): Effect.Effect<string, Offline | BadReply> => (coin ? Effect.fail(new Offline()) : Effect.fail(new BadReply())),
+  exec: (): Effect.Effect<
+    string,
+    Offline | BadReply
+  > => (coin ? Effect.fail(new Offline()) : Effect.fail(new BadReply())),
   post: () => Node.action("ok")
 })
 check<Equals<Node.Error<typeof annotated>, Offline | BadReply>>()

@@ -40,7 +40,9 @@ describe("7.3 retry accepts only a Schedule or { times?, schedule?, while? }", (
   it("7.3 the accepted forms still make nodes", () => {
     assert.isTrue(Node.isNode(Node.make({ name: "s", retry: Schedule.recurs(2) })))
     assert.isTrue(Node.isNode(Node.make({ name: "t", retry: { times: 0 } })))
-    assert.isTrue(Node.isNode(Node.make({ name: "all", retry: { times: 2, schedule: Schedule.spaced(10), while: () => true } })))
+    assert.isTrue(
+      Node.isNode(Node.make({ name: "all", retry: { times: 2, schedule: Schedule.spaced(10), while: () => true } }))
+    )
   })
 })
 
@@ -68,7 +70,12 @@ describe("7.5 node options are checked when the node is made", () => {
     expectThrow(() => Node.batch(js({ name: "b", exec })), TypeError, "Batch node \"b\"", "\"prep\"", "undefined")
     expectThrow(() => Node.batch(js({ name: "b", prep })), TypeError, "\"exec\"", "undefined")
     for (const bad of [0, -1, NaN, 1.5]) {
-      expectThrow(() => Node.batch({ name: "b", prep, exec, concurrency: bad }), RangeError, "concurrency", `got ${bad}`)
+      expectThrow(
+        () => Node.batch({ name: "b", prep, exec, concurrency: bad }),
+        RangeError,
+        "concurrency",
+        `got ${bad}`
+      )
     }
     for (const bad of ["abc", "Unbounded"]) {
       expectThrow(() => Node.batch({ name: "b", prep, exec, concurrency: js(bad) }), TypeError, "concurrency", bad)

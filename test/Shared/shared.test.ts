@@ -99,7 +99,10 @@ describe("store writes as a post's last step", () => {
       const viaSet = Node.make({ name: "set", post: () => Cell.set({ n: 1 }) })
       const viaUpdate = Node.make({ name: "update", post: () => Cell.update((s) => ({ n: s.n + 1 })) })
       const last = Node.make({ name: "last", post: () => Node.action("done") })
-      const flow = Flow.make({ name: "writes", start: viaSet }).pipe(Flow.next(viaSet, viaUpdate), Flow.next(viaUpdate, last))
+      const flow = Flow.make({ name: "writes", start: viaSet }).pipe(
+        Flow.next(viaSet, viaUpdate),
+        Flow.next(viaUpdate, last)
+      )
       const action = yield* Flow.run(flow).pipe(Effect.provide(Cell.layer({ n: 0 })))
       assert.strictEqual(action, "done")
       const ticket = yield* Cell.modify((s) => [s.n, { n: s.n * 10 }] as const).pipe(

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
-import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { TestClock } from "effect/testing"
 import * as mapReduce from "../../examples/map-reduce.ts"
 
 describe("examples/map-reduce", () => {

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Stream } from "effect"
-import { TestClock } from "effect/testing"
 import { Flow } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { TestClock } from "effect/testing"
 import * as resilient from "../../examples/resilient.ts"
 
 describe("examples/resilient", () => {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Fiber, Stream } from "effect"
-import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { TestClock } from "effect/testing"
 import * as streaming from "../../examples/streaming.ts"
 
 describe("examples/streaming", () => {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
-import { TestClock } from "effect/testing"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { TestClock } from "effect/testing"
 import * as structuredOutput from "../../examples/structured-output.ts"
 import { recorded } from "../support/model.ts"
 

@@ -9,9 +9,9 @@ import { AiError, LanguageModel, Prompt, Tool, Toolkit } from "effect/ai"
 import { HttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import { OpenAi } from "../../src/openai.ts"
+import { recording } from "../support/tracing.ts"
 import { type FakeServer, fakeServer, httpClient, json, type Reply, sse } from "./fake-server.ts"
 import * as F from "./fixtures.ts"
-import { recording } from "../support/tracing.ts"
 
 const provider = (fake: FakeServer, options: Partial<OpenAi.Options> = {}) =>
   OpenAi.layer({ model: "gpt-4o-mini", apiKey: Redacted.make(F.apiKey), baseUrl: fake.baseUrl, ...options }).pipe(

@@ -80,7 +80,12 @@ describe("PocketFlow test_async_flow", () => {
   it.effect("test_async_increment_node_direct_call: a node is yieldable too", () =>
     Effect.gen(function*() {
       const node = asyncIncrement("increment")
-      const program = runWithStore(Effect.gen(function*() { return yield* node }), { ...empty, current: 10 })
+      const program = runWithStore(
+        Effect.gen(function*() {
+          return yield* node
+        }),
+        { ...empty, current: 10 }
+      )
       const { action, state } = yield* runAdvancing(program, "10 millis")
       assert.strictEqual(state.current, 11)
       assert.strictEqual(action, "done")

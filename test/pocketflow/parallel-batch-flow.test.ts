@@ -42,9 +42,7 @@ const processor = <E = never>(delay: Duration.Input, exec?: (n: number) => Effec
 const aggregator = Node.make({
   name: "aggregator",
   prep: Store.get.pipe(
-    Effect.map((s) =>
-      Object.keys(s.processed).map(Number).sort((a, b) => a - b).flatMap((id) => s.processed[id]!)
-    )
+    Effect.map((s) => Object.keys(s.processed).map(Number).sort((a, b) => a - b).flatMap((id) => s.processed[id]!))
   ),
   exec: (all) => Effect.as(Effect.sleep("10 millis"), all.reduce((a, b) => a + b, 0)),
   post: (_all, total) => Store.update((s) => ({ ...s, total })).pipe(Node.as("aggregated"))
@@ -114,7 +112,10 @@ describe("PocketFlow test_async_parallel_batch_flow", () => {
         name: "wait",
         prep: Delay,
         exec: ({ ms }) => Effect.as(Effect.sleep(ms), ms),
-        post: (_p, ms) => Effect.gen(function*() { return ms > 20 ? "slow" : "fast" })
+        post: (_p, ms) =>
+          Effect.gen(function*() {
+            return ms > 20 ? "slow" : "fast"
+          })
       })
       let seen: ReadonlyArray<string> = []
       const all = Flow.batch({

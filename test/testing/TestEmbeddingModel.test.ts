@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { EmbeddingModel } from "effect/ai"
 import { TestEmbeddingModel } from "effect-pocketflow/testing"
+import { EmbeddingModel } from "effect/ai"
 
 const embed = (text: string) => Effect.flatMap(EmbeddingModel.EmbeddingModel, (model) => model.embed(text))
 

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Ref, Schema, Stream } from "effect"
-import { AiError, LanguageModel, Tool, Toolkit } from "effect/ai"
-import { TestClock } from "effect/testing"
 import { Flow, Node } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import { AiError, LanguageModel, Tool, Toolkit } from "effect/ai"
+import { TestClock } from "effect/testing"
 
 const ask = (prompt: string) => Effect.map(LanguageModel.generateText({ prompt }), (r) => r.text)
 
@@ -94,7 +94,7 @@ describe("TestLanguageModel", () => {
         name: "ask",
         exec: () => ask("one question too many"),
         retry: { times: 2 },
-        fallback: () => Effect.succeed("fallback answer"),
+        fallback: () => Effect.succeed("fallback answer")
       })
       const exit = yield* Effect.exit(Flow.run(Flow.make({ name: "short-script", start: node })))
       assert.instanceOf(defectOf(exit), TestLanguageModel.ScriptExhausted)

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { EmbeddingModel, LanguageModel } from "effect/ai"
 import { Flow, Node, Shared } from "effect-pocketflow"
 import { TestEmbeddingModel, TestLanguageModel } from "effect-pocketflow/testing"
+import { EmbeddingModel, LanguageModel } from "effect/ai"
 
 // The flow under test: one node asks the model to summarize the document in the store.
 class Doc extends Shared.Service<Doc, {

@@ -75,7 +75,9 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
       const base = url.slice(0, url.indexOf("/?token="))
       const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
       const get = (path: string) =>
-        Effect.promise(() => fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>))
+        Effect.promise(() =>
+          fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>)
+        )
 
       const runs = yield* get("/api/runs")
       const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])

@@ -53,7 +53,10 @@ describe("runs saved in format 1 (version 0.3)", () => {
       const polled = yield* Durable.run(flows.loop, { id: "loop", stores: [Store.initial({ log: [] })] })
       assert.strictEqual(polled._tag, "Suspended")
       if (polled._tag === "Suspended") {
-        assert.deepStrictEqual(polled.waiting.map((w) => [w.key, w.prompt]), [["loop/review#2/approval#1", "Publish draft 2?"]])
+        assert.deepStrictEqual(polled.waiting.map((w) => [w.key, w.prompt]), [[
+          "loop/review#2/approval#1",
+          "Publish draft 2?"
+        ]])
       }
       yield* Durable.answer({ id: "loop", input: Approval, value: { ok: true } })
       const done = yield* Durable.run(flows.loop, { id: "loop", stores: [Store.initial({ log: [] })] })
@@ -76,7 +79,12 @@ describe("runs saved in format 1 (version 0.3)", () => {
     Effect.gen(function*() {
       yield* load
       const { flows, ran } = tracked()
-      yield* Durable.answer({ id: "parallel", input: Approval, key: "parallel/both#1/left#1/approval#1", value: { ok: true } })
+      yield* Durable.answer({
+        id: "parallel",
+        input: Approval,
+        key: "parallel/both#1/left#1/approval#1",
+        value: { ok: true }
+      })
       yield* Durable.answer({
         id: "parallel",
         input: Approval,
@@ -87,7 +95,12 @@ describe("runs saved in format 1 (version 0.3)", () => {
       assert.strictEqual(done._tag, "Done")
       // r1 had finished inside the right branch: it does not run again.
       assert.deepStrictEqual(ran(), { left: 1, r2: 1, after: 1 })
-      assert.sameMembers([...(yield* Durable.state("parallel", Store)).log], ["r1", "left ok=true", "r2 ok=false", "after"])
+      assert.sameMembers([...(yield* Durable.state("parallel", Store)).log], [
+        "r1",
+        "left ok=true",
+        "r2 ok=false",
+        "after"
+      ])
     }).pipe(Effect.provide(fresh)))
 
   it.effect("a batch flow runs only its waiting run; the finished ones keep their results", () =>
@@ -98,7 +111,11 @@ describe("runs saved in format 1 (version 0.3)", () => {
       const done = yield* Durable.run(flows.batchFlow, { id: "batchFlow", stores: [Store.initial({ log: [] })] })
       assert.strictEqual(done._tag, "Done")
       assert.deepStrictEqual(ran(), { one2: 1 })
-      assert.deepStrictEqual((yield* Durable.state("batchFlow", Store)).log, ["one1 ok=true", "one3 ok=true", "one2 ok=false"])
+      assert.deepStrictEqual((yield* Durable.state("batchFlow", Store)).log, [
+        "one1 ok=true",
+        "one3 ok=true",
+        "one2 ok=false"
+      ])
     }).pipe(Effect.provide(fresh)))
 
   it.effect("a failed batch resumes with its saved items: only the items that had not finished run", () =>

@@ -9,7 +9,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 const check = (root?: string) =>
-  spawnSync(process.execPath, ["scripts/check-imports.mjs", ...(root === undefined ? [] : [root])], { encoding: "utf8" })
+  spawnSync(process.execPath, ["scripts/check-imports.mjs", ...(root === undefined ? [] : [root])], {
+    encoding: "utf8"
+  })
 
 const tree = (files: Record<string, string>) => {
   const root = mkdtempSync(join(tmpdir(), "imports-"))

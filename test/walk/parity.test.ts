@@ -6,8 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
-import { WorkflowEngine } from "effect/workflow"
 import { Checkpointer, Durable, Errors, Flow, type FlowEvent, Node, Shared } from "effect-pocketflow"
+import { WorkflowEngine } from "effect/workflow"
 import { settle } from "../support/workflow.ts"
 
 const State = Schema.Struct({ log: Schema.Array(Schema.String) })
@@ -68,13 +68,21 @@ const fixtures: Record<string, Fixture> = {
   parallel: (keys) => {
     const left = step(keys, "left")
     const right = step(keys, "right")
-    const both = Flow.parallel({ name: "both", branches: [left, right], concurrency: 1, post: () => Node.action("joined") })
+    const both = Flow.parallel({
+      name: "both",
+      branches: [left, right],
+      concurrency: 1,
+      post: () => Node.action("joined")
+    })
     const after = step(keys, "after")
     return Flow.make({ name: "parallel", start: both }).pipe(Flow.on(both, "joined", after))
   },
   "typed failure": (keys) => {
     const a = step(keys, "a")
-    const fail = Node.make({ name: "fail", exec: () => Effect.andThen(keyed(keys), Effect.fail(new Boom({ at: "fail" }))) })
+    const fail = Node.make({
+      name: "fail",
+      exec: () => Effect.andThen(keyed(keys), Effect.fail(new Boom({ at: "fail" })))
+    })
     return Flow.make({ name: "failing", start: a }).pipe(Flow.next(a, fail))
   },
   defect: (keys) => {
@@ -138,7 +146,11 @@ const endOf = (exit: Exit.Exit<string, unknown>): End => {
   const pretty = Cause.pretty(exit.cause)
   // Every host names the node and the flow a defect came from.
   const where = /node "[^"]+" in flow "[^"]+"/.exec(pretty)?.[0] ?? "(no location)"
-  return { defect: `${Cause.squash(exit.cause) instanceof Error ? (Cause.squash(exit.cause) as Error).message : "?"} at ${where}` }
+  return {
+    defect: `${
+      Cause.squash(exit.cause) instanceof Error ? (Cause.squash(exit.cause) as Error).message : "?"
+    } at ${where}`
+  }
 }
 
 /** Events without timings, causes or durable-only bookkeeping. */
@@ -201,8 +213,15 @@ const observed = (fixture: Fixture) =>
       )
     )
     const last = events.filter((e) => e._tag === "FlowFinished" && e.path === flow.name).pop()
-    const end: End = Exit.isSuccess(exit) && last?._tag === "FlowFinished" ? { action: last.action } : endOf(exit as never)
-    return { end, log: (yield* Effect.provideService(Store.get, Store, store)).log, keys, events: events.flatMap((e) => show(e) ?? []) }
+    const end: End = Exit.isSuccess(exit) && last?._tag === "FlowFinished"
+      ? { action: last.action }
+      : endOf(exit as never)
+    return {
+      end,
+      log: (yield* Effect.provideService(Store.get, Store, store)).log,
+      keys,
+      events: events.flatMap((e) => show(e) ?? [])
+    }
   })
 
 /** `Durable.run` (or `Durable.events`, which runs it too), answering every ask with `true` until the run ends. */
@@ -223,7 +242,9 @@ const durable = (fixture: Fixture, withEvents: boolean) =>
     for (let i = 0; i < 5; i++) {
       const snapshot = yield* Durable.get("r")
       if (Option.isNone(snapshot) || snapshot.value.status !== "suspended") break
-      for (const w of snapshot.value.waiting) yield* Durable.answer({ id: "r", input: Approval, key: w.key, value: true })
+      for (const w of snapshot.value.waiting) {
+        yield* Durable.answer({ id: "r", input: Approval, key: w.key, value: true })
+      }
       exit = yield* Effect.exit(once)
     }
     // After a suspension, the run's last walk (from its `Resumed`) is the one that reached the end.
@@ -254,8 +275,9 @@ const workflow = (fixture: Fixture) =>
         result = yield* settle(wf, "r", (r) => r._tag === "Complete")
       }
       assert.strictEqual(result._tag, "Complete")
-      const exit = (result as { readonly exit: Exit.Exit<{ action: string; stores: Record<string, unknown> }, unknown> })
-        .exit
+      const exit =
+        (result as { readonly exit: Exit.Exit<{ action: string; stores: Record<string, unknown> }, unknown> })
+          .exit
       const log = Exit.isSuccess(exit)
         ? (exit.value.stores["parity/Store"] as { log: Array<string> }).log
         : undefined

@@ -40,6 +40,8 @@ import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
 import * as Random from "effect/Random"
+import { CheckpointError } from "../../Errors.ts"
+import type { Json } from "../json.ts"
 import {
   type Answer,
   checkKeep,
@@ -53,8 +55,6 @@ import {
   type Service,
   type Snapshot
 } from "./service.ts"
-import { CheckpointError } from "../../Errors.ts"
-import type { Json } from "../json.ts"
 
 /** Options of `Checkpointer.layerFileSystem`. */
 export interface FileSystemOptions extends Options {
@@ -298,8 +298,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
     what: string,
     file: string,
     effect: Effect.Effect<A, CheckpointError | PlatformError.PlatformError>
-  ) =>
-    Effect.catchTag(effect, "PlatformError", (e) => Effect.fail(storage(what, file)(e)))
+  ) => Effect.catchTag(effect, "PlatformError", (e) => Effect.fail(storage(what, file)(e)))
 
   const service: Service = {
     load: (id) => wrap("load", runDir(id), load(id)),
@@ -418,7 +417,9 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
             state.owner !== owner
               ? { done: { _tag: "Lost", lease: leaseOf(state) } }
               : { write: { owner, expiresAt }, result: undefined })
-          if (renewed !== undefined) return renewed
+          if (renewed !== undefined) {
+            return renewed
+          }
           return { _tag: "Renewed", interrupt: yield* fs.exists(path.join(runDir(id), "interrupt")) } as const
         })
       ),

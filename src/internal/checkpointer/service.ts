@@ -237,4 +237,3 @@ export const page = (
     ? { runs, cursor: encodeURIComponent(JSON.stringify([last.updatedAt, last.id])) }
     : { runs }
 }
-

@@ -24,6 +24,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
+import { CheckpointError } from "../../Errors.ts"
+import type { Json } from "../json.ts"
 import {
   type Answer,
   checkKeep,
@@ -35,8 +37,6 @@ import {
   type Service,
   type Snapshot
 } from "./service.ts"
-import { CheckpointError } from "../../Errors.ts"
-import type { Json } from "../json.ts"
 
 /** Options of `Checkpointer.layerSql`. */
 export interface SqlOptions extends Options {
@@ -294,8 +294,10 @@ export const make = Effect.fnUntraced(function*(
             const taken = yield* sql<Row>`INSERT INTO ${runs} (id, lease_owner, lease_expires)
               VALUES (${id}, ${owner}, ${expiresAt})
               ON CONFLICT (id) DO UPDATE SET lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires
-              WHERE ${force ? sql.literal("1 = 1") : sql`${runs}.lease_owner IS NULL OR ${runs}.lease_owner = ${owner}
-                OR ${runs}.lease_expires <= ${now}`}
+              WHERE ${
+              force ? sql.literal("1 = 1") : sql`${runs}.lease_owner IS NULL OR ${runs}.lease_owner = ${owner}
+                OR ${runs}.lease_expires <= ${now}`
+            }
               RETURNING id`
             if (taken.length > 0) return undefined
             const held = yield* leaseRow(id)

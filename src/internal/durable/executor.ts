@@ -296,4 +296,3 @@ const claimed = Effect.fnUntraced(function*(
     saved = JSON.parse(JSON.stringify(run.root)) as Cursor.Position
   }
 })
-

@@ -21,7 +21,12 @@ export interface Place extends observed.Place {
   readonly id: string
 }
 
-const place = (run: RunState, o: Omit<Observation, "emit" | "spans" | "clock">, id: string, parent?: string): Place => ({
+const place = (
+  run: RunState,
+  o: Omit<Observation, "emit" | "spans" | "clock">,
+  id: string,
+  parent?: string
+): Place => ({
   ...observed.place({ ...o, emit: run.emit, spans: false, clock: run.clock }, parent),
   id
 })
@@ -49,12 +54,21 @@ export const host = (run: RunState): Host<Place> => {
     visits: true,
     reuse: false,
     step: (parent, node, visit) =>
-      place(run, { owner: node, path: `${parent.path}/${node.name}`, runs: parent.runs, item: undefined },
-        Cursor.stepId(parent.id, node.name, visit), parent.owner.name),
+      place(
+        run,
+        { owner: node, path: `${parent.path}/${node.name}`, runs: parent.runs, item: undefined },
+        Cursor.stepId(parent.id, node.name, visit),
+        parent.owner.name
+      ),
     child: (parent, node, index, batch) =>
       place(
         run,
-        { owner: node, path: `${parent.path}/${node.name}`, runs: batch ? [...parent.runs, index] : parent.runs, item: undefined },
+        {
+          owner: node,
+          path: `${parent.path}/${node.name}`,
+          runs: batch ? [...parent.runs, index] : parent.runs,
+          item: undefined
+        },
         Cursor.stepId(batch ? Cursor.runId(parent.id, index) : parent.id, node.name, 1),
         parent.owner.name
       ),
@@ -78,20 +92,26 @@ export const host = (run: RunState): Host<Place> => {
     prep: (p, prep) => inFiber(run, Cursor.partId(p.id, "prep"), p.path, prep),
     commit: (p, post, last, complete) => {
       if (post === undefined) {
-        return commit(run, Effect.sync(() => {
-          complete(last)
-          return last
-        }))
+        return commit(
+          run,
+          Effect.sync(() => {
+            complete(last)
+            return last
+          })
+        )
       }
       return inFiber(
         run,
         Cursor.partId(p.id, "post"),
         p.path,
-        commit(run, Effect.map(post, (a) => {
-          const action = toAction(a)
-          complete(action)
-          return action
-        }))
+        commit(
+          run,
+          Effect.map(post, (a) => {
+            const action = toAction(a)
+            complete(action)
+            return action
+          })
+        )
       )
     },
     item: (_, { exec, resultSchema }, p, index, item) => {
@@ -99,10 +119,13 @@ export const host = (run: RunState): Host<Place> => {
       let one = Effect.flatMap(exec(item), (x) => {
         result = x
         if (resultSchema === undefined) return Effect.void
-        return Effect.flatMap(Schema.encodeEffect(resultSchema)(x), (encoded) =>
-          Effect.map(run.cp.putItem(run.id, p.id, index, encoded as Json), () => {
-            run.steps++
-          }))
+        return Effect.flatMap(
+          Schema.encodeEffect(resultSchema)(x),
+          (encoded) =>
+            Effect.map(run.cp.putItem(run.id, p.id, index, encoded as Json), () => {
+              run.steps++
+            })
+        )
       })
       if (run.emit !== undefined) one = Effect.provideService(one, CurrentObservation, { ...p, item: index })
       return Effect.map(
@@ -121,8 +144,10 @@ export const host = (run: RunState): Host<Place> => {
           Effect.map(
             Effect.forEach(saved, ([i, encoded]) =>
               Effect.map(
-                Effect.mapError(decode(encoded), (e) =>
-                  new CheckpointError({ reason: "store decode failed", detail: `${p.path}[${i}]: ${e.message}` })),
+                Effect.mapError(
+                  decode(encoded),
+                  (e) => new CheckpointError({ reason: "store decode failed", detail: `${p.path}[${i}]: ${e.message}` })
+                ),
                 (value) => [i, value] as const
               )),
             (entries) => new Map(entries)

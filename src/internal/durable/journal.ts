@@ -145,30 +145,38 @@ export const activities = <A>(
         Effect.provideService(StepKey, `${ctx.id}:${stepId}`),
         Effect.provideService(Run, askInStep)
       )
-      return Effect.flatMap(Effect.forkChild(body, { startImmediately: true }), (fiber) =>
-        Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<Json, unknown> => {
-          if (Exit.isSuccess(exit)) return Effect.succeed(exit.value as unknown as Json)
-          if (step.asked !== undefined && Cause.hasInterruptsOnly(exit.cause)) {
-            return Effect.succeed({ _tag: "Asked", ...step.asked } as Json)
-          }
-          return Effect.failCause(exit.cause)
-        }))
+      return Effect.flatMap(
+        Effect.forkChild(body, { startImmediately: true }),
+        (fiber) =>
+          Effect.flatMap(Fiber.await(fiber), (exit): Effect.Effect<Json, unknown> => {
+            if (Exit.isSuccess(exit)) return Effect.succeed(exit.value as unknown as Json)
+            if (step.asked !== undefined && Cause.hasInterruptsOnly(exit.cause)) {
+              return Effect.succeed({ _tag: "Asked", ...step.asked } as Json)
+            }
+            return Effect.failCause(exit.cause)
+          })
+      )
     })
     const activity = Activity.make({ name, success: Schema.Json, error: ctx.error as Schema.Codec<unknown>, execute })
     let run = activity as unknown as Effect.Effect<Journaled, unknown, unknown>
     if (hooks !== undefined) {
       run = Effect.suspend(() => {
         hooks.start()
-        return Effect.onExit(activity as unknown as Effect.Effect<Journaled, unknown, unknown>, (exit) =>
-          Effect.sync(() => hooks.exit(name, exit)))
+        return Effect.onExit(
+          activity as unknown as Effect.Effect<Journaled, unknown, unknown>,
+          (exit) => Effect.sync(() => hooks.exit(name, exit))
+        )
       })
     }
     return Effect.flatMap(run, (result) => {
       if (result._tag !== "Asked") return settle(name, result)
-      return Effect.flatMap(DurableDeferred.await(deferredOf(result.key)) as Effect.Effect<Json, never, unknown>, (a) => {
-        ctx.answers.set(result.key, a)
-        return attempt(n + 1)
-      })
+      return Effect.flatMap(
+        DurableDeferred.await(deferredOf(result.key)) as Effect.Effect<Json, never, unknown>,
+        (a) => {
+          ctx.answers.set(result.key, a)
+          return attempt(n + 1)
+        }
+      )
     })
   }
   return attempt(1)
@@ -181,75 +189,84 @@ type Work = (
 /** A step whose post changes the stores: journaled as `{ action, seq, patch }`. */
 export const runStep = (ctx: Ctx, stepId: string, work: Work): Effect.Effect<string, unknown, unknown> =>
   activities(
-      ctx,
-      stepId,
-      (name) =>
-        Effect.suspend(() => {
-          // The engine may run an interrupted activity again: it stops counting as pending once.
-          if (!ctx.fresh.has(name)) {
-            ctx.fresh.add(name)
-            ctx.pending--
-            notify(ctx)
-          }
-          let done: Journaled | undefined
-          let held = false
-          // A post starts when no replayed result is still on its way (so its seq follows every journaled one), and
-          // keeps the lock until the body has its journaled result (so journaled seqs have no gaps).
-          const commit = (post: Effect.Effect<unknown, unknown, unknown>) =>
-            Effect.andThen(
-              claim(ctx, () => ctx.pending === 0),
-              Effect.suspend(() => {
-                held = true
-                const before = encodeAll(ctx.slots)
-                return Effect.map(post, (a) => {
-                  const seq = ++ctx.applied
-                  done = { _tag: "Done", action: toAction(a), seq, patch: JsonPatch.get(before, encodeAll(ctx.slots)) as Json }
-                })
-              })
-            )
-          // A step that fails, asks or is interrupted after its post started gives the lock back; a finished one
-          // keeps it until the body has its journaled result.
-          const body = Effect.onExitPrimitive(work(commit), (exit) => {
-            if (Exit.isFailure(exit) && held) {
-              held = false
-              unlock(ctx)
-            }
-            return undefined
-          })
-          return Effect.flatMap(body, () =>
-            done === undefined ? Effect.die(new Error(`step ${stepId} finished without its post`)) : Effect.succeed(done))
-        }),
-      (name, result) => {
-        if (result._tag !== "Done") return Effect.die(new Error(`step ${stepId}: unexpected journal entry`))
-        if (ctx.fresh.has(name)) {
-          unlock(ctx)
-          return Effect.succeed(result.action)
+    ctx,
+    stepId,
+    (name) =>
+      Effect.suspend(() => {
+        // The engine may run an interrupted activity again: it stops counting as pending once.
+        if (!ctx.fresh.has(name)) {
+          ctx.fresh.add(name)
+          ctx.pending--
+          notify(ctx)
         }
-        // Journaled: apply its patch after every earlier one.
-        return Effect.as(
+        let done: Journaled | undefined
+        let held = false
+        // A post starts when no replayed result is still on its way (so its seq follows every journaled one), and
+        // keeps the lock until the body has its journaled result (so journaled seqs have no gaps).
+        const commit = (post: Effect.Effect<unknown, unknown, unknown>) =>
           Effect.andThen(
-            claim(ctx, () => ctx.applied === result.seq - 1),
-            Effect.sync(() => {
-              applyPatch(ctx, result.patch as unknown as JsonPatch.JsonPatch)
-              ctx.applied = result.seq
-              ctx.pending--
-              unlock(ctx)
+            claim(ctx, () => ctx.pending === 0),
+            Effect.suspend(() => {
+              held = true
+              const before = encodeAll(ctx.slots)
+              return Effect.map(post, (a) => {
+                const seq = ++ctx.applied
+                done = {
+                  _tag: "Done",
+                  action: toAction(a),
+                  seq,
+                  patch: JsonPatch.get(before, encodeAll(ctx.slots)) as Json
+                }
+              })
             })
-          ),
-          result.action
-        )
-      },
-      {
-        start: () => {
-          ctx.pending++
-        },
-        // A failed or replayed call is no longer pending; a fresh one stopped counting when it started.
-        exit: (name, exit) => {
-          if (!ctx.fresh.has(name) && (Exit.isFailure(exit) || exit.value._tag === "Asked")) {
-            ctx.pending--
-            notify(ctx)
+          )
+        // A step that fails, asks or is interrupted after its post started gives the lock back; a finished one
+        // keeps it until the body has its journaled result.
+        const body = Effect.onExitPrimitive(work(commit), (exit) => {
+          if (Exit.isFailure(exit) && held) {
+            held = false
+            unlock(ctx)
           }
+          return undefined
+        })
+        return Effect.flatMap(
+          body,
+          () =>
+            done === undefined
+              ? Effect.die(new Error(`step ${stepId} finished without its post`))
+              : Effect.succeed(done)
+        )
+      }),
+    (name, result) => {
+      if (result._tag !== "Done") return Effect.die(new Error(`step ${stepId}: unexpected journal entry`))
+      if (ctx.fresh.has(name)) {
+        unlock(ctx)
+        return Effect.succeed(result.action)
+      }
+      // Journaled: apply its patch after every earlier one.
+      return Effect.as(
+        Effect.andThen(
+          claim(ctx, () => ctx.applied === result.seq - 1),
+          Effect.sync(() => {
+            applyPatch(ctx, result.patch as unknown as JsonPatch.JsonPatch)
+            ctx.applied = result.seq
+            ctx.pending--
+            unlock(ctx)
+          })
+        ),
+        result.action
+      )
+    },
+    {
+      start: () => {
+        ctx.pending++
+      },
+      // A failed or replayed call is no longer pending; a fresh one stopped counting when it started.
+      exit: (name, exit) => {
+        if (!ctx.fresh.has(name) && (Exit.isFailure(exit) || exit.value._tag === "Asked")) {
+          ctx.pending--
+          notify(ctx)
         }
       }
-    )
-
+    }
+  )

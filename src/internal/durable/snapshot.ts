@@ -144,15 +144,19 @@ export const save = (
       run.emit?.(ctors.CheckpointSaved({ path: run.flow, runs: [], version: snapshot.version, status }))
     })
     // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner.
-    saved = Effect.catchTag(saved, "CheckpointError", (error): Effect.Effect<void, CheckpointError | RunLocked> =>
-      error.reason !== "version conflict" ? Effect.fail(error) : Effect.flatMap(
-        Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
-        (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
-          if (renewal?._tag !== "Lost") return Effect.fail(error)
-          run.lost = lockedBy(run.id, renewal.lease)
-          return Effect.fail(run.lost)
-        }
-      ))
+    saved = Effect.catchTag(
+      saved,
+      "CheckpointError",
+      (error): Effect.Effect<void, CheckpointError | RunLocked> =>
+        error.reason !== "version conflict" ? Effect.fail(error) : Effect.flatMap(
+          Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
+          (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
+            if (renewal?._tag !== "Lost") return Effect.fail(error)
+            run.lost = lockedBy(run.id, renewal.lease)
+            return Effect.fail(run.lost)
+          }
+        )
+    )
     if (run.spans) {
       saved = Effect.withSpan(saved, "durable.save", {
         attributes: { "pocketflow.run": run.id, "pocketflow.version": snapshot.version, "pocketflow.status": status }

@@ -40,14 +40,24 @@ const host = (ctx: Ctx): Host<Place> => ({
   positions: false,
   visits: true,
   reuse: false,
-  step: (parent, node, visit) => ({ id: Cursor.stepId(parent.id, node.name, visit), path: `${parent.path}/${node.name}` }),
+  step: (parent, node, visit) => ({
+    id: Cursor.stepId(parent.id, node.name, visit),
+    path: `${parent.path}/${node.name}`
+  }),
   child: (parent, node, index, batch) => ({
     id: Cursor.stepId(batch ? Cursor.runId(parent.id, index) : parent.id, node.name, 1),
     path: `${parent.path}/${node.name}`
   }),
   run: (_, { exec, post, prep }, p) =>
-    runStep(ctx, p.id, (commit) =>
-      Effect.flatMap(prep ?? Effect.void, (x) => Effect.flatMap(exec(x), (r) => commit(post === undefined ? Effect.void : post(x, r))))),
+    runStep(
+      ctx,
+      p.id,
+      (commit) =>
+        Effect.flatMap(
+          prep ?? Effect.void,
+          (x) => Effect.flatMap(exec(x), (r) => commit(post === undefined ? Effect.void : post(x, r)))
+        )
+    ),
   prep: (_, prep) => prep,
   commit: (p, post, last, complete) =>
     post === undefined
@@ -58,8 +68,16 @@ const host = (ctx: Ctx): Host<Place> => ({
     return activities(
       ctx,
       Cursor.runId(p.id, index),
-      () => Effect.flatMap(exec(item), (x) => Effect.map(Schema.encodeEffect(schema)(x), (value) => ({ _tag: "Item" as const, value: value as Json }))),
-      (_, result) => result._tag === "Item" ? Schema.decodeUnknownEffect(schema)(result.value) : Effect.die(new Error("unexpected journal entry"))
+      () =>
+        Effect.flatMap(
+          exec(item),
+          (x) =>
+            Effect.map(Schema.encodeEffect(schema)(x), (value) => ({ _tag: "Item" as const, value: value as Json }))
+        ),
+      (_, result) =>
+        result._tag === "Item"
+          ? Schema.decodeUnknownEffect(schema)(result.value)
+          : Effect.die(new Error("unexpected journal entry"))
     )
   },
   // Without a resultSchema nothing can journal an item's result: the batch is one step.
@@ -69,15 +87,21 @@ const host = (ctx: Ctx): Host<Place> => ({
         Effect.flatMap(prep, (prepared) => {
           const items = itemsOf(node, prepared, undefined, p)
           if (!Array.isArray(items)) return items
-          return Effect.flatMap(Effect.forEach(items, exec, { concurrency }), (results) =>
-            commit(post === undefined ? Effect.void : post(items, results)))
+          return Effect.flatMap(
+            Effect.forEach(items, exec, { concurrency }),
+            (results) => commit(post === undefined ? Effect.void : post(items, results))
+          )
         })),
       completed(complete)
     )
 })
 
 /** Walks `root` as one execution of the workflow body, with the stores in `slots` provided to it. */
-export const body = (ctx: Ctx, root: AnyNode, services: Context.Context<never>): Effect.Effect<string, unknown, unknown> =>
+export const body = (
+  ctx: Ctx,
+  root: AnyNode,
+  services: Context.Context<never>
+): Effect.Effect<string, unknown, unknown> =>
   Effect.map(
     Effect.provideContext(
       walkRoot(host(ctx), root, { id: root.name, path: root.name }, undefined, undefined, () => {}),

@@ -226,7 +226,9 @@ export const missing = (node: AnyNode, saved: unknown, path: string): Array<stri
         else out.push(...missing(child, inner, `${path}/${child.name}`))
       }
       if (def._tag === "Parallel") {
-        for (const i of Object.keys(pos.done ?? {})) if (def.branches[Number(i)] === undefined) out.push(`${path}/branch ${i}`)
+        for (const i of Object.keys(pos.done ?? {})) {
+          if (def.branches[Number(i)] === undefined) out.push(`${path}/branch ${i}`)
+        }
       }
       break
     }

@@ -59,8 +59,12 @@ export const place = (o: Observation, parent?: string): Place => make(o, o.path,
 
 /** The place of `node` run as a child of the node at `parent`. */
 export const childOf = (parent: Place, node: AnyNode, runs: ReadonlyArray<number>): Place =>
-  make({ emit: parent.emit, spans: parent.spans, clock: parent.clock, owner: node, item: undefined },
-    `${parent.path}/${node.name}`, runs, parent.owner.name)
+  make(
+    { emit: parent.emit, spans: parent.spans, clock: parent.clock, owner: node, item: undefined },
+    `${parent.path}/${node.name}`,
+    runs,
+    parent.owner.name
+  )
 
 export const cached = (parent: Place, node: AnyNode): Place => {
   let children = parent.children
@@ -113,7 +117,9 @@ export const reporting = (context: boolean) => ({
       return Effect.onExitPrimitive(body, (exit) => {
         const duration = Duration.nanos(clock.monotonicTimeNanosUnsafe() - start)
         if (Exit.isFailure(exit)) emit(ctors.FlowFailed({ path, runs, flow: name, cause: exit.cause, duration }))
-        else if (exit.value !== SUSPENDED) emit(ctors.FlowFinished({ path, runs, flow: name, action: exit.value, duration }))
+        else if (exit.value !== SUSPENDED) {
+          emit(ctors.FlowFinished({ path, runs, flow: name, action: exit.value, duration }))
+        }
         return undefined
       })
     })
@@ -125,7 +131,10 @@ export const reporting = (context: boolean) => ({
     if (cache === undefined) at.transitions = cache = new Map()
     let event = cache.get(action)
     if (event === undefined) {
-      cache.set(action, event = { path: p.path, runs: p.runs, from: from.name, action, to: to.name, _tag: "Transition" })
+      cache.set(
+        action,
+        event = { path: p.path, runs: p.runs, from: from.name, action, to: to.name, _tag: "Transition" }
+      )
     }
     emit(event)
   },
@@ -182,4 +191,3 @@ export const spanOf = <A>(node: AnyNode, p: Place, body: Effect.Effect<A, unknow
   if (node.kind === "node") attributes["pocketflow.attempt"] = 1
   return inSpan(body, node.name, attributes)
 }
-

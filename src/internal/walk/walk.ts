@@ -138,11 +138,16 @@ const flow = <P>(
       last === SUSPENDED
         ? Effect.succeed(SUSPENDED)
         : host.commit(place, post === undefined ? undefined : post(undefined, last), last, complete))
-    : Effect.flatMap(host.prep(place, prep), (p) =>
-      p === SUSPENDED ? Effect.succeed(SUSPENDED) : Effect.flatMap(loop(host, node, place, cursor, saved), (last) =>
-        last === SUSPENDED
-          ? Effect.succeed(SUSPENDED)
-          : host.commit(place, post === undefined ? undefined : post(p, last), last, complete)))
+    : Effect.flatMap(
+      host.prep(place, prep),
+      (p) =>
+        p === SUSPENDED ?
+          Effect.succeed(SUSPENDED) :
+          Effect.flatMap(loop(host, node, place, cursor, saved), (last) =>
+            last === SUSPENDED
+              ? Effect.succeed(SUSPENDED)
+              : host.commit(place, post === undefined ? undefined : post(p, last), last, complete))
+    )
   return host.flow === undefined ? body : host.flow(node, place, body)
 }
 
@@ -185,8 +190,15 @@ const loop = <P>(
     }
     // A host whose places do not change between visits (observed) gets each node's place and program built on its
     // first visit in this run: a loop revisits the same few nodes, and building them is most of a step's cost.
-    const slots = host.reuse ? new Map<AnyNode, readonly [P, Effect.Effect<string | Suspended, unknown, unknown>]>() : undefined
-    const program = (node: AnyNode, p: P, childSaved: Cursor.Position | undefined, childLive: Cursor.Position | undefined) => {
+    const slots = host.reuse
+      ? new Map<AnyNode, readonly [P, Effect.Effect<string | Suspended, unknown, unknown>]>()
+      : undefined
+    const program = (
+      node: AnyNode,
+      p: P,
+      childSaved: Cursor.Position | undefined,
+      childLive: Cursor.Position | undefined
+    ) => {
       const def = node.def
       const run = def._tag === "Step" && tally === undefined
         ? host.run(node, def, p, complete)
@@ -316,7 +328,9 @@ const batch = <P>(
     const items = itemsOf(node, prepared, savedFp, place)
     if (!Array.isArray(items)) return items
     if (live !== undefined) (live as Cursor.BatchPosition).fp = Cursor.fingerprint(items)
-    const restore = host.restored === undefined ? Effect.succeed(undefined) : host.restored(def, place, savedFp === undefined)
+    const restore = host.restored === undefined
+      ? Effect.succeed(undefined)
+      : host.restored(def, place, savedFp === undefined)
     return Effect.flatMap(restore, (kept) =>
       Effect.flatMap(
         many<unknown>({
@@ -370,7 +384,9 @@ export const locate = (flow: string, node: AnyNode) => (cause: Cause.Cause<unkno
       : inner.path[0] === node.name
       ? [flow, ...inner.path]
       : [flow, node.name, ...inner.path]
-    const parent = inner === undefined ? die.annotations.get(Cause.StackTrace.key) as StackFrame | undefined : inner.frame
+    const parent = inner === undefined
+      ? die.annotations.get(Cause.StackTrace.key) as StackFrame | undefined
+      : inner.frame
     const frame: StackFrame = {
       name: `node ${quote(path[path.length - 1]!)} in flow ${quote(path.slice(0, -1).join("/"))}`,
       stack: () => undefined,

@@ -3,10 +3,10 @@
  * per response: it remembers which text and tool-call blocks are open, so deltas become start/delta/end parts
  * and each tool call's argument fragments become one parsed `tool-call` part.
  */
-import * as Effect from "effect/Effect"
 import * as AiError from "effect/ai/AiError"
 import { IdGenerator } from "effect/ai/IdGenerator"
 import type * as Response from "effect/ai/Response"
+import * as Effect from "effect/Effect"
 import * as Wire from "./wire.ts"
 
 interface OpenTool {

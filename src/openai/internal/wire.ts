@@ -3,15 +3,15 @@
  * the response bodies (whole and streamed) turned back into `effect/ai` response parts. Pure data mapping; the
  * HTTP side lives in `../OpenAi.ts`.
  */
-import * as Effect from "effect/Effect"
-import * as Base64 from "effect/encoding/Base64"
-import * as Schema from "effect/Schema"
 import * as AiError from "effect/ai/AiError"
 import type * as LanguageModel from "effect/ai/LanguageModel"
 import * as OpenAiStructuredOutput from "effect/ai/OpenAiStructuredOutput"
 import type * as Prompt from "effect/ai/Prompt"
 import type * as Response from "effect/ai/Response"
 import * as Tool from "effect/ai/Tool"
+import * as Effect from "effect/Effect"
+import * as Base64 from "effect/encoding/Base64"
+import * as Schema from "effect/Schema"
 
 /** The `module` every error of this provider carries. */
 export const moduleName = "OpenAi"

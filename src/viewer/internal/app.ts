@@ -17,9 +17,9 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { timingSafeEqual } from "node:crypto"
 import type * as Checkpointer from "../../Checkpointer.ts"
+import { Checkpointer as CheckpointerService } from "../../Checkpointer.ts"
 import * as Durable from "../../Durable.ts"
 import { parseToken } from "../../internal/durable/ask.ts"
-import { Checkpointer as CheckpointerService } from "../../Checkpointer.ts"
 import { highlight, nodeAt } from "./diagram.ts"
 import type { Live } from "./live.ts"
 
@@ -217,9 +217,7 @@ export const make = (
     }
     return yield* api(request, url)
   }).pipe(
-    Effect.catchCause((cause) =>
-      Effect.succeed(refuse(500, Cause.pretty(cause).split("\n")[0] ?? "internal error"))
-    ),
+    Effect.catchCause((cause) => Effect.succeed(refuse(500, Cause.pretty(cause).split("\n")[0] ?? "internal error"))),
     Effect.map(HttpServerResponse.setHeaders(securityHeaders))
   )
 }

@@ -114,41 +114,47 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on two runner processes + Post
       assert.strictEqual(byRunner.get("B")?.size, 3)
     }), 60_000)
 
-  it.live("(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice", () =>
-    Effect.gen(function*() {
-      const { log, runners: [a], url } = yield* cluster("wf_kill", 150)
-      const runs = yield* spreadIds(wfs.loop, "kill", 6)
-      const waiter = client(url, "start-loop", runs, "wait-loop", runs)
-      // Kill A once it is a few steps into its runs.
-      yield* until("runner A to run 3 steps", () => entries(log).filter((e) => e.tag === "A").length >= 3)
-      a.process.kill("SIGKILL")
-      const killedAt = Date.now()
-      const killedExit = yield* Effect.promise(() => a.exit)
-      assert.strictEqual(killedExit.signal, "SIGKILL")
-      const heldByA = new Set(entries(log).filter((e) => e.tag === "A").map((e) => e.run))
+  it.live(
+    "(b) kill -9 of a runner mid-run: the other takes its runs over; only steps in flight ran twice",
+    () =>
+      Effect.gen(function*() {
+        const { log, runners: [a], url } = yield* cluster("wf_kill", 150)
+        const runs = yield* spreadIds(wfs.loop, "kill", 6)
+        const waiter = client(url, "start-loop", runs, "wait-loop", runs)
+        // Kill A once it is a few steps into its runs.
+        yield* until("runner A to run 3 steps", () => entries(log).filter((e) => e.tag === "A").length >= 3)
+        a.process.kill("SIGKILL")
+        const killedAt = Date.now()
+        const killedExit = yield* Effect.promise(() => a.exit)
+        assert.strictEqual(killedExit.signal, "SIGKILL")
+        const heldByA = new Set(entries(log).filter((e) => e.tag === "A").map((e) => e.run))
 
-      const [, finals] = yield* done(waiter)
-      const expected = yield* expectedLoop
-      for (const id of runs.split(",")) assert.deepStrictEqual(finals[id]["wf/LoopStore"], expected, id)
+        const [, finals] = yield* done(waiter)
+        const expected = yield* expectedLoop
+        for (const id of runs.split(",")) assert.deepStrictEqual(finals[id]["wf/LoopStore"], expected, id)
 
-      const log$ = entries(log)
-      const counts = new Map<string, number>()
-      for (const e of log$) counts.set(e.key, (counts.get(e.key) ?? 0) + 1)
-      assert.strictEqual(counts.size, 6 * LOOP_STEPS)
-      const twice = Array.from(counts).filter(([, c]) => c > 1)
-      // At most one step per run A held was in flight; it ran at most twice, first on A, then on B.
-      assert.isAtMost(twice.length, heldByA.size, JSON.stringify(twice))
-      for (const [key, c] of twice) {
-        assert.strictEqual(c, 2)
-        assert.deepStrictEqual(log$.filter((e) => e.key === key).map((e) => e.tag), ["A", "B"])
-        assert.isTrue(heldByA.has(key.slice(0, key.indexOf(":"))))
-      }
-      // B finished A's runs: takeover time is from the kill to B's first step of a run A held.
-      const takenOver = log$.filter((e) => e.tag === "B" && heldByA.has(e.run) && e.at >= killedAt)
-      assert.isAbove(takenOver.length, 0)
-      const takeover = Math.min(...takenOver.map((e) => e.at)) - killedAt
-      console.log(`takeover after kill -9: ${takeover} ms (runs held by A: ${heldByA.size}, steps run twice: ${twice.length})`)
-    }), 90_000)
+        const log$ = entries(log)
+        const counts = new Map<string, number>()
+        for (const e of log$) counts.set(e.key, (counts.get(e.key) ?? 0) + 1)
+        assert.strictEqual(counts.size, 6 * LOOP_STEPS)
+        const twice = Array.from(counts).filter(([, c]) => c > 1)
+        // At most one step per run A held was in flight; it ran at most twice, first on A, then on B.
+        assert.isAtMost(twice.length, heldByA.size, JSON.stringify(twice))
+        for (const [key, c] of twice) {
+          assert.strictEqual(c, 2)
+          assert.deepStrictEqual(log$.filter((e) => e.key === key).map((e) => e.tag), ["A", "B"])
+          assert.isTrue(heldByA.has(key.slice(0, key.indexOf(":"))))
+        }
+        // B finished A's runs: takeover time is from the kill to B's first step of a run A held.
+        const takenOver = log$.filter((e) => e.tag === "B" && heldByA.has(e.run) && e.at >= killedAt)
+        assert.isAbove(takenOver.length, 0)
+        const takeover = Math.min(...takenOver.map((e) => e.at)) - killedAt
+        console.log(
+          `takeover after kill -9: ${takeover} ms (runs held by A: ${heldByA.size}, steps run twice: ${twice.length})`
+        )
+      }),
+    90_000
+  )
 
   it.live("(c) a run suspended on ask is answered from a third process and finishes", () =>
     Effect.gen(function*() {

@@ -25,7 +25,11 @@ import {
 } from "./fixtures/flows.ts"
 
 const engine = <R>(wf: { readonly layer: Layer.Layer<never, never, R> }) =>
-  wf.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory)) as Layer.Layer<WorkflowEngine.WorkflowEngine, never, Exclude<R, WorkflowEngine.WorkflowEngine>>
+  wf.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory)) as Layer.Layer<
+    WorkflowEngine.WorkflowEngine,
+    never,
+    Exclude<R, WorkflowEngine.WorkflowEngine>
+  >
 
 describe("Durable.toWorkflow on the memory engine", () => {
   it.live("a 30-step loop finishes with the same state as Durable.run", () =>
@@ -98,7 +102,8 @@ describe("Durable.toWorkflow on the memory engine", () => {
       let calls = 0
       const flaky = Node.make({
         name: "flaky",
-        exec: () => Effect.suspend(() => ++calls < 3 ? Effect.fail(new Boom({ attempt: calls })) : Effect.succeed("third time")),
+        exec: () =>
+          Effect.suspend(() => ++calls < 3 ? Effect.fail(new Boom({ attempt: calls })) : Effect.succeed("third time")),
         post: (_, value) => S.set({ value }),
         retry: { times: 5 }
       })
@@ -109,7 +114,11 @@ describe("Durable.toWorkflow on the memory engine", () => {
         retry: { times: 1 }
       })
       const ok = Durable.toWorkflow(Flow.make({ name: "ok", start: flaky }), { name: "ok", stores: [S], error: Boom })
-      const bad = Durable.toWorkflow(Flow.make({ name: "bad", start: doomed }), { name: "bad", stores: [S], error: Boom })
+      const bad = Durable.toWorkflow(Flow.make({ name: "bad", start: doomed }), {
+        name: "bad",
+        stores: [S],
+        error: Boom
+      })
       const [good, failed] = yield* Effect.gen(function*() {
         yield* ok.start({ id: "r", stores: [S.initial({ value: "" })] })
         yield* bad.start({ id: "r", stores: [S.initial({ value: "" })] })
@@ -127,7 +136,9 @@ describe("Durable.toWorkflow on the memory engine", () => {
 
   it.live("a replay applies concurrent branches' patches in the order their posts finished", () =>
     Effect.gen(function*() {
-      class Order extends Shared.Service<Order>()("wf/Order", { schema: Schema.Struct({ order: Schema.Array(Schema.Number) }) }) {}
+      class Order
+        extends Shared.Service<Order>()("wf/Order", { schema: Schema.Struct({ order: Schema.Array(Schema.Number) }) })
+      {}
       class Index extends Context.Service<Index, { readonly i: number }>()("wf/Index") {}
       // Item 0 finishes last, item 1 first: the posts append 1, 2, 0.
       const waits = [60, 0, 25]
@@ -188,7 +199,9 @@ describe("Durable.toWorkflow on the memory engine", () => {
       const local = yield* Effect.gen(function*() {
         const first = yield* Durable.run(flow, { id: "p", stores: [P.initial(initial)] })
         const keys = first._tag === "Suspended" ? first.waiting.map((w) => w.key).sort() : []
-        for (const key of keys) yield* Durable.answer({ id: "p", input: Pick, key, value: key.includes("left") ? "L" : "R" })
+        for (const key of keys) {
+          yield* Durable.answer({ id: "p", input: Pick, key, value: key.includes("left") ? "L" : "R" })
+        }
         yield* Durable.run(flow, { id: "p", stores: [P.initial(initial)] })
         return { keys, state: yield* Durable.state("p", P) }
       }).pipe(Effect.provide(Checkpointer.layerMemory))

@@ -12,7 +12,17 @@ import { Durable } from "../../../src/index.ts"
 import * as pg from "../../support/pg.ts"
 import { completed, isComplete, locally, settle } from "../../support/workflow.ts"
 import { LOOP_STEPS, single, workflows } from "./fixtures/cluster.ts"
-import { Approval, AskStore, loop, LoopStore, nested, nestedInitial, NestedStore, reviewKey, steps } from "./fixtures/flows.ts"
+import {
+  Approval,
+  AskStore,
+  loop,
+  LoopStore,
+  nested,
+  nestedInitial,
+  NestedStore,
+  reviewKey,
+  steps
+} from "./fixtures/flows.ts"
 
 /** A cluster polls storage: look every 50 ms, for 30 s at most. */
 const slowly = { every: "50 millis", times: 600 } as const
@@ -24,7 +34,9 @@ describe.skipIf(pg.missing())("Durable.toWorkflow on SingleRunner + Postgres", (
       const log = join(mkdtempSync(join(tmpdir(), "wf-single-")), "exec.log")
       const wfs = workflows(log, 5)
       const nestedWf = Durable.toWorkflow(nested(), { name: "nested", stores: [NestedStore] })
-      const layer = Layer.mergeAll(wfs.loop.layer, wfs.essay.layer, nestedWf.layer).pipe(Layer.provideMerge(single(url)))
+      const layer = Layer.mergeAll(wfs.loop.layer, wfs.essay.layer, nestedWf.layer).pipe(
+        Layer.provideMerge(single(url))
+      )
       const [loopResult, nestedResult, essay] = yield* Effect.gen(function*() {
         yield* wfs.loop.start({ id: "loop-1", stores: [LoopStore.initial({ n: 0, total: 0, trail: [] })] })
         yield* nestedWf.start({ id: "nested-1", stores: [NestedStore.initial(nestedInitial)] })

@@ -29,7 +29,8 @@ const wf = Durable.toWorkflow(flow, { name: "f", stores: [Saved], error: Boom })
 // The layer needs the engine and the services the flow uses, not the listed stores nor Durable.Run.
 check<Equals<typeof wf.layer, Layer.Layer<never, never, WorkflowEngine.WorkflowEngine | Llm>>>()
 // poll: the flow's last action and the encoded stores, or the flow's error.
-type Polled = Effect.Success<ReturnType<typeof wf.poll>> extends Option.Option<Workflow.Result<infer S, infer F>> ? [S, F]
+type Polled = Effect.Success<ReturnType<typeof wf.poll>> extends Option.Option<Workflow.Result<infer S, infer F>> ?
+  [S, F]
   : never
 check<Equals<Polled[0]["action"], Node.Action<typeof flow>>>()
 check<[Polled[1]] extends [Boom] ? [Boom] extends [Polled[1]] ? true : false : false>()
