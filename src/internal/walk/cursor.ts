@@ -8,8 +8,8 @@
  * - batch node: `{ fp }` (its finished items are item records, one per item);
  * - plain node: `{}`.
  * A flow's position is its `Cursor`. `start` places a cursor, `enter` opens a step (the step budget and the visit
- * number), and `advance` records the step's action and picks the next node — or ends the walk: a declared exit, an
- * action with no edge (with the known actions, for the warning), or nothing wired at all. Every host calls these; no
+ * number), and `advance` records the step's action and picks the next node — or ends the walk (`unmatched` tells a
+ * surprising end, with the known actions for the warning, from a declared exit or a node with nothing wired). Every host calls these; no
  * other code follows an edge.
  */
 import * as Effect from "effect/Effect"
@@ -37,14 +37,6 @@ export type Position = FlowPosition | ManyPosition | BatchPosition | Record<stri
 
 /** A flow's cursor: its position, updated in place by `advance` as the one walk that owns it goes on. */
 export type Cursor = FlowPosition
-
-/** How a flow walk ended: its last action, and the actions the last node did have when this one has no edge. */
-export interface End {
-  readonly _tag: "End"
-  readonly action: string
-  /** The last node's wired actions when `action` has none and is not a declared exit (a warning), else undefined. */
-  readonly unmatched: ReadonlyArray<string> | undefined
-}
 
 const byName = new WeakMap<Graph, ReadonlyMap<string, AnyNode>>()
 
@@ -111,15 +103,14 @@ export const exceeded = (flow: AnyFlow, node: AnyNode): MaxStepsExceeded =>
 
 /**
  * Records that `node` finished its step with `action`, and decides what comes next: the successor for `action`, or
- * the end of the walk.
+ * `undefined` when the walk ends there (its action is then `cursor.last`; see `unmatched` for the warning).
  */
-export const advance = (graph: Graph, cursor: Cursor, node: AnyNode, action: string): AnyNode | End => {
+export const advance = (graph: Graph, cursor: Cursor, node: AnyNode, action: string): AnyNode | undefined => {
   cursor.steps++
   const visits = cursor.visits
   if (visits !== undefined) visits[node.name] = (visits[node.name] ?? 0) + 1
   if (cursor.inner !== undefined) delete cursor.inner
-  const successors = graph.edges.get(node)
-  const next = successors?.get(action)
+  const next = graph.edges.get(node)?.get(action)
   if (next !== undefined) {
     cursor.at = next.name
     cursor.kind = next.kind
@@ -128,29 +119,40 @@ export const advance = (graph: Graph, cursor: Cursor, node: AnyNode, action: str
   cursor.at = null
   cursor.kind = "end"
   cursor.last = action
-  const unmatched = successors !== undefined && graph.exits.get(node)?.has(action) !== true
-    ? Array.from(successors.keys())
-    : undefined
-  return { _tag: "End", action, unmatched }
+  return undefined
 }
 
-export const isEnd = (u: AnyNode | End): u is End => (u as End)._tag === "End"
+/**
+ * When a walk ended on `node`'s `action`: the node's wired actions if the end is a surprise (the node has edges, none
+ * for this action, and the action is not a declared exit), else `undefined`.
+ */
+export const unmatched = (graph: Graph, node: AnyNode, action: string): ReadonlyArray<string> | undefined => {
+  const successors = graph.edges.get(node)
+  return successors !== undefined && graph.exits.get(node)?.has(action) !== true
+    ? Array.from(successors.keys())
+    : undefined
+}
 
 const quote = (s: string) => JSON.stringify(s)
 
 /**
- * The end of a walk as an Effect: its action, after a warning when the last node has edges but none for its action
- * (PocketFlow warns the same way).
+ * The end of a walk as an Effect: its action, after a warning when the end is a surprise (`known`: the node's wired
+ * actions; PocketFlow warns the same way).
  */
-export const ended = (flow: AnyFlow, node: AnyNode, end: End): Effect.Effect<string> =>
-  end.unmatched === undefined
-    ? Effect.succeed(end.action)
+export const ended = (
+  flow: AnyFlow,
+  node: AnyNode,
+  action: string,
+  known: ReadonlyArray<string> | undefined
+): Effect.Effect<string> =>
+  known === undefined
+    ? Effect.succeed(action)
     : Effect.as(
       Effect.logWarning(
-        `Flow ${quote(flow.def.name)} ends: node ${quote(node.name)} returned action ${quote(end.action)}, which has ` +
-          `no edge (known actions: ${end.unmatched.map(quote).join(", ")})`
+        `Flow ${quote(flow.def.name)} ends: node ${quote(node.name)} returned action ${quote(action)}, which has ` +
+          `no edge (known actions: ${known.map(quote).join(", ")})`
       ),
-      end.action
+      action
     )
 
 // ---------------------------------------------------------------------------------------------------

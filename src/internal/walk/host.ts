@@ -60,10 +60,13 @@ export interface Host<P> {
   readonly tally?: () => void
 
   // Reporting. Each is optional: a host without it pays nothing for it.
-  /** A node starts at `place` (a flow's step, a fan-out's child, the root when it is not a flow). */
-  readonly started?: (node: AnyNode, place: P, fiber: Fiber.Fiber<unknown, unknown>) => void
-  /** The node at `place` finished with `action` (not called when it suspended). */
-  readonly finished?: (node: AnyNode, place: P, action: string, fiber: Fiber.Fiber<unknown, unknown>) => void
+  /**
+   * A node starts at `place` (a flow's step, a fan-out's child, the root when it is not a flow). `mark` is what
+   * `finished` returned for the step just before it in the same loop (a clock reading it may reuse), if any.
+   */
+  readonly started?: (node: AnyNode, place: P, fiber: Fiber.Fiber<unknown, unknown>, mark?: unknown) => void
+  /** The node at `place` finished with `action` (not called when it suspended); returns a mark for `started`. */
+  readonly finished?: (node: AnyNode, place: P, action: string, fiber: Fiber.Fiber<unknown, unknown>) => unknown
   /** The node at `place` failed or was interrupted. */
   readonly failed?: (node: AnyNode, place: P, cause: Cause.Cause<unknown>, fiber: Fiber.Fiber<unknown, unknown>) => void
   /** Around a flow's whole run, its prep and post included. */

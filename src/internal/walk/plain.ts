@@ -60,8 +60,11 @@ const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
       return Effect.flatMap(node.raw, after)
     }
     const after = (result: unknown): Effect.Effect<string, unknown, unknown> => {
-      const next = Cursor.advance(graph, cursor, current, toAction(result))
-      return Cursor.isEnd(next) ? Cursor.ended(flow, current, next) : step(next)
+      const action = toAction(result)
+      const next = Cursor.advance(graph, cursor, current, action)
+      return next !== undefined
+        ? step(next)
+        : Cursor.ended(flow, current, action, Cursor.unmatched(graph, current, action))
     }
     return Effect.catchCause(step(flow.def.start), (cause) => locate(flow.def.name, current)(cause))
   })

@@ -168,7 +168,8 @@ const loop = <P>(
     let current = first
     // The place of the step in flight (reported if it fails) and, once it completed, where the cursor goes.
     let at: P | undefined
-    let decision: AnyNode | Cursor.End | undefined
+    // `null` until the step completed; then the next node, or `undefined` when the walk ends there.
+    let decision: AnyNode | undefined | null = null
     const complete = (action: string) => {
       decision = Cursor.advance(graph, cursor, current, action)
     }
@@ -176,17 +177,18 @@ const loop = <P>(
       if (result === SUSPENDED) return Effect.succeed(SUSPENDED)
       const node = current
       const action = toAction(result)
-      if (decision === undefined) complete(action)
+      if (decision === null) complete(action)
       const p = at!
-      if (finished !== undefined) finished(node, p, action, fiber)
+      const mark = finished === undefined ? undefined : finished(node, p, action, fiber)
       at = undefined
-      const next = decision!
-      if (!Cursor.isEnd(next)) {
-        if (transition !== undefined) transition(place, p, node, action, next)
-        return step(next)
+      const next = decision
+      if (next !== undefined) {
+        if (transition !== undefined) transition(place, p, node, action, next!)
+        return step(next!, mark)
       }
-      if (next.unmatched !== undefined && unmatched !== undefined) unmatched(place, node, action, next.unmatched)
-      return Cursor.ended(flow, node, next)
+      const known = Cursor.unmatched(graph, node, action)
+      if (known !== undefined && unmatched !== undefined) unmatched(place, node, action, known)
+      return Cursor.ended(flow, node, action, known)
     }
     // A host whose places do not change between visits (observed) gets each node's place and program built on its
     // first visit in this run: a loop revisits the same few nodes, and building them is most of a step's cost.
@@ -205,11 +207,11 @@ const loop = <P>(
         : walk(host, node, p, childSaved, childLive, complete)
       return Effect.flatMap(wrap === undefined ? run : wrap(node, p, run), after)
     }
-    const step = (node: AnyNode): Effect.Effect<string | Suspended, unknown, unknown> => {
+    const step = (node: AnyNode, mark?: unknown): Effect.Effect<string | Suspended, unknown, unknown> => {
       const visit = Cursor.enter(graph, cursor, node)
       if (visit === 0) return Effect.fail(Cursor.exceeded(flow, node))
       current = node
-      decision = undefined
+      decision = null
       if (slots !== undefined) {
         let slot = slots.get(node)
         if (slot === undefined) {
@@ -217,7 +219,7 @@ const loop = <P>(
           slots.set(node, slot = [p, program(node, p, undefined, undefined)])
         }
         at = slot[0]
-        if (started !== undefined) started(node, slot[0], fiber)
+        if (started !== undefined) started(node, slot[0], fiber, mark)
         return slot[1]
       }
       const p = host.step(place, node, visit)
@@ -226,7 +228,7 @@ const loop = <P>(
       const childSaved = restore
       restore = undefined
       at = p
-      if (started !== undefined) started(node, p, fiber)
+      if (started !== undefined) started(node, p, fiber, mark)
       return program(node, p, childSaved, childLive)
     }
     const walked = failed === undefined ? step(first) : Effect.onExitPrimitive(step(first), (exit) => {
