@@ -215,29 +215,43 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     )
   }
 
+  // A proxy or a debug header may echo the key under any name, so every recorded header is scrubbed by value
+  // (and by name); the usual secret-bearing names are also kept `Redacted` whole.
+  const scrubHeaders = (headers: Headers.Headers) => {
+    const scrubbed: Record<string, string> = {}
+    for (const [name, value] of Object.entries(headers)) scrubbed[scrub(name)] = scrub(value)
+    return Headers.redact(Headers.fromRecordUnsafe(scrubbed), ["authorization", "set-cookie", "cookie"])
+  }
+  // What the server sent is scrubbed, then cut (never the other way round, which could leave part of the key):
+  // a 5 MB error message must not become a 5 MB description.
+  const received = (text: string | null | undefined) => (text == null ? undefined : Wire.truncate(scrub(text)))
+
   const statusError = Effect.fnUntraced(function*(method: string, response: HttpClientResponse.HttpClientResponse) {
     const body = scrub(yield* Effect.orElseSucceed(response.text, () => ""))
     const parsed = Option.getOrUndefined(decodeErrorBody(body))?.error
     const status = response.status
+    const errorCode = typeof parsed?.code === "string" ? received(parsed.code) : parsed?.code
+    const errorType = received(parsed?.type)
+    const requestId = received(response.headers["x-request-id"])
     const description = AiError.buildErrorDescription({
       status,
-      message: parsed?.message ?? undefined,
+      message: received(parsed?.message),
       method: "POST",
       url,
-      errorCode: parsed?.code,
-      errorType: parsed?.type,
-      requestId: response.headers["x-request-id"],
+      errorCode,
+      errorType,
+      requestId,
       body
     })
     const http = {
-      response: { status, headers: Headers.redact(response.headers, ["authorization", "set-cookie", "cookie"]) },
+      response: { status, headers: scrubHeaders(response.headers) },
       body: Wire.truncate(body)
     }
     const metadata = {
       openai: {
-        errorCode: parsed?.code ?? null,
-        errorType: parsed?.type ?? null,
-        requestId: response.headers["x-request-id"] ?? null
+        errorCode: errorCode ?? null,
+        errorType: errorType ?? null,
+        requestId: requestId ?? null
       }
     }
     if (status === 401) {
@@ -271,7 +285,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       return fail(
         method,
         new AiError.InvalidRequestError({
-          ...(parsed?.param == null ? {} : { parameter: parsed.param }),
+          ...(parsed?.param == null ? {} : { parameter: received(parsed.param) }),
           description,
           http,
           metadata

@@ -4,10 +4,11 @@
  * (model, messages, tools, stream flag, Authorization header).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Fiber, Layer, Logger, Redacted, Schema, Stream } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Fiber, Layer, Logger, Redacted, Schema, Stream } from "effect"
 import { AiError, LanguageModel, Prompt, Tool, Toolkit } from "effect/ai"
 import { HttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
+import * as util from "node:util"
 import { OpenAi } from "../../src/openai.ts"
 import { recording } from "../support/tracing.ts"
 import { type FakeServer, fakeServer, httpClient, json, type Reply, sse } from "./fake-server.ts"
@@ -384,6 +385,42 @@ describe("errors", () => {
       assert.notInclude(JSON.stringify(reason.http), F.apiKey)
     }))
 
+  it.effect("the key echoed in any response header (a proxy's, a debug header) is in no rendering of the error", () =>
+    Effect.gen(function*() {
+      const echoed = {
+        "x-upstream-authorization": `Bearer ${F.apiKey}`,
+        "x-debug-request": `POST /v1/chat/completions key=${F.apiKey}; retries=0`,
+        "x-request-id": `req_${F.apiKey}`
+      }
+      const { layer } = yield* setup([
+        json({ error: { message: "upstream failed", type: "server_error", param: null, code: null } }, 502, echoed),
+        json(F.rateLimited, 429, echoed),
+        json(F.unauthorized, 401, echoed)
+      ])
+      const call = LanguageModel.generateText({ prompt: "Hi" }).pipe(Effect.flip, Effect.provide(layer))
+      for (const tag of ["InternalProviderError", "RateLimitError", "AuthenticationError"]) {
+        const error = yield* call
+        const reason = reasonOf(error)
+        assert.strictEqual(reason._tag, tag)
+        const http = "http" in reason ? reason.http : undefined
+        // The headers are still recorded, only the key is gone from their values.
+        assert.strictEqual(http?.response?.headers["x-upstream-authorization"], "Bearer <redacted>")
+        assert.strictEqual(
+          http?.response?.headers["x-debug-request"],
+          "POST /v1/chat/completions key=<redacted>; retries=0"
+        )
+        const texts = [
+          ...(yield* renderings(error)),
+          util.inspect(error, { depth: Infinity }),
+          util.inspect(reason, { depth: Infinity }),
+          JSON.stringify(reason),
+          JSON.stringify(http),
+          Cause.pretty(Cause.fail(error))
+        ]
+        for (const text of texts) assert.notInclude(text, F.apiKey)
+      }
+    }))
+
   it.effect("401 without a key configured: kind MissingKey", () =>
     Effect.gen(function*() {
       const { layer } = yield* setup([json(F.unauthorized, 401)], { apiKey: undefined })
@@ -450,6 +487,28 @@ describe("errors", () => {
       const invalid = reasonOf(yield* call)
       assert.strictEqual(invalid._tag, "InvalidRequestError")
       assert.strictEqual(invalid._tag === "InvalidRequestError" ? invalid.parameter : undefined, "temperature")
+    }))
+
+  it.effect("a huge error body is cut in the message as in the recorded body (5 MB in, a few hundred characters out)", () =>
+    Effect.gen(function*() {
+      const huge = "overloaded ".repeat(500_000)
+      const { layer } = yield* setup([
+        json({ error: { message: huge, type: huge, param: huge, code: huge } }, 500, {
+          "x-request-id": huge.slice(0, 8000)
+        }),
+        json({ error: { message: huge, type: "invalid_request_error", param: huge, code: null } }, 400),
+        { _tag: "Body", status: 503, headers: { "content-type": "text/plain" }, body: huge }
+      ])
+      const call = LanguageModel.generateText({ prompt: "Hi" }).pipe(Effect.flip, Effect.provide(layer))
+      for (const tag of ["InternalProviderError", "InvalidRequestError", "InternalProviderError"]) {
+        const error = yield* call
+        const reason = reasonOf(error)
+        assert.strictEqual(reason._tag, tag)
+        assert.include(reason.message, "overloaded overloaded")
+        assert.isBelow(reason.message.length, 2_000)
+        assert.isBelow(Cause.pretty(Cause.fail(error)).length, 10_000)
+        assert.isBelow(JSON.stringify(reason).length, 20_000)
+      }
     }))
 
   it.effect("a 200 whose body is not JSON: InvalidResponseError", () =>
