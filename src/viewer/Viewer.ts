@@ -16,6 +16,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as HttpServer from "effect/http/HttpServer"
@@ -36,6 +37,7 @@ import * as FlowEvent from "../FlowEvent.ts"
 import type * as Node from "../Node.ts"
 import type * as Shared from "../Shared.ts"
 import * as app from "./internal/app.ts"
+import { refusal } from "./internal/host.ts"
 import { Live } from "./internal/live.ts"
 
 /**
@@ -54,8 +56,16 @@ import { Live } from "./internal/live.ts"
 export interface Options {
   /** The port (default 0: any free port; the URL printed at start-up says which). */
   readonly port?: number | undefined
-  /** The address to bind (default 127.0.0.1). Anything but loopback exposes your runs to the network. */
+  /**
+   * The address to bind (default 127.0.0.1). Only loopback (`127.0.0.0/8`, `::1`, `localhost`) is accepted unless
+   * `allowRemote` is set: any other address, and the empty string (every interface), fails with {@link HostRefused}.
+   */
   readonly host?: string | undefined
+  /**
+   * Listen on a `host` that is not loopback (default false). Anyone who can reach that address can then try the
+   * token; the `Host` header must name the address bound.
+   */
+  readonly allowRemote?: boolean | undefined
   /** The access token (default: 32 random bytes, new at every start). */
   readonly token?: string | undefined
   /** Print the URL (with the token) at start-up (default true). */
@@ -87,6 +97,32 @@ export class Viewer extends Context.Service<Viewer, {
   /** @internal Runs an effect in the background for as long as the viewer is up. */
   readonly background: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }>()("effect-pocketflow/viewer/Viewer") {}
+
+/**
+ * `Viewer.layer` (or `Viewer.serve`) was asked to listen on an address that is not loopback — another machine's
+ * interface, or the empty string, which means every interface — without `allowRemote: true`. The message says how to
+ * allow it on purpose.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ * import { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const program = Layer.launch(Viewer.layer({ host: process.env.VIEWER_HOST })).pipe(
+ *   Effect.provide(Checkpointer.layerMemory),
+ *   Effect.catchTag("HostRefused", (error) => Effect.logError(error.message))
+ * )
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export class HostRefused extends Data.TaggedError("HostRefused")<{
+  /** The address refused, as given. */
+  readonly host: string
+  readonly message: string
+}> {}
 
 const contentTypes: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -169,12 +205,15 @@ const start = Effect.fnUntraced(function*(options: Options | undefined) {
  */
 export const layer = (
   options?: Options
-): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
-  Layer.effect(Viewer, start(options)).pipe(
-    Layer.provide(
-      NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host: options?.host ?? "127.0.0.1" })
-    )
+): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> => {
+  const host = options?.host ?? "127.0.0.1"
+  // Checked before the server layer is built: a refused address is never bound, not even for a moment.
+  const refused = refusal(host, options?.allowRemote === true)
+  if (refused !== undefined) return Layer.effect(Viewer, Effect.fail(new HostRefused({ host, message: refused })))
+  return Layer.effect(Viewer, start(options)).pipe(
+    Layer.provide(NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host }))
   )
+}
 
 /** The log line the page shows for an event (`Custom` and any tag `format` does not know show their data). */
 const describe = (event: FlowEvent.FlowEvent): string => {
@@ -331,5 +370,5 @@ export const run = <
  */
 export const serve = (
   options?: Options
-): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError, Checkpointer> =>
+): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> =>
   Layer.launch(layer(options))

@@ -2,8 +2,8 @@
 /**
  * The `effect-pocketflow` command: `effect-pocketflow view --dir .runs` (file-system checkpointer) or
  * `effect-pocketflow view --postgres <url>` (SQL checkpointer on PostgreSQL, with `@effect/sql-pg` installed), with
- * `--port <n>` (default 4777), `--host <address>` (default 127.0.0.1), `--table <prefix>` for a custom SQL table
- * prefix. It prints the URL to open and serves until Ctrl-C.
+ * `--port <n>` (default 4777), `--host <address>` (default 127.0.0.1; loopback only unless `--allow-remote` is given),
+ * `--table <prefix>` for a custom SQL table prefix. It prints the URL to open and serves until Ctrl-C.
  *
  * @since 0.3.0
  */
@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type { Checkpointer as CheckpointerService } from "../Checkpointer.ts"
 import * as Checkpointer from "../Checkpointer.ts"
+import { refusal } from "./internal/host.ts"
 import * as Viewer from "./Viewer.ts"
 
 const usage = `Usage:
@@ -21,7 +22,8 @@ const usage = `Usage:
   effect-pocketflow view --postgres <url>      runs kept by Checkpointer.layerSql() on PostgreSQL (@effect/sql-pg)
 Options:
   --port <n>        port to listen on (default 4777; 0 picks a free one)
-  --host <address>  address to bind (default 127.0.0.1)
+  --host <address>  address to bind (default 127.0.0.1); only loopback unless --allow-remote
+  --allow-remote    allow a --host that is not loopback (anyone reaching it may try the token)
   --table <prefix>  the SQL checkpointer's table prefix, when not the default`
 
 /** `--name value` or `--name=value`. */
@@ -44,8 +46,12 @@ const postgres = flag(args, "postgres")
 const port = Number(flag(args, "port") ?? "4777")
 const host = flag(args, "host") ?? "127.0.0.1"
 const table = flag(args, "table")
+const allowRemote = args.includes("--allow-remote")
 if ((dir === undefined) === (postgres === undefined)) fail("Give exactly one of --dir and --postgres.")
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`Bad port "${flag(args, "port")}".`)
+// Refused here too (the layer would refuse it) so that the message comes with the usage, not as a failure trace.
+const refused = refusal(host, allowRemote, "add --allow-remote")
+if (refused !== undefined) fail(refused)
 
 const checkpointer: Layer.Layer<CheckpointerService, unknown> = dir !== undefined
   ? Checkpointer.layerFileSystem({ directory: dir }).pipe(Layer.provide(NodeServices.layer))
@@ -62,4 +68,4 @@ const checkpointer: Layer.Layer<CheckpointerService, unknown> = dir !== undefine
     )
   )
 
-NodeRuntime.runMain(Viewer.serve({ port, host }).pipe(Effect.provide(checkpointer)))
+NodeRuntime.runMain(Viewer.serve({ port, host, allowRemote }).pipe(Effect.provide(checkpointer)))

@@ -118,4 +118,17 @@ describe("effect-pocketflow view", () => {
       assert.strictEqual(both.code, 2)
       assert.include(both.output, "exactly one of --dir and --postgres")
     }), 60_000)
+
+  it.live("refuses an empty or non-loopback --host unless --allow-remote is given", () =>
+    Effect.gen(function*() {
+      // An unbindable address first: a bin that does not refuse fails there rather than listening everywhere.
+      for (const host of [["--host", "192.168.1.20"], ["--host="], ["--host", "0.0.0.0"]]) {
+        const refused = yield* runBin(["view", "--dir", "x", ...host])
+        assert.strictEqual(refused.code, 2, host.join(" "))
+        assert.include(refused.output, "refuses to listen there")
+        assert.include(refused.output, "add --allow-remote")
+        assert.include(refused.output, "Usage:")
+        assert.notInclude(refused.output, "Run viewer:")
+      }
+    }), 60_000)
 })
