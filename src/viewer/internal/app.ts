@@ -11,8 +11,11 @@
  * - a state-changing request must carry JSON (`content-type: application/json`), which a cross-site form cannot.
  * The page loads nothing from elsewhere (Content-Security-Policy `default-src 'self'`), and the server calls nobody.
  */
+import * as ByteSize from "effect/ByteSize"
 import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { timingSafeEqual } from "node:crypto"
@@ -62,6 +65,39 @@ const json = (status: number, body: unknown) =>
 
 const refuse = (status: number, error: string) => json(status, { error })
 
+/** The largest request body the API reads (an answer, a fork request). */
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** A client's mistake: answered with its status and message, never as a 500. */
+class ClientError extends Data.TaggedError("ClientError")<{ readonly status: number; readonly message: string }> {}
+
+/** The request's JSON body, at most {@link MAX_BODY_BYTES} long (the server drains the rest of a longer one). */
+const readJson = (request: HttpServerRequest.HttpServerRequest) =>
+  request.json.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(MAX_BODY_BYTES)),
+    Effect.mapError((error) =>
+      error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+        ? new ClientError({ status: 413, message: "the request body is larger than 1 MiB" })
+        : new ClientError({
+          status: 400,
+          message: `the request body is not valid JSON: ${
+            error.cause instanceof Error ? error.cause.message : "unreadable"
+          }`
+        })
+    )
+  )
+
+/** Decodes the percent-escapes of one path segment. */
+const decodeSegment = (segment: string) =>
+  Effect.try({
+    try: () => decodeURIComponent(segment),
+    catch: () =>
+      new ClientError({
+        status: 400,
+        message: `the path segment ${JSON.stringify(segment)} has a malformed percent-escape (it must encode UTF-8)`
+      })
+  })
+
 const sameToken = (given: string | undefined, token: string): boolean => {
   if (given === undefined) return false
   const a = Buffer.from(given)
@@ -99,7 +135,7 @@ export const make = (
     Effect.provideService(effect, CheckpointerService, cp)
 
   const api = Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest, url: URL) {
-    const parts = url.pathname.split("/").slice(3).map(decodeURIComponent) // /api/runs/<id>/<action>
+    const parts = yield* Effect.forEach(url.pathname.split("/").slice(3), decodeSegment) // /api/runs/<id>/<action>
     const method = request.method
     if (url.pathname === "/api/runs" && method === "GET") {
       const status = url.searchParams.get("status") ?? undefined
@@ -108,7 +144,7 @@ export const make = (
       return json(200, { runs: page.runs.map((s) => summary(s, live)) })
     }
     if (url.pathname === "/api/answer" && method === "POST") {
-      const body = (yield* request.json) as { readonly token?: unknown; readonly value?: unknown } | null
+      const body = (yield* readJson(request)) as { readonly token?: unknown; readonly value?: unknown } | null
       if (typeof body?.token !== "string" || !("value" in body)) return refuse(400, "expected { token, value }")
       const answered = yield* withCp(Durable.answer({ token: body.token, value: body.value })).pipe(
         Effect.map(() => undefined),
@@ -151,7 +187,7 @@ export const make = (
       })
     }
     if (parts.length === 2 && parts[1] === "fork" && method === "POST") {
-      const body = (yield* request.json) as { readonly version?: unknown } | null
+      const body = (yield* readJson(request)) as { readonly version?: unknown } | null
       const version = body?.version
       if (typeof version !== "number" || !Number.isInteger(version)) return refuse(400, "expected { version }")
       const to = options.forkId(id, version)
@@ -215,7 +251,9 @@ export const make = (
         return refuse(415, "state-changing requests must send application/json")
       }
     }
-    return yield* api(request, url)
+    return yield* api(request, url).pipe(
+      Effect.catchTag("ClientError", (error) => Effect.succeed(refuse(error.status, error.message)))
+    )
   }).pipe(
     Effect.catchCause((cause) => Effect.succeed(refuse(500, Cause.pretty(cause).split("\n")[0] ?? "internal error"))),
     Effect.map(HttpServerResponse.setHeaders(securityHeaders))
