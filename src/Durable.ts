@@ -8,10 +8,8 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
@@ -31,6 +29,7 @@ import {
   type RunLocked,
   RunNotFound
 } from "./Errors.ts"
+import type { EventsOptions } from "./Flow.ts"
 import type * as FlowEvent from "./FlowEvent.ts"
 import * as ask from "./internal/durable/ask.ts"
 import * as executor from "./internal/durable/executor.ts"
@@ -39,6 +38,7 @@ import * as step from "./internal/durable/step.ts"
 import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
 import type { AnyNode } from "./internal/node.ts"
+import * as subscriber from "./internal/subscriber.ts"
 import type * as Node from "./Node.ts"
 import type * as Shared from "./Shared.ts"
 
@@ -472,6 +472,9 @@ const checkStarting = (
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
  * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`). It starts or continues the run like `Durable.run`.
+ * `bufferSize` and `strategy` work as in `Flow.events`: by default (`"suspend"`) a full buffer makes the run wait
+ * for the subscriber, so every event arrives, in order; `"sliding"`/`"dropping"` are for monitors that must never
+ * slow the run.
  *
  * @example
  * ```ts
@@ -497,23 +500,20 @@ export const events = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: RunOptions<Stores>
+  options: RunOptions<Stores> & EventsOptions
 ): Stream.Stream<FlowEvent.FlowEvent, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
   checkStarting("Durable.events", options)
-  return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>((queue) =>
-    Effect.onExit(
-      executor.execute(flow as unknown as AnyNode, {
-        id: options.id,
-        mode: "run",
-        initial: options.stores,
-        stores: [],
-        lease: options.lease,
-        takeover: options.takeover,
-        emit: (event) => Queue.offerUnsafe(queue, event)
-      }),
-      (exit) => Exit.isSuccess(exit) ? Effect.sync(() => Queue.endUnsafe(queue)) : Effect.void
-    )
-  ) as any
+  const checked = subscriber.check(`Durable.events ${JSON.stringify(options.id)}`, options)
+  return subscriber.stream({ ...checked, path: flow.name }, (emit) =>
+    executor.execute(flow as unknown as AnyNode, {
+      id: options.id,
+      mode: "run",
+      initial: options.stores,
+      stores: [],
+      lease: options.lease,
+      takeover: options.takeover,
+      emit
+    })) as any
 }
 
 // ---------------------------------------------------------------------------------------------------

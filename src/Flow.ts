@@ -5,9 +5,7 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
-import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type { MaxStepsExceeded } from "./Errors.ts"
 import * as FlowEvent from "./FlowEvent.ts"
@@ -17,6 +15,7 @@ import * as make_ from "./internal/make.ts"
 import * as mermaid from "./internal/mermaid.ts"
 import { type AnyFlow, type AnyNode, type FlowDef, isFlow as isFlowInternal, isNode } from "./internal/node.ts"
 import * as observation from "./internal/observation.ts"
+import * as subscriber from "./internal/subscriber.ts"
 import * as observed from "./internal/walk/observed.ts"
 import type * as Node from "./Node.ts"
 
@@ -580,26 +579,28 @@ export function parallel(options: {
 export const emit: (data: unknown) => Effect.Effect<void> = observation.emitCustom
 
 /**
- * The options of `Flow.events`.
+ * The options of `Flow.events` (and `Durable.events`).
  *
  * @example
  * ```ts
  * import type { Flow } from "effect-pocketflow"
  *
- * const options: Flow.EventsOptions = { bufferSize: 256, strategy: "dropping" }
+ * // A monitor that must never slow the run: keep the latest 256 events, drop older ones.
+ * const options: Flow.EventsOptions = { bufferSize: 256, strategy: "sliding" }
  * ```
  * @category models
  * @stability stable
  * @since 0.1.0
  */
 export interface EventsOptions {
-  /** How many events wait for a slow subscriber before some are dropped. Default 1024. */
+  /** How many events the buffer between the run and its subscriber holds. Default 1024. */
   readonly bufferSize?: number | undefined
   /**
-   * Which events a full buffer drops: `"sliding"` (default) drops the oldest, keeping the latest
-   * progress; `"dropping"` drops the newest, keeping the beginning of the run.
+   * What a full buffer does. `"suspend"` (default, since 0.4.0): the run waits for the subscriber, so every event
+   * arrives, in order. For monitors that must never slow the run: `"sliding"` drops the oldest events, keeping the
+   * latest progress; `"dropping"` drops the newest, keeping the beginning of the run.
    */
-  readonly strategy?: "sliding" | "dropping" | undefined
+  readonly strategy?: "suspend" | "sliding" | "dropping" | undefined
 }
 
 /**
@@ -609,10 +610,12 @@ export interface EventsOptions {
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
  * Stopping the stream early interrupts the flow.
  *
- * The flow never waits for the subscriber: events go through a buffer of `bufferSize` events (1024 by
- * default). When a slow subscriber lets it fill up, events are dropped (the oldest by default, see
- * `EventsOptions`) and an `EventsDropped` with how many were lost comes just before the run's final
- * event (`FlowFinished`/`FlowFailed`, or the node's own end), which always ends the stream.
+ * Events go through a buffer of `bufferSize` events (1024 by default). By default (`strategy: "suspend"`) a full
+ * buffer makes the run wait for its subscriber — before its next step, its next batch item or branch, or in
+ * `Flow.emit` — so a stream consumed at any speed gets every event, tokens included, in order, the run's final event
+ * (`FlowFinished`/`FlowFailed`, or the node's own end) last. A monitor that must never slow the run picks
+ * `"sliding"` or `"dropping"` (see `EventsOptions`): a full buffer then loses events, and an `EventsDropped` with
+ * how many were lost comes just before the run's final event, which still ends the stream.
  *
  * @example
  * ```ts
@@ -654,58 +657,13 @@ export const events: {
       throw new TypeError(`Flow.events: the first argument must be a flow or node to run; got ${received(flow)}`)
     }
     const root = flow as unknown as AnyNode
-    const where = `Flow.events(${JSON.stringify(root.name)})`
-    const bufferSize = options?.bufferSize ?? 1024
-    if (typeof bufferSize !== "number") {
-      throw new TypeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
-    }
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`${where}: option "bufferSize" must be a positive integer; got ${received(bufferSize)}`)
-    }
-    const strategy = options?.strategy ?? "sliding"
-    if (strategy !== "sliding" && strategy !== "dropping") {
-      throw new TypeError(`${where}: option "strategy" must be "sliding" or "dropping"; got ${received(strategy)}`)
-    }
-    const dropping = strategy === "dropping"
-    // The root's own end event: held back so that it is always the stream's last event.
-    const isFinal = root.kind === "flow"
-      ? (event: FlowEvent.FlowEvent) =>
-        (event._tag === "FlowFinished" || event._tag === "FlowFailed") && event.path === root.name
-      : (event: FlowEvent.FlowEvent) =>
-        (event._tag === "NodeFinished" || event._tag === "NodeFailed") && event.path === root.name
-    return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>(
-      (queue) =>
-        Effect.withFiber((fiber) => {
-          let dropped = 0
-          let final: FlowEvent.FlowEvent | undefined
-          const emit = (event: FlowEvent.FlowEvent) => {
-            if (isFinal(event)) {
-              final = event
-              return
-            }
-            if (Queue.sizeUnsafe(queue) >= bufferSize) {
-              dropped++
-              // Full: sliding evicts the oldest event, dropping loses this one.
-              if (dropping) return
-              Queue.takeUnsafe(queue)
-            }
-            Queue.offerUnsafe(queue, event)
-          }
-          const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
-          return Effect.onExitPrimitive(run, (exit) => {
-            // Two spare slots above `bufferSize`: the drop count and the final event always fit.
-            if (dropped > 0) {
-              Queue.offerUnsafe(queue, FlowEvent.EventsDropped({ path: root.name, runs: [], count: dropped }))
-            }
-            if (final !== undefined) {
-              Queue.offerUnsafe(queue, final)
-            }
-            // A failure reaches the stream through `Stream.callback`, after the queued events.
-            if (Exit.isSuccess(exit)) Queue.endUnsafe(queue)
-            return undefined
-          })
-        }),
-      { bufferSize: bufferSize + 2, strategy: "dropping" }
+    const checked = subscriber.check(`Flow.events(${JSON.stringify(root.name)})`, options)
+    return subscriber.stream(
+      { ...checked, path: root.name },
+      (emit) =>
+        Effect.withFiber((fiber) =>
+          observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
+        )
     ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
   }
 )

@@ -13,10 +13,28 @@ import * as Tracer from "effect/Tracer"
 import { ctors, type FlowEvent } from "./events.ts"
 import type { AnyNode } from "./node.ts"
 
+/**
+ * The events a subscriber with the `"suspend"` strategy has not found room for yet (see `subscriber.ts`). The run
+ * waits on `wait` where it can — before a flow's next step, a fan-out's next child, after a `Flow.emit` — when
+ * `behind` is set.
+ */
+export interface Backlog {
+  /** Whether events wait for room in the subscriber's buffer. */
+  behind: boolean
+  /** Waits until every waiting event is in the buffer. */
+  readonly wait: Effect.Effect<void>
+}
+
+/** Delivers an event to a subscriber; `backlog` when a full buffer makes the run wait. */
+export interface Emit {
+  (event: FlowEvent): void
+  readonly backlog?: Backlog | undefined
+}
+
 /** Where an observed node runs and who listens: the place of the observed walk host. */
 export interface Observation {
   /** Delivers an event to the subscriber of `Flow.events`; `undefined` when only tracing. */
-  readonly emit: ((event: FlowEvent) => void) | undefined
+  readonly emit: Emit | undefined
   /** Whether to open spans (a tracer other than Effect's default one is installed). */
   readonly spans: boolean
   readonly clock: Clock.Clock
@@ -46,7 +64,7 @@ export const spansWanted = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
 export const root = (
   fiber: Fiber.Fiber<unknown, unknown>,
   node: AnyNode,
-  emit: ((event: FlowEvent) => void) | undefined,
+  emit: Emit | undefined,
   spans: boolean = spansWanted(fiber)
 ): Observation => ({
   emit,
@@ -114,16 +132,19 @@ export const subscribing = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effec
   })
 
 /**
- * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. One synchronous step
- * that, with no subscriber anywhere, reads one counter and returns; otherwise it reads the running fiber's
- * observation (absent unless this run is observed).
+ * `Flow.emit`: a `Custom` event for the subscriber of the running observation, if there is one. One step that, with
+ * no subscriber anywhere, reads one counter and returns; otherwise it reads the running fiber's observation (absent
+ * unless this run is observed), and waits when the subscriber's buffer is full (`"suspend"`): a node that emits a
+ * token at a time goes no faster than its subscriber reads.
  */
 export const emitCustom = (data: unknown): Effect.Effect<void> =>
-  Effect.sync(() => {
-    if (subscribed === 0) return
+  Effect.suspend(() => {
+    if (subscribed === 0) return Effect.void
     const o = Fiber.getCurrent()?.getRef(CurrentObservation)
-    if (o !== undefined && o.emit !== undefined) {
-      const node = o.owner.name
-      o.emit(ctors.Custom({ path: o.path, runs: o.item === undefined ? o.runs : [...o.runs, o.item], node, data }))
-    }
+    const emit = o?.emit
+    if (emit === undefined) return Effect.void
+    const node = o!.owner.name
+    emit(ctors.Custom({ path: o!.path, runs: o!.item === undefined ? o!.runs : [...o!.runs, o!.item], node, data }))
+    const backlog = emit.backlog
+    return backlog !== undefined && backlog.behind ? backlog.wait : Effect.void
   })

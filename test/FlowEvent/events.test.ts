@@ -220,7 +220,7 @@ describe("Flow.events buffer", () => {
     return Flow.make({ name: "loop", start: tick }).pipe(Flow.on(tick, "again", tick), Flow.on(tick, "stop", stop))
   }
 
-  it.effect("a subscriber that never keeps up does not hold the flow back", () =>
+  it.effect("sliding: a subscriber that never keeps up does not hold the flow back", () =>
     Effect.gen(function*() {
       const finished = yield* Deferred.make<void>()
       const tick = Node.make({ name: "tick" })
@@ -228,18 +228,19 @@ describe("Flow.events buffer", () => {
       const flow = Flow.make({ name: "f", start: tick }).pipe(Flow.next(tick, last))
       // The subscriber takes an hour per event; the clock never moves, yet the flow reaches its end.
       const subscriber = yield* Effect.forkChild(
-        Flow.events(flow, { bufferSize: 2 }).pipe(Stream.runForEach(() => Effect.sleep("1 hour")))
+        Flow.events(flow, { bufferSize: 2, strategy: "sliding" }).pipe(Stream.runForEach(() => Effect.sleep("1 hour")))
       )
       yield* Deferred.await(finished)
       yield* Fiber.interrupt(subscriber)
     }))
 
   // Issue 7 (defect 7) moved the run's final event after EventsDropped: the stream always ends with it.
-  it.effect("sliding (default): keeps the latest events, then EventsDropped, then the final event", () =>
+  // Issue 17 (defect 16) made "suspend" the default; sliding and dropping stay for monitors.
+  it.effect("sliding: keeps the latest events, then EventsDropped, then the final event", () =>
     Effect.gen(function*() {
       const all = yield* collect(Flow.events(makeLoop()))
       assert.strictEqual(all.length, 154)
-      const events = yield* collect(Flow.events(makeLoop(), { bufferSize: 8 }))
+      const events = yield* collect(Flow.events(makeLoop(), { bufferSize: 8, strategy: "sliding" }))
       const dropped = events[events.length - 2]
       assert.isTrue(dropped?._tag === "EventsDropped")
       const kept = events.slice(0, -2)
@@ -322,7 +323,7 @@ describe("7.7 the stream ends with the run's final event", () => {
   it.effect("7.7 a failing run ends with FlowFailed after EventsDropped, then the stream fails", () =>
     Effect.gen(function*() {
       const seen: Array<FlowEvent.FlowEvent> = []
-      const error = yield* Flow.events(twentySteps(true), { bufferSize: 1 }).pipe(
+      const error = yield* Flow.events(twentySteps(true), { bufferSize: 1, strategy: "sliding" }).pipe(
         Stream.runForEach((event) => Effect.sync(() => seen.push(event))),
         Effect.flip
       )
@@ -333,7 +334,7 @@ describe("7.7 the stream ends with the run's final event", () => {
   it.effect("7.7 a node run on its own ends with its NodeFinished", () =>
     Effect.gen(function*() {
       const node = Node.batch({ name: "items", prep: Effect.succeed([1, 2, 3, 4, 5]), exec: () => Effect.void })
-      const events = yield* collect(Flow.events(node, { bufferSize: 1 }))
+      const events = yield* collect(Flow.events(node, { bufferSize: 1, strategy: "sliding" }))
       assert.deepStrictEqual(events.slice(-2).map((e) => e._tag), ["EventsDropped", "NodeFinished"])
     }))
 })

@@ -9,6 +9,7 @@ import type * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type { AnyFlow, AnyNode, BatchDef, StepDef } from "../node.ts"
+import type { Backlog } from "../observation.ts"
 
 /** The result of a node that stopped to wait (a durable `ask`): its siblings go on, the run saves and returns. */
 export const SUSPENDED: unique symbol = Symbol.for("effect-pocketflow/Suspended")
@@ -78,4 +79,9 @@ export interface Host<P> {
   readonly unmatched?: (place: P, node: AnyNode, action: string, known: ReadonlyArray<string>) => void
   /** A batch of `total` items or runs starts; returns what to call after each one. */
   readonly progress?: (node: AnyNode, place: P, total: number) => (() => void) | undefined
+  /**
+   * The backlog of the subscriber the run at `place` reports to, when a full buffer makes it wait (`"suspend"`): the
+   * walk waits on it before a flow's next step and a fan-out's next child while it is behind.
+   */
+  readonly backlog?: (place: P) => Backlog | undefined
 }

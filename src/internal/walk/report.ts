@@ -11,7 +11,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { ctors, type FlowEvent } from "../events.ts"
 import { type AnyFlow, type AnyNode, toAction } from "../node.ts"
-import { CurrentObservation, type Observation } from "../observation.ts"
+import { type Backlog, CurrentObservation, type Observation } from "../observation.ts"
 import { SUSPENDED, type Suspended } from "./host.ts"
 
 /** An observation as a place of the walk, with what it keeps between the steps of a loop. */
@@ -154,6 +154,7 @@ export const reporting = (context: boolean) => ({
   unmatched: (p: Place, node: AnyNode, action: string, known: ReadonlyArray<string>): void => {
     p.emit?.(ctors.UnmatchedAction({ path: p.path, runs: p.runs, node: node.name, action, known }))
   },
+  backlog: (p: Place): Backlog | undefined => p.emit?.backlog,
   progress: (node: AnyNode, p: Place, total: number): (() => void) | undefined => {
     const emit = p.emit
     if (emit === undefined) return undefined

@@ -164,6 +164,7 @@ const loop = <P>(
     const graph = flow.graph
     if (first === undefined) return Effect.succeed(cursor.last ?? "default")
     const { failed, finished, positions, started, tally, transition, unmatched, wrap } = host
+    const backlog = host.backlog?.(place)
     let restore = saved?.inner
     let current = first
     // The place of the step in flight (reported if it fails) and, once it completed, where the cursor goes.
@@ -184,6 +185,8 @@ const loop = <P>(
       const next = decision
       if (next !== undefined) {
         if (transition !== undefined) transition(place, p, node, action, next!)
+        // The subscriber is behind: the next step starts once it has room (and reads the clock afresh then).
+        if (backlog !== undefined && backlog.behind) return Effect.andThen(backlog.wait, () => step(next!))
         return step(next!, mark)
       }
       const known = Cursor.unmatched(graph, node, action)
@@ -239,6 +242,16 @@ const loop = <P>(
     return Effect.catchCause(walked, (cause) => locate(flow.def.name, current)(cause))
   })
 
+/** A fan-out's child runner that, while the subscriber is behind, waits for it before starting the next child. */
+const paced = <P, X>(
+  host: Host<P>,
+  place: P,
+  run: (index: number) => Effect.Effect<X, unknown, unknown>
+): (index: number) => Effect.Effect<X, unknown, unknown> => {
+  const backlog = host.backlog?.(place)
+  return backlog === undefined ? run : (i) => backlog.behind ? Effect.andThen(backlog.wait, () => run(i)) : run(i)
+}
+
 /** Batch flows and parallel blocks: children through `many`, each finished one recorded, then the post. */
 const fanOut = <P>(
   host: Host<P>,
@@ -258,7 +271,7 @@ const fanOut = <P>(
   const children = (sets: ReadonlyArray<unknown>): Result => {
     const isBatch = def._tag === "BatchFlow"
     const count = isBatch ? sets.length : (def as ParallelDef).branches.length
-    const run = (i: number) => {
+    const run = (i: number): Effect.Effect<string | Suspended, unknown, unknown> => {
       const child = isBatch ? (def as BatchFlowDef).inner : (def as ParallelDef).branches[i]!
       const p = host.child(place, child, i, isBatch)
       let childLive: Cursor.Position | undefined
@@ -290,7 +303,7 @@ const fanOut = <P>(
         concurrency: def.concurrency,
         restored: done === undefined ? undefined : (i) => done[i],
         finished: isBatch ? host.progress?.(node, place, count) : undefined,
-        run
+        run: paced(host, place, run)
       }),
       (actions) => {
         if (actions === SUSPENDED) return Effect.succeed(SUSPENDED)
@@ -340,7 +353,7 @@ const batch = <P>(
           concurrency: def.concurrency,
           restored: kept === undefined ? undefined : (i) => kept.get(i),
           finished: host.progress?.(node, place, items.length),
-          run: (i) => host.item(node, def, place, i, items[i])
+          run: paced(host, place, (i) => host.item(node, def, place, i, items[i]))
         }),
         (results) =>
           results === SUSPENDED
