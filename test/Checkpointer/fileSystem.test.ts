@@ -109,7 +109,7 @@ describe("file-system checkpointer, on disk", () => {
               yield* fs.makeDirectory(dirname(to), { recursive: true })
               for (let counter = 2; counter <= 10; counter++) {
                 const name = `${String(counter).padStart(12, "0")}.json`
-                yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500 }))
+                yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500, heartbeatAt: 7 }))
               }
             })
             : Effect.void,
@@ -118,10 +118,10 @@ describe("file-system checkpointer, on disk", () => {
       yield* Effect.gen(function*() {
         const c = yield* Checkpointer.Checkpointer
         const held = yield* c.claim("r", { owner: "a", now: 0, expiresAt: 100, force: false })
-        assert.deepStrictEqual(held, { owner: "b", expiresAt: 500 })
+        assert.deepStrictEqual(held, { owner: "b", expiresAt: 500, heartbeatAt: 7 })
         assert.deepStrictEqual(yield* c.renew("r", { owner: "a", now: 1, expiresAt: 100 }), {
           _tag: "Lost",
-          lease: { owner: "b", expiresAt: 500 }
+          lease: { owner: "b", expiresAt: 500, heartbeatAt: 7 }
         })
       }).pipe(Effect.provide(layer))
     }))
