@@ -45,10 +45,11 @@ forEachCheckpointer("checkpointer hardening", ({ storage }) => {
       // Answered keys.
       const asks = Node.make({
         name: "asks",
-        exec: () => Effect.all([Approval.ask("a?", { key: "a" }), Approval.ask("b?", { key: "b" })])
+        exec: () => Effect.all([Approval.ask("a?", { key: "a" }), Approval.ask("b?", { key: "b" })], { concurrency: 2 })
       })
       const id = fresh("answered")
       const o = suspended(yield* Durable.run(Flow.make({ name: "asks", start: asks }), { id, stores: [] }))
+      assert.strictEqual(o.waiting.length, 2)
       yield* Durable.answer({ id, input: Approval, key: o.waiting[0]!.key, value: true })
       const answered = Option.getOrThrow(yield* Durable.get(id))
       assert.deepStrictEqual(answered.answered, [o.waiting[0]!.key])
