@@ -2,6 +2,11 @@
  * Durable runs: a flow run that saves its position and its stores after every completed step, so it survives a crash
  * (`kill -9`), a deploy, or a wait of days for a human, and continues where it stopped.
  *
+ * Run ids are non-empty, well-formed strings (no lone surrogates) of at most 512 characters
+ * (`Checkpointer.maxRunIdLength`). An invalid id is a programming error: every function here that takes a run id
+ * throws a `TypeError` at the call, naming the function and the id (checkpointers die with the same `TypeError`). The
+ * one exception is an answer token, which comes from outside: one naming an invalid id fails with `NotWaiting`.
+ *
  * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
@@ -373,6 +378,9 @@ const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaServic
  * continues it from its checkpoint (the initial states are then ignored). A done run returns its `Done` outcome and
  * runs nothing; an interrupted one returns `Interrupted`; a failed one fails with `RunFailed` and is not re-executed
  * (use `Durable.resume`). The listed stores are built and saved by the run, and leave the flow's requirements.
+ * A run belongs to the flow that started it: under a flow of another name every call fails with `CheckpointError`
+ * (reason "flow mismatch"), and every call checks the saved position against the flow ("wiring mismatch"), a poll of
+ * a waiting run included.
  *
  * @example
  * ```ts
@@ -472,7 +480,8 @@ const checkStarting = (
 
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
- * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`). It starts or continues the run like `Durable.run`.
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`). It starts or continues the run like
+ * `Durable.run`.
  *
  * @example
  * ```ts
@@ -524,7 +533,11 @@ export const events = <
 /**
  * Writes an answer to a run's inbox, once per key. With `{ id, input, value, key? }` the value is typed and encoded
  * with the input's schema; with `{ token, value }` it is the answer's JSON encoding, checked against the JSON Schema
- * kept in the waiting record. The run continues on its next `Durable.run`/`resume`.
+ * kept in the waiting record and, when this process declared the input (`Durable.input`), decoded with the input's own
+ * schema (filters and brands included) before anything is written; a bad value fails with `Schema.SchemaError`. An
+ * answer that reaches the inbox anyway (written by a program without the app's schemas) and does not decode is taken
+ * out of it when the run reads it (`FlowEvent.AnswerRejected`): the run keeps waiting, it never fails on it. The run
+ * continues on its next `Durable.run`/`resume`.
  *
  * @example
  * ```ts
@@ -618,8 +631,10 @@ const answerRun = Effect.fnUntraced(function*(options: AnswerOptions) {
     // decides too. A value every such declaration refuses is refused here, before anything is written.
     const declared = ask.declared(waiting.input, waiting.answerSchema)
     if (declared.length > 0) {
-      const results = yield* Effect.forEach(declared, (def) =>
-        Effect.result(Schema.decodeUnknownEffect(def.answer)(options.value)))
+      const results = yield* Effect.forEach(
+        declared,
+        (def) => Effect.result(Schema.decodeUnknownEffect(def.answer)(options.value))
+      )
       const refusals = results.filter(Result.isFailure)
       if (refusals.length === results.length) return yield* Effect.fail(refusals[0]!.failure)
     }
@@ -725,11 +740,14 @@ export type ItemCount = details.ItemCount
  */
 export const get = (id: string): Effect.Effect<Option.Option<RunDetails>, CheckpointError, Checkpointer> => {
   checkId("Durable.get", id)
-  return Effect.flatMap(Effect.service(Checkpointer), (cp) =>
-    Effect.flatMap(cp.load(id), (snapshot) =>
-      snapshot === undefined
-        ? Effect.succeed(Option.none())
-        : Effect.map(details.details(cp, snapshot), Option.some)))
+  return Effect.flatMap(
+    Effect.service(Checkpointer),
+    (cp) =>
+      Effect.flatMap(cp.load(id), (snapshot) =>
+        snapshot === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(details.details(cp, snapshot), Option.some))
+  )
 }
 
 /**
@@ -870,9 +888,11 @@ const forkRun = Effect.fnUntraced(function*(options: {
 })
 
 /**
- * Stops a run for good: a waiting (or ownerless) run becomes "interrupted" at once; a running one is interrupted by
- * its owner at its next heartbeat (its step in flight is interrupted, finalizers run). Later `run`/`resume` calls
- * return `Interrupted`, and late answers fail with `NotWaiting`.
+ * Stops a run for good: a waiting (or ownerless) run becomes "interrupted" at once; a running one is stopped by its
+ * owner at its next save or heartbeat, whichever comes first (a step in flight at the heartbeat is interrupted,
+ * finalizers run), also when it was about to suspend. The run is marked first and claimed after, and an owner looks
+ * at the mark again once it released the run, so the interrupt is never lost between the two. Later `run`/`resume`
+ * calls return `Interrupted`, and late answers fail with `NotWaiting`.
  *
  * @example
  * ```ts
@@ -921,7 +941,9 @@ export { delete_ as delete }
 
 /**
  * Removes finished runs ("done", "failed", "interrupted", or the given `status`) last updated more than `olderThan`
- * ago. Returns how many were removed.
+ * ago. Returns how many were removed. A run is removed only if, when its turn comes, nobody holds it and its latest
+ * version is still the one listed (the checkpointer's compare-and-delete, under a lease of the prune's): a run resumed
+ * since the listing is kept.
  *
  * @example
  * ```ts

@@ -497,7 +497,10 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           yield* c.save(snapshot(id, 1, { flow }))
           yield* c.save(snapshot(id, 2, { flow }))
           yield* c.delete(id)
-          assert.strictEqual(yield* conflictReason(Effect.asVoid(c.save(snapshot(id, 3, { flow })))), "version conflict")
+          assert.strictEqual(
+            yield* conflictReason(Effect.asVoid(c.save(snapshot(id, 3, { flow })))),
+            "version conflict"
+          )
           assert.isUndefined(yield* c.load(id))
           assert.deepStrictEqual(yield* c.history(id, { limit: 10 }), [])
           assert.deepStrictEqual((yield* c.list({ flow })).runs, [])

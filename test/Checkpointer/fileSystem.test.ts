@@ -109,7 +109,10 @@ describe("file-system checkpointer, on disk", () => {
               yield* fs.makeDirectory(dirname(to), { recursive: true })
               for (let counter = 2; counter <= 10; counter++) {
                 const name = `${String(counter).padStart(12, "0")}.json`
-                yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500, heartbeatAt: 7 }))
+                yield* fs.writeFileString(
+                  join(dirname(to), name),
+                  JSON.stringify({ owner: "b", expiresAt: 500, heartbeatAt: 7 })
+                )
               }
             })
             : Effect.void,

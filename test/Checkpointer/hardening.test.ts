@@ -60,7 +60,8 @@ forEachCheckpointer("checkpointer hardening", ({ storage }) => {
       const batch = Node.batch({
         name: "batch",
         prep: Effect.succeed(["a", "b", "c", "d", "e"]),
-        exec: (s: string) => s === "c" ? Effect.andThen(Deferred.succeed(third, undefined), Effect.never) : Effect.succeed(s),
+        exec: (s: string) =>
+          s === "c" ? Effect.andThen(Deferred.succeed(third, undefined), Effect.never) : Effect.succeed(s),
         resultSchema: Schema.String
       })
       const flow = Flow.make({ name: "items", start: batch })

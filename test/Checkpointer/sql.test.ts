@@ -6,8 +6,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
-import * as Pg from "../support/pg.ts"
 import { assertCheckpointError, failure } from "../support/durable.ts"
+import * as Pg from "../support/pg.ts"
 import { snapshot } from "../support/snapshot.ts"
 
 describe.skipIf(Pg.missing())("SQL checkpointer tables on Postgres", () => {
@@ -78,16 +78,20 @@ describe.skipIf(Pg.missing())("SQL checkpointer tables on Postgres", () => {
     }).pipe(Effect.provide(both("l".repeat(50)))))
 
   // Issue 17, defect 6: @effect/sql-pg cannot read back a message over 16 MiB; the default maxStateBytes is 8 MiB.
-  it.effect("a 20 MB state is refused by default (\"state too large\"); the run still loads and lists", () =>
-    Effect.gen(function*() {
-      class Big extends Shared.Service<Big>()("test/sql/Big", { schema: Schema.Struct({ data: Schema.String }) }) {}
-      const grow = Node.make({ name: "grow", post: () => Big.set({ data: "x".repeat(20_000_000) }) })
-      const flow = Flow.make({ name: "big", start: grow })
-      const error = yield* failure(Durable.run(flow, { id: "big-1", stores: [Big.initial({ data: "" })] }))
-      assertCheckpointError(error, "state too large", `more than maxStateBytes (${8 * 1024 * 1024})`)
-      assert.match((error as unknown as { detail: string }).detail, /the snapshot is 2000\d{4} bytes of JSON/)
-      const saved = Option.getOrThrow(yield* Durable.get("big-1"))
-      assert.strictEqual(saved.version, 1)
-      assert.deepStrictEqual((yield* Durable.list({ flow: "big" })).runs.map((r) => r.id), ["big-1"])
-    }).pipe(Effect.provide(both("big"))), 60_000)
+  it.effect(
+    "a 20 MB state is refused by default (\"state too large\"); the run still loads and lists",
+    () =>
+      Effect.gen(function*() {
+        class Big extends Shared.Service<Big>()("test/sql/Big", { schema: Schema.Struct({ data: Schema.String }) }) {}
+        const grow = Node.make({ name: "grow", post: () => Big.set({ data: "x".repeat(20_000_000) }) })
+        const flow = Flow.make({ name: "big", start: grow })
+        const error = yield* failure(Durable.run(flow, { id: "big-1", stores: [Big.initial({ data: "" })] }))
+        assertCheckpointError(error, "state too large", `more than maxStateBytes (${8 * 1024 * 1024})`)
+        assert.match((error as unknown as { detail: string }).detail, /the snapshot is 2000\d{4} bytes of JSON/)
+        const saved = Option.getOrThrow(yield* Durable.get("big-1"))
+        assert.strictEqual(saved.version, 1)
+        assert.deepStrictEqual((yield* Durable.list({ flow: "big" })).runs.map((r) => r.id), ["big-1"])
+      }).pipe(Effect.provide(both("big"))),
+    60_000
+  )
 })

@@ -30,14 +30,16 @@ const waitForLines = (log: string, n: number) =>
   })
 
 const printed = (child: Child) =>
-  Effect.map(Effect.promise(() => child.exit), (exit) => ({ code: exit.code, printed: JSON.parse(child.lines.join("\n")) }))
+  Effect.map(
+    Effect.promise(() => child.exit),
+    (exit) => ({ code: exit.code, printed: JSON.parse(child.lines.join("\n")) })
+  )
 
 forEachCheckpointer("a run deleted by another process while its owner walks", ({ kind, storage }) => {
   const runs = storage("deleted")
   const scratch = storage("deleted_logs").place.directory
   /** The owner: a process walking run `id` with slow steps (150 ms each, 6 s in all). */
-  const owner = (id: string, log: string) =>
-    spawnTsx(fixture, [...runs.args, id, log], { env: { STEP_MS: "150" } })
+  const owner = (id: string, log: string) => spawnTsx(fixture, [...runs.args, id, log], { env: { STEP_MS: "150" } })
 
   /** The run's folders under the file-system checkpointer's directory (none for other kinds). */
   const folders = () => {
@@ -61,25 +63,33 @@ forEachCheckpointer("a run deleted by another process while its owner walks", ({
       assert.deepStrictEqual(folders(), [])
     })
 
-  it.live("Durable.delete from another process: the owner's next save is a version conflict, nothing comes back", () =>
-    Effect.gen(function*() {
-      const id = `deleted-${Date.now()}`
-      yield* stays(id, join(scratch, `${id}.log`), Effect.orDie(Effect.provide(Durable.delete(id), runs.layer())))
-    }), 120_000)
+  it.live(
+    "Durable.delete from another process: the owner's next save is a version conflict, nothing comes back",
+    () =>
+      Effect.gen(function*() {
+        const id = `deleted-${Date.now()}`
+        yield* stays(id, join(scratch, `${id}.log`), Effect.orDie(Effect.provide(Durable.delete(id), runs.layer())))
+      }),
+    120_000
+  )
 
   if (kind.name === "file system") {
-    it.live("its folder removed by hand: the owner's next save is a version conflict, nothing comes back", () =>
-      Effect.gen(function*() {
-        const id = `removed-${Date.now()}`
-        yield* stays(
-          id,
-          join(scratch, `${id}.log`),
-          Effect.sync(() => {
-            for (const folder of folders()) {
-              rmSync(join(runs.place.directory, "runs", folder), { recursive: true, force: true, maxRetries: 5 })
-            }
-          })
-        )
-      }), 120_000)
+    it.live(
+      "its folder removed by hand: the owner's next save is a version conflict, nothing comes back",
+      () =>
+        Effect.gen(function*() {
+          const id = `removed-${Date.now()}`
+          yield* stays(
+            id,
+            join(scratch, `${id}.log`),
+            Effect.sync(() => {
+              for (const folder of folders()) {
+                rmSync(join(runs.place.directory, "runs", folder), { recursive: true, force: true, maxRetries: 5 })
+              }
+            })
+          )
+        }),
+      120_000
+    )
   }
 }, shared)

@@ -237,7 +237,10 @@ describe("5. a run belongs to its flow", () => {
       assert.deepStrictEqual([after.flow, after.version], [before.flow, before.version])
       // A finished run too: another flow never gets its outcome.
       yield* Durable.run(billing, { id: "acct-2", stores: [empty()] })
-      assertCheckpointError(yield* failure(Durable.run(onboarding, { id: "acct-2", stores: [empty()] })), "flow mismatch")
+      assertCheckpointError(
+        yield* failure(Durable.run(onboarding, { id: "acct-2", stores: [empty()] })),
+        "flow mismatch"
+      )
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 })
 
@@ -370,7 +373,8 @@ describe("(a) Durable.get shows answered keys, the lease and batch progress", ()
       const batch = Node.batch({
         name: "batch",
         prep: Effect.succeed([1, 2, 3, 4]),
-        exec: (n: number) => n === 3 ? Effect.andThen(Deferred.succeed(third, undefined), Effect.never) : Effect.succeed(n),
+        exec: (n: number) =>
+          n === 3 ? Effect.andThen(Deferred.succeed(third, undefined), Effect.never) : Effect.succeed(n),
         resultSchema: Schema.Number
       })
       const inner = Flow.make({ name: "inner", start: batch })
@@ -389,7 +393,11 @@ describe("(b) a durable batch without resultSchema says what it costs", () => {
       const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
         if (logLevel === "Warn") warnings.push(Array.isArray(message) ? message.join(" ") : String(message))
       })
-      const batch = Node.batch({ name: "summaries", prep: Effect.succeed([1, 2]), exec: (n: number) => Effect.succeed(n) })
+      const batch = Node.batch({
+        name: "summaries",
+        prep: Effect.succeed([1, 2]),
+        exec: (n: number) => Effect.succeed(n)
+      })
       const saved = Node.batch({
         name: "saved",
         prep: Effect.succeed([1, 2]),
@@ -412,7 +420,10 @@ describe("(c) RunLocked says what to do", () => {
   it.effect("how long the lease has left, and takeover: \"force\" or a shorter lease", () =>
     Effect.gen(function*() {
       const inWork = yield* Deferred.make<void>()
-      const work = Node.make({ name: "work", exec: () => Effect.andThen(Deferred.succeed(inWork, undefined), Effect.never) })
+      const work = Node.make({
+        name: "work",
+        exec: () => Effect.andThen(Deferred.succeed(inWork, undefined), Effect.never)
+      })
       const flow = Flow.make({ name: "locked", start: work })
       yield* Effect.forkChild(Durable.run(flow, { id: "locked", stores: [empty()], lease: "30 seconds" }))
       yield* Deferred.await(inWork)

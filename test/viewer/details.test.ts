@@ -52,7 +52,8 @@ const setup = Effect.gen(function*() {
   const batch = Node.batch({
     name: "batch",
     prep: Effect.succeed(["a", "b", "c", "d"]),
-    exec: (s: string) => s === "c" ? Effect.andThen(Deferred.succeed(holding, undefined), Effect.never) : Effect.succeed(s),
+    exec: (s: string) =>
+      s === "c" ? Effect.andThen(Deferred.succeed(holding, undefined), Effect.never) : Effect.succeed(s),
     resultSchema: Schema.String
   })
   const busy = yield* Effect.forkChild(
@@ -111,6 +112,8 @@ describe("viewer: answered keys, lease and batch progress", () => {
       yield* Fiber.interrupt(busy)
       const past = (yield* Clock.currentTimeMillis) - 60_000
       yield* cp.claim("busy", { owner: "owner-crashed", now: past - 10_000, expiresAt: past, force: true })
-      yield* Effect.promise(() => page.locator("[data-testid=\"lease\"]", { hasText: "abandoned by owner-crashed" }).waitFor())
+      yield* Effect.promise(() =>
+        page.locator("[data-testid=\"lease\"]", { hasText: "abandoned by owner-crashed" }).waitFor()
+      )
     }).pipe(Effect.provide(layer), Effect.scoped), 60_000)
 })

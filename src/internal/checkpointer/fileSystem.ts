@@ -51,8 +51,8 @@ import type { Json } from "../json.ts"
 import {
   type Answer,
   checkingIds,
-  Checkpointer,
   checkOptions,
+  Checkpointer,
   conflict,
   type Lease,
   matches,
@@ -362,9 +362,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   const leaseNext = (id: string, c: number, state: LeaseState, create: "folder" | "tree") =>
     Effect.gen(function*() {
       const dir = leaseDir(id)
-      if ((yield* writeOnce(path.join(dir, versionName(c + 1)), encoder.encode(JSON.stringify(state)), create)) !== "linked") {
-        return false
-      }
+      const bytes = encoder.encode(JSON.stringify(state))
+      if ((yield* writeOnce(path.join(dir, versionName(c + 1)), bytes, create)) !== "linked") return false
       const ns = yield* numbers(dir)
       if (ns[ns.length - 1]! > c + 1) return false
       for (const old of ns) {
@@ -498,9 +497,14 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       return wrap(
         "put answer",
         file,
-        Effect.flatMap(encode("answer", id, answer), (bytes) =>
-          Effect.flatMap(writeOnce(file, bytes, "folder"), (result) =>
-            result === "gone" ? Effect.fail(noRun(id, "answer")) : Effect.succeed(result === "linked")))
+        Effect.flatMap(
+          encode("answer", id, answer),
+          (bytes) =>
+            Effect.flatMap(
+              writeOnce(file, bytes, "folder"),
+              (result) => result === "gone" ? Effect.fail(noRun(id, "answer")) : Effect.succeed(result === "linked")
+            )
+        )
       )
     },
     answers: (id) => {

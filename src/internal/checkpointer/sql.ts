@@ -36,8 +36,8 @@ import {
   type Answer,
   byteLength,
   checkingIds,
-  Checkpointer,
   checkOptions as checkCommon,
+  Checkpointer,
   conflict,
   cursorAfter,
   type Lease,
@@ -116,8 +116,7 @@ export const make = Effect.fnUntraced(function*(
     // Tables made before heartbeats were recorded get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
     yield* sql.onDialectOrElse({
       pg: () => sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS lease_heartbeat BIGINT`,
-      orElse: () =>
-        Effect.ignore(sql`ALTER TABLE ${runs} ADD COLUMN lease_heartbeat BIGINT`)
+      orElse: () => Effect.ignore(sql`ALTER TABLE ${runs} ADD COLUMN lease_heartbeat BIGINT`)
     })
     yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_updated`)} ON ${runs} (updated_at DESC, id)`
     yield* sql`CREATE TABLE IF NOT EXISTS ${versions} (
@@ -299,7 +298,9 @@ export const make = Effect.fnUntraced(function*(
               const all = rows.map((row) => JSON.parse(String(row.snapshot)) as Snapshot)
               const page = all.slice(0, limit)
               const last = page[page.length - 1]
-              return all.length > limit && last !== undefined ? { runs: page, cursor: cursorAfter(last) } : { runs: page }
+              return all.length > limit && last !== undefined
+                ? { runs: page, cursor: cursorAfter(last) }
+                : { runs: page }
             }
           )
         )
