@@ -141,6 +141,8 @@ export const asSnapshot: Durable.Snapshot = details
 check<Equals<typeof details.answered, ReadonlyArray<string>>>()
 check<Equals<typeof details.lease, Checkpointer.Lease | undefined>>()
 check<Equals<(typeof details.items)[string], Durable.ItemCount>>()
-check<Equals<Checkpointer.Lease, { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt: number }>>()
+check<
+  Equals<Checkpointer.Lease, { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt: number }>
+>()
 // @ts-expect-error details are read-only
 details.answered = []
