@@ -7,15 +7,28 @@
  * ## The contract
  * - `save` is compare-and-set: a snapshot of `version` n is stored only when the latest stored version is n − 1
  *   (none for n = 1); otherwise it fails with `CheckpointError` (reason `"version conflict"`) and stores nothing.
- *   A save is all-or-nothing: a crash never leaves a torn snapshot. Only the `keep` newest versions are kept.
+ *   A save is all-or-nothing: a crash never leaves a torn snapshot. Only the `keep` newest versions are kept. A save
+ *   into a run deleted meanwhile is a version conflict and brings nothing of the run back. A snapshot whose JSON is
+ *   larger than `maxStateBytes` fails with reason `"state too large"` and stores nothing. A save reports the run's
+ *   interrupt mark (`{ interrupt }`), so an owner stops at its next save.
  * - `load` returns the latest version, `loadVersion` one version; `history` pages through versions, newest first
- *   within a page, pages going back in time.
+ *   within a page, pages going back in time. `list` pages with a cursor it returned; any other cursor fails with
+ *   reason `"invalid cursor"`.
  * - `putItem` stores one finished batch item under a scope; a later put of the same (scope, index) replaces it.
+ *   `countItems` counts a scope's items.
  * - `putAnswer` writes an answer once per key: it returns `false` and changes nothing when the key has one.
+ * - `putItem` and `putAnswer` write into an existing run only: for a run never saved, or deleted, they fail with a
+ *   `"version conflict"`; items and answers obey `maxStateBytes` too.
  * - `claim` takes the run's lease when it is free, expired, already ours, or `force` is set; otherwise it returns
- *   the live lease of the other owner. `renew` extends a lease we hold, and reports a lease someone else took.
- * - `requestInterrupt` marks a run so its owner stops at its next `renew`.
- * - `delete` removes a run with its versions, items, answers, lease and marks.
+ *   the live lease of the other owner. `renew` extends a lease we hold, and reports a lease someone else took. Both
+ *   record the caller's `now` as the lease's `heartbeatAt`. `lease` reads the lease as recorded (until its owner
+ *   releases it, also once expired) and the interrupt mark.
+ * - `requestInterrupt` marks an existing run so its owner stops at its next `save` or `renew`.
+ * - `delete` removes a run with its versions, items, answers, lease and marks; with `{ version }` only while that is
+ *   still the run's latest version (compare-and-delete), and it says whether it removed the run.
+ * - Run ids are non-empty, well-formed strings (no lone surrogates) of at most `maxRunIdLength` characters; a
+ *   checkpointer given another dies with a `TypeError` naming the method and the id (`Durable` refuses them at the
+ *   call already).
  * All times are epoch milliseconds from the caller's `Clock`, so tests drive leases with `TestClock`.
  *
  * @since 0.2.0
@@ -95,7 +108,7 @@ export type Snapshot = service.Snapshot
 export type Answer = service.Answer
 
 /**
- * Who holds a run and until when.
+ * Who holds a run, until when, and when its owner last claimed or renewed it (`heartbeatAt`, since 0.4.0).
  *
  * @example
  * ```ts
@@ -108,6 +121,37 @@ export type Answer = service.Answer
  * @since 0.2.0
  */
 export type Lease = service.Lease
+
+/**
+ * What `lease` reads: the lease as recorded (until its owner releases it, even once expired) and whether
+ * `requestInterrupt` marked the run.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const abandoned = (s: Checkpointer.LeaseStatus, now: number) => s.lease !== undefined && s.lease.expiresAt <= now
+ * ```
+ * @category models
+ * @stability stable
+ * @since 0.4.0
+ */
+export type LeaseStatus = service.LeaseStatus
+
+/**
+ * What a successful `save` reports: whether the run is marked for interruption (its owner stops now).
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const stop = (r: Checkpointer.SaveResult) => r.interrupt
+ * ```
+ * @category models
+ * @stability stable
+ * @since 0.4.0
+ */
+export type SaveResult = service.SaveResult
 
 /**
  * What `renew` found: our lease, extended (and whether someone asked the run to stop), or another owner's.
@@ -190,19 +234,70 @@ export const Checkpointer = service.Checkpointer
 export type Checkpointer = service.Checkpointer
 
 /**
- * Options every checkpointer takes.
+ * Options every checkpointer takes: `keep` (versions kept per run, default 100) and `maxStateBytes` (the largest
+ * snapshot, item or answer a save accepts, in bytes of JSON; default 8 MiB, below the 16 MiB @effect/sql-pg can read
+ * back; since 0.4.0).
  *
  * @example
  * ```ts
  * import type { Checkpointer } from "effect-pocketflow"
  *
- * const options: Checkpointer.Options = { keep: 10 }
+ * const options: Checkpointer.Options = { keep: 10, maxStateBytes: 1024 * 1024 }
  * ```
  * @category models
  * @stability stable
  * @since 0.2.0
  */
 export type Options = service.Options
+
+/**
+ * The default `maxStateBytes` of every checkpointer: 8 MiB of JSON, half of what @effect/sql-pg can read back.
+ *
+ * @example
+ * ```ts
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const mib = Checkpointer.defaultMaxStateBytes / (1024 * 1024) // 8
+ * ```
+ * @category constants
+ * @stability stable
+ * @since 0.4.0
+ */
+export const defaultMaxStateBytes: number = service.defaultMaxStateBytes
+
+/**
+ * The longest run id, in UTF-16 code units (a JavaScript string's `length`): 512.
+ *
+ * @example
+ * ```ts
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * const fits = (id: string) => id.length <= Checkpointer.maxRunIdLength
+ * ```
+ * @category constants
+ * @stability stable
+ * @since 0.4.0
+ */
+export const maxRunIdLength: number = service.maxRunIdLength
+
+/**
+ * Throws a `TypeError` naming `where` and the id unless `id` is a valid run id: a non-empty string of at most
+ * `maxRunIdLength` characters, well-formed UTF-16 (no lone surrogates: UTF-8 storage turns each into U+FFFD, so two
+ * ids cut in the middle of different characters would name one run). Every `Durable` function and every shipped
+ * checkpointer checks ids with it; a home-made checkpointer should too.
+ *
+ * @example
+ * ```ts
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * Checkpointer.checkRunId("myCheckpointer.load", "report-🎉") // fine
+ * // Checkpointer.checkRunId("myCheckpointer.load", "report-\uD83D") throws a TypeError
+ * ```
+ * @category validation
+ * @stability stable
+ * @since 0.4.0
+ */
+export const checkRunId: (where: string, id: unknown) => void = service.checkRunId
 
 /**
  * @internal Checks a checkpointer's `keep` option (default 100, a positive integer), naming `where` when it is not.

@@ -2,6 +2,11 @@
  * Durable runs: a flow run that saves its position and its stores after every completed step, so it survives a crash
  * (`kill -9`), a deploy, or a wait of days for a human, and continues where it stopped.
  *
+ * Run ids are non-empty, well-formed strings (no lone surrogates) of at most 512 characters
+ * (`Checkpointer.maxRunIdLength`). An invalid id is a programming error: every function here that takes a run id
+ * throws a `TypeError` at the call, naming the function and the id (checkpointers die with the same `TypeError`). The
+ * one exception is an answer token, which comes from outside: one naming an invalid id fails with `NotWaiting`.
+ *
  * @since 0.2.0
  */
 import * as Clock from "effect/Clock"
@@ -11,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as SchemaRepresentation from "effect/SchemaRepresentation"
 import * as Stream from "effect/Stream"
@@ -31,7 +37,9 @@ import {
 } from "./Errors.ts"
 import type { EventsOptions } from "./Flow.ts"
 import type * as FlowEvent from "./FlowEvent.ts"
+import { checkRunId, runIdProblem } from "./internal/checkpointer/service.ts"
 import * as ask from "./internal/durable/ask.ts"
+import * as details from "./internal/durable/details.ts"
 import * as executor from "./internal/durable/executor.ts"
 import * as snapshot from "./internal/durable/snapshot.ts"
 import * as step from "./internal/durable/step.ts"
@@ -176,14 +184,15 @@ export const input = <const Name extends string, A, P = void>(
     prompt: options.prompt,
     answerSchema: Schema.toJsonSchemaDocument(options.answer) as unknown as Json
   }
+  ask.declare(def)
   const hasPrompt = options.prompt !== undefined
-  const ask = (...args: ReadonlyArray<unknown>) => {
+  const asking = (...args: ReadonlyArray<unknown>) => {
     const prompt = hasPrompt ? args[0] : undefined
     const opts = (hasPrompt ? args[1] : args[0]) as AskOptions | undefined
     const timeout = opts?.timeout === undefined ? undefined : Duration.toMillis(opts.timeout)
     return Effect.flatMap(Effect.service(Run), (run) => run.ask(def, prompt, { key: opts?.key, timeout }))
   }
-  return { ...def, name, ask } as unknown as Input<Name, A, P>
+  return { ...def, name, ask: asking } as unknown as Input<Name, A, P>
 }
 
 /**
@@ -369,6 +378,9 @@ const checkStores = (where: string, stores: ReadonlyArray<Shared.AnySchemaServic
  * continues it from its checkpoint (the initial states are then ignored). A done run returns its `Done` outcome and
  * runs nothing; an interrupted one returns `Interrupted`; a failed one fails with `RunFailed` and is not re-executed
  * (use `Durable.resume`). The listed stores are built and saved by the run, and leave the flow's requirements.
+ * A run belongs to the flow that started it: under a flow of another name every call fails with `CheckpointError`
+ * (reason "flow mismatch"), and every call checks the saved position against the flow ("wiring mismatch"), a poll of
+ * a waiting run included.
  *
  * @example
  * ```ts
@@ -447,11 +459,8 @@ export const resume = <
   }) as any
 }
 
-const checkId = (where: string, id: unknown) => {
-  if (typeof id !== "string" || id.length === 0) {
-    throw new TypeError(`${where}: id must be a non-empty string (got ${JSON.stringify(id)})`)
-  }
-}
+/** Run ids are checked at every call that takes one (see `maxRunIdLength`): an invalid one throws a TypeError. */
+const checkId = checkRunId
 
 /** The options of a call that may start a run: an id, and the stores as `Store.initial(state)`. */
 const checkStarting = (
@@ -471,10 +480,10 @@ const checkStarting = (
 
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
- * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`). It starts or continues the run like `Durable.run`.
- * `bufferSize` and `strategy` work as in `Flow.events`: by default (`"suspend"`) a full buffer makes the run wait
- * for the subscriber, so every event arrives, in order; `"sliding"`/`"dropping"` are for monitors that must never
- * slow the run.
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`). It starts or continues the run like
+ * `Durable.run`. `bufferSize` and `strategy` work as in `Flow.events`: by default (`"suspend"`) a full buffer makes
+ * the run wait for the subscriber, so every event arrives, in order; `"sliding"`/`"dropping"` are for monitors that
+ * must never slow the run.
  *
  * @example
  * ```ts
@@ -523,7 +532,11 @@ export const events = <
 /**
  * Writes an answer to a run's inbox, once per key. With `{ id, input, value, key? }` the value is typed and encoded
  * with the input's schema; with `{ token, value }` it is the answer's JSON encoding, checked against the JSON Schema
- * kept in the waiting record. The run continues on its next `Durable.run`/`resume`.
+ * kept in the waiting record and, when this process declared the input (`Durable.input`), decoded with the input's own
+ * schema (filters and brands included) before anything is written; a bad value fails with `Schema.SchemaError`. An
+ * answer that reaches the inbox anyway (written by a program without the app's schemas) and does not decode is taken
+ * out of it when the run reads it (`FlowEvent.AnswerRejected`): the run keeps waiting, it never fails on it. The run
+ * continues on its next `Durable.run`/`resume`.
  *
  * @example
  * ```ts
@@ -548,19 +561,27 @@ export const answer: {
     readonly token: string
     readonly value: unknown
   }): Effect.Effect<void, NotWaiting | AlreadyAnswered | CheckpointError | Schema.SchemaError, Checkpointer>
-} = Effect.fnUntraced(function*(options: {
+} = ((options: AnswerOptions) => {
+  if (options?.token === undefined) checkId("Durable.answer", options?.id)
+  return answerRun(options)
+}) as any
+
+interface AnswerOptions {
   readonly id?: string
   readonly token?: string
   readonly input?: Input<string, unknown, unknown>
   readonly value: unknown
   readonly key?: string | undefined
-}) {
+}
+
+const answerRun = Effect.fnUntraced(function*(options: AnswerOptions) {
   const cp = yield* Checkpointer
   let id: string
   let key: string | undefined
   if (options.token !== undefined) {
     const parsed = ask.parseToken(options.token)
-    if (parsed === undefined) {
+    // A token comes from outside (a page, another service): a bad one is a typed failure, not a programming error.
+    if (parsed === undefined || runIdProblem(parsed[0]) !== undefined) {
       const reason = "the token is not a valid answer token"
       return yield* new NotWaiting({ id: "?", key: undefined, waiting: [], reason })
     }
@@ -605,6 +626,17 @@ export const answer: {
   } else {
     const schema = SchemaRepresentation.fromJsonSchemaDocument(waiting.answerSchema as never)
     yield* Schema.decodeUnknownEffect(schema as Schema.Codec<unknown, unknown, never, never>)(options.value)
+    // The JSON Schema cannot say everything (filters, brands): when this process declared the input, its own schema
+    // decides too. A value every such declaration refuses is refused here, before anything is written.
+    const declared = ask.declared(waiting.input, waiting.answerSchema)
+    if (declared.length > 0) {
+      const results = yield* Effect.forEach(
+        declared,
+        (def) => Effect.result(Schema.decodeUnknownEffect(def.answer)(options.value))
+      )
+      const refusals = results.filter(Result.isFailure)
+      if (refusals.length === results.length) return yield* Effect.fail(refusals[0]!.failure)
+    }
     encoded = options.value as Json
   }
   const now = yield* Clock.currentTimeMillis
@@ -619,7 +651,7 @@ export const answer: {
     }
   }
   if (!written) return yield* new AlreadyAnswered({ id, key: waiting.key })
-}) as any
+})
 
 // ---------------------------------------------------------------------------------------------------
 // reading and managing runs
@@ -643,8 +675,9 @@ export const answer: {
 export const state = <Self, Id extends string, S>(
   id: string,
   store: Shared.SchemaServiceClass<Self, Id, S>
-): Effect.Effect<S, CheckpointError | RunNotFound, Checkpointer> =>
-  Effect.flatMap(
+): Effect.Effect<S, CheckpointError | RunNotFound, Checkpointer> => {
+  checkId("Durable.state", id)
+  return Effect.flatMap(
     Effect.service(Checkpointer),
     (cp) =>
       Effect.flatMap(cp.load(id), (snapshot): Effect.Effect<S, CheckpointError | RunNotFound> =>
@@ -652,9 +685,46 @@ export const state = <Self, Id extends string, S>(
           ? Effect.fail(new RunNotFound({ id }))
           : (executor.decodeStore(store, snapshot.stores[store.key], id) as Effect.Effect<S, CheckpointError>))
   )
+}
 
 /**
- * The latest snapshot of a run, if there is one.
+ * What `Durable.get` returns: the latest snapshot with what an operator needs besides it — `answered` (waiting keys
+ * that have an answer for the prompt now waiting: the run moves on at its next `Durable.run`, no human is needed),
+ * `lease` (`{ owner, expiresAt, heartbeatAt }`, epoch millis, as recorded until its owner releases it: live while an
+ * owner runs the run, past its expiry when that owner stopped without releasing it) and `items` (`{ done, total }` per
+ * durable batch in progress, by its scope).
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const who = (r: Durable.RunDetails, now: number) =>
+ *   r.lease === undefined ? "nobody" : r.lease.expiresAt > now ? `held by ${r.lease.owner}` : "abandoned"
+ * ```
+ * @category models
+ * @stability stable
+ * @since 0.4.0
+ */
+export interface RunDetails extends details.Details {}
+
+/**
+ * Item counts of a durable batch in progress: items saved (`done`) of the items its prep produced (`total`).
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const percent = (c: Durable.ItemCount) => c.total === 0 ? 100 : Math.round((100 * c.done) / c.total)
+ * ```
+ * @category models
+ * @stability stable
+ * @since 0.4.0
+ */
+export type ItemCount = details.ItemCount
+
+/**
+ * The latest snapshot of a run, if there is one, with the keys answered and waiting for a program to continue, the
+ * lease, and the item counts of its durable batches (see `RunDetails`).
  *
  * @example
  * ```ts
@@ -667,8 +737,17 @@ export const state = <Self, Id extends string, S>(
  * @stability stable
  * @since 0.2.0
  */
-export const get = (id: string): Effect.Effect<Option.Option<Snapshot>, CheckpointError, Checkpointer> =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) => Effect.map(cp.load(id), Option.fromUndefinedOr))
+export const get = (id: string): Effect.Effect<Option.Option<RunDetails>, CheckpointError, Checkpointer> => {
+  checkId("Durable.get", id)
+  return Effect.flatMap(
+    Effect.service(Checkpointer),
+    (cp) =>
+      Effect.flatMap(cp.load(id), (snapshot) =>
+        snapshot === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(details.details(cp, snapshot), Option.some))
+  )
+}
 
 /**
  * A page of a run's saved versions: the `limit` newest versions older than `before` (default: all), oldest first,
@@ -691,8 +770,9 @@ export const history = (
   { readonly snapshots: ReadonlyArray<Snapshot>; readonly before?: number | undefined },
   CheckpointError,
   Checkpointer
-> =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) => {
+> => {
+  checkId("Durable.history", id)
+  return Effect.flatMap(Effect.service(Checkpointer), (cp) => {
     const limit = options?.limit ?? 20
     return Effect.map(cp.history(id, { limit: limit + 1, before: options?.before }), (newestFirst) => {
       const page = newestFirst.slice(0, limit).reverse()
@@ -701,6 +781,7 @@ export const history = (
         : { snapshots: page }
     })
   })
+}
 
 /**
  * Lists runs, newest first: by status, by flow, or suspended runs with an input whose deadline is before a time
@@ -746,13 +827,23 @@ export const list = (
  * @stability stable
  * @since 0.2.0
  */
-export const fork = Effect.fnUntraced(function*(options: {
+export const fork = (options: {
+  readonly from: string
+  readonly version: number
+  readonly to: string
+  readonly stores?: ReadonlyArray<Shared.Edit<any, any>> | undefined
+}): Effect.Effect<Snapshot, CheckpointError | RunExists, Checkpointer> => {
+  checkId("Durable.fork (from)", options?.from)
+  checkId("Durable.fork (to)", options.to)
+  return forkRun(options)
+}
+
+const forkRun = Effect.fnUntraced(function*(options: {
   readonly from: string
   readonly version: number
   readonly to: string
   readonly stores?: ReadonlyArray<Shared.Edit<any, any>> | undefined
 }) {
-  checkId("Durable.fork", options.to)
   const cp = yield* Checkpointer
   const source = yield* cp.loadVersion(options.from, options.version)
   if (source === undefined) {
@@ -796,9 +887,11 @@ export const fork = Effect.fnUntraced(function*(options: {
 })
 
 /**
- * Stops a run for good: a waiting (or ownerless) run becomes "interrupted" at once; a running one is interrupted by
- * its owner at its next heartbeat (its step in flight is interrupted, finalizers run). Later `run`/`resume` calls
- * return `Interrupted`, and late answers fail with `NotWaiting`.
+ * Stops a run for good: a waiting (or ownerless) run becomes "interrupted" at once; a running one is stopped by its
+ * owner at its next save or heartbeat, whichever comes first (a step in flight at the heartbeat is interrupted,
+ * finalizers run), also when it was about to suspend. The run is marked first and claimed after, and an owner looks
+ * at the mark again once it released the run, so the interrupt is never lost between the two. Later `run`/`resume`
+ * calls return `Interrupted`, and late answers fail with `NotWaiting`.
  *
  * @example
  * ```ts
@@ -810,28 +903,20 @@ export const fork = Effect.fnUntraced(function*(options: {
  * @stability stable
  * @since 0.2.0
  */
-export const interrupt = Effect.fnUntraced(function*(id: string) {
+export const interrupt = (id: string): Effect.Effect<void, CheckpointError | RunNotFound, Checkpointer> => {
+  checkRunId("Durable.interrupt", id)
+  return interruptRun(id)
+}
+
+const interruptRun = Effect.fnUntraced(function*(id: string) {
   const cp = yield* Checkpointer
   const snapshot = yield* cp.load(id)
   if (snapshot === undefined) return yield* new RunNotFound({ id })
   if (snapshot.status === "done" || snapshot.status === "failed" || snapshot.status === "interrupted") return
-  const now = yield* Clock.currentTimeMillis
-  const owner = `interrupt-${(yield* Random.nextInt).toString(36)}`
-  const held = yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })
-  if (held !== undefined) {
-    // Someone runs it: ask the owner to stop at its next heartbeat.
-    return yield* cp.requestInterrupt(id)
-  }
-  yield* Effect.ensuring(
-    Effect.flatMap(cp.load(id), (latest) =>
-      latest === undefined ? Effect.void : cp.save({
-        ...latest,
-        version: latest.version + 1,
-        status: "interrupted",
-        updatedAt: now
-      })),
-    Effect.ignore(cp.release(id, owner))
-  )
+  // The mark first, then the claim: an owner that releases the run after its last look at the mark looks again after
+  // its release (and our claim fails only while it holds the run), so one of us always sees the other.
+  yield* cp.requestInterrupt(id)
+  yield* executor.interruptIdle(cp, id)
 })
 
 /**
@@ -847,13 +932,17 @@ export const interrupt = Effect.fnUntraced(function*(id: string) {
  * @stability stable
  * @since 0.2.0
  */
-const delete_ = (id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.delete(id))
+const delete_ = (id: string): Effect.Effect<void, CheckpointError, Checkpointer> => {
+  checkId("Durable.delete", id)
+  return Effect.flatMap(Effect.service(Checkpointer), (cp) => Effect.asVoid(cp.delete(id)))
+}
 export { delete_ as delete }
 
 /**
  * Removes finished runs ("done", "failed", "interrupted", or the given `status`) last updated more than `olderThan`
- * ago. Returns how many were removed.
+ * ago. Returns how many were removed. A run is removed only if, when its turn comes, nobody holds it and its latest
+ * version is still the one listed (the checkpointer's compare-and-delete, under a lease of the prune's): a run resumed
+ * since the listing is kept.
  *
  * @example
  * ```ts
@@ -875,18 +964,27 @@ export const prune = Effect.fnUntraced(function*(options: {
   let removed = 0
   for (const status of statuses) {
     let cursor: string | undefined
-    const doomed: Array<string> = []
+    const doomed: Array<{ readonly id: string; readonly version: number }> = []
     do {
       const page: { readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined } = yield* cp.list({
         status,
         cursor,
         limit: 100
       })
-      for (const s of page.runs) if (s.updatedAt < cutoff) doomed.push(s.id)
+      for (const s of page.runs) if (s.updatedAt < cutoff) doomed.push({ id: s.id, version: s.version })
       cursor = page.cursor
     } while (cursor !== undefined)
-    for (const id of doomed) yield* cp.delete(id)
-    removed += doomed.length
+    // A run listed as finished may have been resumed since: it is removed only while nobody holds it and its latest
+    // version is still the one listed (compare-and-delete), under a lease of ours so no owner saves in between.
+    for (const { id, version } of doomed) {
+      // Moved on (or gone) since the listing: not claimed at all, so a deleted run gets no lease record back.
+      if ((yield* cp.load(id))?.version !== version) continue
+      const now = yield* Clock.currentTimeMillis
+      const owner = `prune-${(yield* Random.nextInt).toString(36)}`
+      if ((yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })) !== undefined) continue
+      if (yield* cp.delete(id, { version })) removed++
+      else yield* cp.release(id, owner)
+    }
   }
   return removed
 })

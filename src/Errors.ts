@@ -149,7 +149,9 @@ export type FlowError = MaxStepsExceeded
 
 /**
  * Why a checkpoint could not be used. `reason` is one of a fixed set; `detail` says what exactly (the run, the
- * version, the missing positions, the store that failed to decode, …).
+ * version, the missing positions, the store that failed to decode, …). Since 0.4.0: `"flow mismatch"` (the run
+ * belongs to a flow of another name), `"state too large"` (a save larger than the checkpointer's `maxStateBytes`;
+ * `detail` gives the size and the limit) and `"invalid cursor"` (a `list` cursor no `list` returned).
  *
  * @example
  * ```ts
@@ -171,7 +173,10 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
     "version not found",
     "wiring mismatch",
     "store decode failed",
-    "batch items changed"
+    "batch items changed",
+    "flow mismatch",
+    "state too large",
+    "invalid cursor"
   ]),
   detail: Schema.String
 }) {
@@ -181,14 +186,17 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
 }
 
 /**
- * Another owner holds the run's lease (`expiresAt`, epoch millis). Pass `takeover: "force"` after a known crash.
+ * Another owner holds the run's lease (`expiresAt`, epoch millis). `heartbeatAt` is the owner's last heartbeat and
+ * `seenAt` when the lease was read, when known: the message then says how long the lease has left. After a crash the
+ * lease stays until it expires (default 30 seconds after the last heartbeat): wait, pass `takeover: "force"` when you
+ * know the owner is gone, or run with a shorter `lease`.
  *
  * @example
  * ```ts
  * import { Errors } from "effect-pocketflow"
  *
- * const e = new Errors.RunLocked({ id: "essay-1", owner: "host-a/123", expiresAt: 0 })
- * console.log(e.message)
+ * const e = new Errors.RunLocked({ id: "essay-1", owner: "host-a/123", expiresAt: 30_000, seenAt: 12_000 })
+ * console.log(e.message) // … 18 seconds left …
  * ```
  * @category errors
  * @stability stable
@@ -197,10 +205,23 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
 export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
   id: Schema.String,
   owner: Schema.String,
-  expiresAt: Schema.Number
+  expiresAt: Schema.Number,
+  /** The owner's last heartbeat (epoch millis), when the checkpointer records it. @since 0.4.0 */
+  heartbeatAt: Schema.optional(Schema.Number),
+  /** When the lease was read (epoch millis, from the caller's Clock). @since 0.4.0 */
+  seenAt: Schema.optional(Schema.Number)
 }) {
   override get message(): string {
-    return `Run "${this.id}" is held by ${this.owner} until ${new Date(this.expiresAt).toISOString()}`
+    const held = `Run "${this.id}" is held by ${this.owner} until ${new Date(this.expiresAt).toISOString()}`
+    if (this.seenAt === undefined) return held
+    const seconds = (ms: number) => {
+      const n = Math.max(0, Math.ceil(ms / 1000))
+      return `${n} second${n === 1 ? "" : "s"}`
+    }
+    const beat = this.heartbeatAt === undefined ? "" : `, last heartbeat ${seconds(this.seenAt - this.heartbeatAt)} ago`
+    return `${held} (${seconds(this.expiresAt - this.seenAt)} left${beat}). If that owner crashed, its lease ` +
+      `expires by itself; to continue now, pass takeover: "force" (only when you know the owner is gone), and run ` +
+      `with a shorter lease (e.g. lease: "10 seconds") so a crashed owner blocks the run for less time`
   }
 }
 

@@ -103,6 +103,14 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly key: string
     readonly input: string
   }
+  AnswerRejected: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly key: string
+    readonly input: string
+    /** Why the input's schema refused the answer (the decode error's message). */
+    readonly error: string
+  }
   Custom: {
     readonly path: string
     readonly runs: ReadonlyArray<number>

@@ -7,6 +7,7 @@
  *
  * @since 0.2.0
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
@@ -15,8 +16,8 @@ import type { CheckpointError } from "../Errors.ts"
 import type { Json } from "../internal/json.ts"
 
 /**
- * How the suite builds the checkpointer under test: a layer for the given options (the suite asks for the default
- * `keep` and for `keep: 3`). Layers built from one factory should share their storage.
+ * How the suite builds the checkpointer under test: a layer for the given options (the suite asks for the defaults,
+ * for `keep: 3` and for `maxStateBytes: 4096`). Layers built from one factory should share their storage.
  *
  * @example
  * ```ts
@@ -54,7 +55,8 @@ export interface Check<E> {
 }
 
 /**
- * The conformance checks for the checkpointer that `make` builds (once with the default `keep`, once with `keep: 3`).
+ * The conformance checks for the checkpointer that `make` builds (with the default options, with `keep: 3`, and with
+ * `maxStateBytes: 4096`).
  *
  * @example
  * ```ts
@@ -236,7 +238,9 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
         Effect.gen(function*() {
           const c = yield* service
           const id = fresh("items")
+          yield* c.save(snapshot(id, 1))
           assert.strictEqual((yield* c.items(id, "batch/a")).size, 0)
+          assert.strictEqual(yield* c.countItems(id, "batch/a"), 0)
           yield* c.putItem(id, "batch/a", 0, { text: "zero" })
           yield* c.putItem(id, "batch/a", 2, [1, 2, 3])
           yield* c.putItem(id, "batch/a", 10, null)
@@ -249,12 +253,16 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           )
           assert.deepStrictEqual([...(yield* c.items(id, "batch/B")).entries()], [[0, "other scope"]])
           assert.strictEqual((yield* c.items(id, "batch/b")).size, 0)
+          assert.strictEqual(yield* c.countItems(id, "batch/a"), 3, "countItems counts a scope's records")
+          assert.strictEqual(yield* c.countItems(id, "batch/B"), 1)
+          assert.strictEqual(yield* c.countItems(id, "batch/b"), 0)
         }))
 
       it.effect("putAnswer writes once per key; removeAnswer frees the key", () =>
         Effect.gen(function*() {
           const c = yield* service
           const id = fresh("inbox")
+          yield* c.save(snapshot(id, 1))
           const first: Checkpointer.Answer = {
             key: "f/review#1/ok#1",
             value: { ok: true },
@@ -279,6 +287,7 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
         Effect.gen(function*() {
           const c = yield* service
           const id = fresh("inbox-race")
+          yield* c.save(snapshot(id, 1))
           const results = yield* Effect.forEach(
             Array.from({ length: 8 }, (_, i) => i),
             (i) => c.putAnswer(id, { key: "k", value: i, prompt: null, answeredAt: i }),
@@ -292,32 +301,36 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
         Effect.gen(function*() {
           const c = yield* service
           const id = fresh("lease")
+          // A lease records its owner's last claim or renewal as `heartbeatAt` (the `now` passed).
           assert.isUndefined(yield* c.claim(id, { owner: "a", now: 0, expiresAt: 100, force: false }))
           assert.deepStrictEqual(yield* c.claim(id, { owner: "b", now: 50, expiresAt: 150, force: false }), {
             owner: "a",
-            expiresAt: 100
+            expiresAt: 100,
+            heartbeatAt: 0
           })
           assert.deepStrictEqual(yield* c.claim(id, { owner: "b", now: 99, expiresAt: 150, force: false }), {
             owner: "a",
-            expiresAt: 100
+            expiresAt: 100,
+            heartbeatAt: 0
           })
           // Ours again: extended.
           assert.isUndefined(yield* c.claim(id, { owner: "a", now: 60, expiresAt: 200, force: false }))
           assert.deepStrictEqual(yield* c.claim(id, { owner: "b", now: 150, expiresAt: 300, force: false }), {
             owner: "a",
-            expiresAt: 200
+            expiresAt: 200,
+            heartbeatAt: 60
           })
           // Expired: taken.
           assert.isUndefined(yield* c.claim(id, { owner: "b", now: 200, expiresAt: 300, force: false }))
           assert.deepStrictEqual(yield* c.renew(id, { owner: "a", now: 201, expiresAt: 400 }), {
             _tag: "Lost",
-            lease: { owner: "b", expiresAt: 300 }
+            lease: { owner: "b", expiresAt: 300, heartbeatAt: 200 }
           })
           // Forced while live.
           assert.isUndefined(yield* c.claim(id, { owner: "c", now: 210, expiresAt: 500, force: true }))
           assert.deepStrictEqual(yield* c.renew(id, { owner: "b", now: 211, expiresAt: 600 }), {
             _tag: "Lost",
-            lease: { owner: "c", expiresAt: 500 }
+            lease: { owner: "c", expiresAt: 500, heartbeatAt: 210 }
           })
         }))
 
@@ -333,7 +346,7 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           const winners = results.flatMap((r, i) => r === undefined ? [i] : [])
           assert.strictEqual(winners.length, 1)
           for (const r of results) {
-            if (r !== undefined) assert.deepStrictEqual(r, { owner: `o${winners[0]}`, expiresAt: 1000 })
+            if (r !== undefined) assert.deepStrictEqual(r, { owner: `o${winners[0]}`, expiresAt: 1000, heartbeatAt: 0 })
           }
           assert.deepStrictEqual(yield* c.renew(id, { owner: `o${winners[0]}`, now: 1, expiresAt: 2000 }), {
             _tag: "Renewed",
@@ -357,12 +370,14 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           // Past the first expiry, before the renewed one: still held.
           assert.deepStrictEqual(yield* c.claim(id, { owner: "b", now: 200, expiresAt: 400, force: false }), {
             owner: "a",
-            expiresAt: 300
+            expiresAt: 300,
+            heartbeatAt: 90
           })
           yield* c.release(id, "b")
           assert.deepStrictEqual(yield* c.claim(id, { owner: "b", now: 200, expiresAt: 400, force: false }), {
             owner: "a",
-            expiresAt: 300
+            expiresAt: 300,
+            heartbeatAt: 90
           })
           yield* c.release(id, "a")
           assert.deepStrictEqual(yield* c.renew(id, { owner: "a", now: 201, expiresAt: 500 }), {
@@ -417,6 +432,124 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           yield* c.save(again)
           assert.deepStrictEqual(yield* c.load(id), again)
         }))
+
+      it.effect("save reports the interrupt mark; requestInterrupt of a run that does not exist creates nothing", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const id = fresh("interrupt-save")
+          assert.deepStrictEqual(yield* c.save(snapshot(id, 1)), { interrupt: false })
+          yield* c.requestInterrupt(id)
+          assert.deepStrictEqual(yield* c.save(snapshot(id, 2)), { interrupt: true }, "a save after the mark")
+          const ghost = fresh("interrupt-ghost")
+          yield* c.requestInterrupt(ghost)
+          assert.isUndefined(yield* c.load(ghost))
+          assert.deepStrictEqual(yield* c.lease(ghost), { lease: undefined, interrupt: false })
+        }))
+
+      it.effect("lease reads the lease as recorded (with its last heartbeat) and the interrupt mark", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const id = fresh("lease-read")
+          assert.deepStrictEqual(yield* c.lease(id), { lease: undefined, interrupt: false })
+          yield* c.save(snapshot(id, 1))
+          assert.isUndefined(yield* c.claim(id, { owner: "a", now: 10, expiresAt: 100, force: false }))
+          assert.deepStrictEqual(yield* c.lease(id), {
+            lease: { owner: "a", expiresAt: 100, heartbeatAt: 10 },
+            interrupt: false
+          })
+          yield* c.renew(id, { owner: "a", now: 40, expiresAt: 130 })
+          yield* c.requestInterrupt(id)
+          // Still recorded once expired (its owner stopped without releasing it): readers tell that from `expiresAt`.
+          assert.deepStrictEqual(yield* c.lease(id), {
+            lease: { owner: "a", expiresAt: 130, heartbeatAt: 40 },
+            interrupt: true
+          })
+          yield* c.release(id, "a")
+          assert.deepStrictEqual(yield* c.lease(id), { lease: undefined, interrupt: true })
+        }))
+
+      it.effect("putItem and putAnswer into a run that does not exist (never saved, or deleted) are refused", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const flow = fresh("flow-ghost")
+          const never = fresh("never-saved")
+          const answer: Checkpointer.Answer = { key: "k", value: 1, prompt: null, answeredAt: 0 }
+          assert.strictEqual(yield* conflictReason(c.putItem(never, "s", 0, 1)), "version conflict")
+          assert.strictEqual(yield* conflictReason(Effect.asVoid(c.putAnswer(never, answer))), "version conflict")
+          const deleted = fresh("deleted")
+          yield* c.save(snapshot(deleted, 1, { flow }))
+          yield* c.delete(deleted)
+          assert.strictEqual(yield* conflictReason(c.putItem(deleted, "s", 0, 1)), "version conflict")
+          assert.strictEqual(yield* conflictReason(Effect.asVoid(c.putAnswer(deleted, answer))), "version conflict")
+          for (const id of [never, deleted]) {
+            assert.isUndefined(yield* c.load(id))
+            assert.strictEqual((yield* c.items(id, "s")).size, 0)
+            assert.deepStrictEqual(yield* c.answers(id), [])
+          }
+          assert.deepStrictEqual((yield* c.list({ flow })).runs, [])
+        }))
+
+      it.effect("a save into a run deleted meanwhile is a version conflict and brings nothing back", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const flow = fresh("flow-deleted")
+          const id = fresh("deleted-save")
+          yield* c.save(snapshot(id, 1, { flow }))
+          yield* c.save(snapshot(id, 2, { flow }))
+          yield* c.delete(id)
+          assert.strictEqual(
+            yield* conflictReason(Effect.asVoid(c.save(snapshot(id, 3, { flow })))),
+            "version conflict"
+          )
+          assert.isUndefined(yield* c.load(id))
+          assert.deepStrictEqual(yield* c.history(id, { limit: 10 }), [])
+          assert.deepStrictEqual((yield* c.list({ flow })).runs, [])
+        }))
+
+      it.effect("delete with a version removes the run only while that is its latest version", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const id = fresh("delete-if")
+          assert.isFalse(yield* c.delete(id, { version: 1 }), "no run: nothing to compare")
+          yield* c.save(snapshot(id, 1))
+          yield* c.save(snapshot(id, 2))
+          assert.isFalse(yield* c.delete(id, { version: 1 }), "moved on since version 1")
+          assert.strictEqual((yield* c.load(id))?.version, 2)
+          assert.isTrue(yield* c.delete(id, { version: 2 }))
+          assert.isUndefined(yield* c.load(id))
+          assert.isTrue(yield* c.delete(id), "an unconditional delete")
+        }))
+
+      it.effect("an invalid run id dies with a TypeError naming the method and the id", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const cut = "report-\uD83D"
+          const long = "x".repeat(513)
+          const calls: ReadonlyArray<readonly [string, Effect.Effect<unknown, CheckpointError>]> = [
+            ["load", c.load(cut)],
+            ["save", c.save(snapshot(cut, 1))],
+            ["save", c.save(snapshot("", 1))],
+            ["claim", c.claim(long, { owner: "a", now: 0, expiresAt: 1, force: false })],
+            ["putItem", c.putItem("\uDC00x", "s", 0, 1)],
+            ["delete", c.delete(cut)]
+          ]
+          for (const [method, call] of calls) {
+            const exit = yield* Effect.exit(call)
+            const defect = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+            assert.isTrue(defect instanceof TypeError, `${method} of an invalid id dies with a TypeError`)
+            assert.isTrue(String((defect as Error).message).includes(method), `the TypeError names ${method}`)
+          }
+          assert.isUndefined(yield* c.load("report-\uD83C\uDF89"), "a well-formed id is fine")
+        }))
+
+      it.effect("a cursor no list returned is CheckpointError \"invalid cursor\"", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          for (const cursor of ["garbage", "%E0%A4%A", encodeURIComponent(JSON.stringify({ at: 1 })), "[1]"]) {
+            const error = yield* Effect.flip(c.list({ cursor }))
+            assert.strictEqual(error.reason, "invalid cursor", `cursor ${JSON.stringify(cursor)}`)
+          }
+        }))
     })
 
     group("keep: 3", make({ keep: 3 }), (it) => {
@@ -434,6 +567,29 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           yield* c.save(snapshot(id, 6, { steps: 6 }))
           assert.strictEqual((yield* c.load(id))?.steps, 6)
           assert.deepStrictEqual((yield* c.history(id, { limit: 10 })).map((s) => s.version), [6, 5, 4])
+        }))
+    })
+
+    group("maxStateBytes: 4096", make({ maxStateBytes: 4096 }), (it) => {
+      it.effect("a snapshot, item or answer over maxStateBytes is refused (\"state too large\"), nothing written", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const id = fresh("large")
+          const big = "x".repeat(5000)
+          yield* c.save(snapshot(id, 1, { stores: { main: "small" } }))
+          const error = yield* Effect.flip(c.save(snapshot(id, 2, { stores: { main: big } })))
+          assert.strictEqual(error.reason, "state too large")
+          assert.isTrue(error.detail.includes("4096"), `the detail names the limit: ${error.detail}`)
+          assert.strictEqual((yield* c.load(id))?.version, 1)
+          const item = yield* Effect.flip(c.putItem(id, "s", 0, big))
+          assert.strictEqual(item.reason, "state too large")
+          assert.strictEqual(yield* c.countItems(id, "s"), 0)
+          const answer = yield* Effect.flip(c.putAnswer(id, { key: "k", value: big, prompt: null, answeredAt: 0 }))
+          assert.strictEqual(answer.reason, "state too large")
+          assert.deepStrictEqual(yield* c.answers(id), [])
+          // Just under the limit still fits.
+          yield* c.save(snapshot(id, 2, { stores: { main: "x".repeat(3000) } }))
+          assert.strictEqual((yield* c.load(id))?.version, 2)
         }))
     })
   }

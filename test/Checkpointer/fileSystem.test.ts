@@ -5,10 +5,10 @@
 import { NodeServices } from "@effect/platform-node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, FileSystem, Layer, type PlatformError } from "effect"
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { Checkpointer } from "../../src/index.ts"
+import { Checkpointer, Durable } from "../../src/index.ts"
 import { snapshot } from "../support/snapshot.ts"
 
 const root = mkdtempSync(join(tmpdir(), "pocketflow-fs-suite-"))
@@ -109,7 +109,10 @@ describe("file-system checkpointer, on disk", () => {
               yield* fs.makeDirectory(dirname(to), { recursive: true })
               for (let counter = 2; counter <= 10; counter++) {
                 const name = `${String(counter).padStart(12, "0")}.json`
-                yield* fs.writeFileString(join(dirname(to), name), JSON.stringify({ owner: "b", expiresAt: 500 }))
+                yield* fs.writeFileString(
+                  join(dirname(to), name),
+                  JSON.stringify({ owner: "b", expiresAt: 500, heartbeatAt: 7 })
+                )
               }
             })
             : Effect.void,
@@ -118,10 +121,10 @@ describe("file-system checkpointer, on disk", () => {
       yield* Effect.gen(function*() {
         const c = yield* Checkpointer.Checkpointer
         const held = yield* c.claim("r", { owner: "a", now: 0, expiresAt: 100, force: false })
-        assert.deepStrictEqual(held, { owner: "b", expiresAt: 500 })
+        assert.deepStrictEqual(held, { owner: "b", expiresAt: 500, heartbeatAt: 7 })
         assert.deepStrictEqual(yield* c.renew("r", { owner: "a", now: 1, expiresAt: 100 }), {
           _tag: "Lost",
-          lease: { owner: "b", expiresAt: 500 }
+          lease: { owner: "b", expiresAt: 500, heartbeatAt: 7 }
         })
       }).pipe(Effect.provide(layer))
     }))
@@ -142,4 +145,96 @@ describe("file-system checkpointer, on disk", () => {
       assert.strictEqual(error.reason, "storage failed")
       assert.include(error.detail, "000000000001.json")
     }).pipe(Effect.provide(layer(join(root, "damaged")))))
+
+  // Issue 17, defect 1: the layer remembers the version it saved last and skips looking for it; a run deleted by
+  // another writer (another layer on the same directory is another process) must not come back at the next save.
+  it.effect("a save after another writer deleted the run is a version conflict and makes no folder again", () =>
+    Effect.gen(function*() {
+      const directory = join(root, "deleted")
+      const owner = layer(directory)
+      const other = layer(directory)
+      yield* Effect.gen(function*() {
+        const c = yield* Checkpointer.Checkpointer
+        yield* c.save(snapshot("r", 1))
+        yield* c.save(snapshot("r", 2))
+      }).pipe(Effect.provide(owner))
+      yield* Effect.flatMap(Checkpointer.Checkpointer, (c) => c.delete("r")).pipe(Effect.provide(other))
+      yield* Effect.gen(function*() {
+        const c = yield* Checkpointer.Checkpointer
+        const error = yield* Effect.flip(c.save(snapshot("r", 3)))
+        assert.strictEqual(error.reason, "version conflict")
+        // Nothing else an owner writes between saves brings the folder back either.
+        assert.strictEqual((yield* Effect.flip(c.putItem("r", "batch", 0, 1))).reason, "version conflict")
+        assert.deepStrictEqual(yield* c.renew("r", { owner: "me", now: 0, expiresAt: 1 }), {
+          _tag: "Lost",
+          lease: undefined
+        })
+        yield* c.release("r", "me")
+        yield* c.requestInterrupt("r")
+        assert.isUndefined(yield* c.load("r"))
+      }).pipe(Effect.provide(owner))
+      assert.deepStrictEqual(readdirSync(join(directory, "runs")), [])
+    }))
+
+  // Issue 17, defect 9: what is read from disk is checked for shape and run id.
+  describe("files of the wrong shape are CheckpointError naming the file", () => {
+    const runFolder = (directory: string) => join(directory, "runs", readdirSync(join(directory, "runs"))[0]!)
+
+    it.effect("a latest version holding null", () =>
+      Effect.gen(function*() {
+        const directory = join(root, "null-version")
+        yield* Effect.gen(function*() {
+          const c = yield* Checkpointer.Checkpointer
+          yield* c.save(snapshot("r", 1))
+          writeFileSync(join(runFolder(directory), "v", "000000000002.json"), "null")
+          const error = yield* Effect.flip(Durable.get("r"))
+          assert.strictEqual(error.reason, "storage failed")
+          assert.include(error.detail, "000000000002.json")
+          assert.include(error.detail, "null")
+          assert.strictEqual((yield* Effect.flip(c.history("r", { limit: 5 }))).reason, "storage failed")
+          assert.strictEqual((yield* Effect.flip(c.list({}))).reason, "storage failed")
+        }).pipe(Effect.provide(layer(directory)))
+      }))
+
+    it.effect("another run's snapshot copied into a run's folder", () =>
+      Effect.gen(function*() {
+        const directory = join(root, "copied")
+        yield* Effect.gen(function*() {
+          const c = yield* Checkpointer.Checkpointer
+          yield* c.save(snapshot("victim", 1))
+          yield* c.save(snapshot("other", 1))
+          yield* c.save(snapshot("other", 2))
+          const folders = readdirSync(join(directory, "runs"))
+          const victim = join(directory, "runs", folders.find((f) => f.startsWith("victim"))!)
+          const other = join(directory, "runs", folders.find((f) => f.startsWith("other"))!)
+          copyFileSync(join(other, "v", "000000000002.json"), join(victim, "v", "000000000002.json"))
+          const error = yield* Effect.flip(c.load("victim"))
+          assert.strictEqual(error.reason, "storage failed")
+          assert.include(error.detail, join(victim, "v", "000000000002.json"))
+          assert.include(error.detail, "snapshot of run \"other\"")
+          assert.strictEqual((yield* Effect.flip(c.list({}))).reason, "storage failed")
+        }).pipe(Effect.provide(layer(directory)))
+      }))
+
+    it.effect("a lease file holding null, an answer of the wrong shape", () =>
+      Effect.gen(function*() {
+        const directory = join(root, "null-lease")
+        yield* Effect.gen(function*() {
+          const c = yield* Checkpointer.Checkpointer
+          yield* c.save(snapshot("r", 1))
+          assert.isUndefined(yield* c.claim("r", { owner: "a", now: 0, expiresAt: 10, force: false }))
+          const leases = join(runFolder(directory), "lease")
+          writeFileSync(join(leases, readdirSync(leases).sort().at(-1)!), "null")
+          const error = yield* Effect.flip(c.claim("r", { owner: "b", now: 0, expiresAt: 10, force: false }))
+          assert.strictEqual(error.reason, "storage failed")
+          assert.include(error.detail, leases)
+          assert.isTrue(yield* c.putAnswer("r", { key: "k", value: 1, prompt: null, answeredAt: 0 }))
+          const inbox = join(runFolder(directory), "inbox")
+          writeFileSync(join(inbox, readdirSync(inbox)[0]!), JSON.stringify({ key: 7 }))
+          const answers = yield* Effect.flip(c.answers("r"))
+          assert.strictEqual(answers.reason, "storage failed")
+          assert.include(answers.detail, inbox)
+        }).pipe(Effect.provide(layer(directory)))
+      }))
+  })
 })

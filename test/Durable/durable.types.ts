@@ -3,7 +3,7 @@
  * vitest). Each `// @ts-expect-error` marks a line that must not compile: if the guarantee broke, the line would
  * compile and tsc would report the unused directive.
  */
-import { Context, Effect, Schema } from "effect"
+import { Context, Effect, Option, Schema } from "effect"
 import { Checkpointer, Durable, type Errors, Flow, Node, Shared } from "../../src/index.ts"
 import { check, type Equals } from "../support/types.ts"
 
@@ -127,3 +127,22 @@ check<
 // @ts-expect-error the value must be the input's answer type
 Durable.answer({ id: "x", input: Approval, value: { ok: "yes" } })
 Durable.answer({ token: "t", value: { ok: "any JSON, checked at run time" } })
+
+// ---------------------------------------------------------------------------------------------------
+// Durable.get: the snapshot with what an operator needs besides it (issue 17)
+// ---------------------------------------------------------------------------------------------------
+
+const got = Durable.get("x")
+check<Equals<Effect.Success<typeof got>, Option.Option<Durable.RunDetails>>>()
+check<Equals<Effect.Error<typeof got>, Errors.CheckpointError>>()
+declare const details: Durable.RunDetails
+// Every field of a snapshot is still there.
+export const asSnapshot: Durable.Snapshot = details
+check<Equals<typeof details.answered, ReadonlyArray<string>>>()
+check<Equals<typeof details.lease, Checkpointer.Lease | undefined>>()
+check<Equals<(typeof details.items)[string], Durable.ItemCount>>()
+check<
+  Equals<Checkpointer.Lease, { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt: number }>
+>()
+// @ts-expect-error details are read-only
+details.answered = []

@@ -396,6 +396,6 @@ describe("Durable.events checks its options like Durable.run", () => {
       () => Durable.events(flow, { id: "bad", stores: [Store as never] }),
       /Durable\.events "bad": list stores as Store\.initial\(state\)/
     )
-    assert.throws(() => Durable.events(flow, { id: "", stores: [] }), /Durable\.events: id must be a non-empty string/)
+    assert.throws(() => Durable.events(flow, { id: "", stores: [] }), /Durable\.events: invalid run id "": it is empty/)
   })
 })

@@ -398,7 +398,7 @@ describe("durable walk", () => {
       const racing: Checkpointer.Service = {
         ...base,
         save: (snapshot) =>
-          Effect.andThen(
+          Effect.tap(
             base.save(snapshot),
             snapshot.status === "suspended" && snapshot.waiting.length > 0
               ? Effect.asVoid(base.putAnswer(snapshot.id, {

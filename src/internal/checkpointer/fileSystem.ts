@@ -32,6 +32,12 @@
  * both hold a lease. The eight newest lease files are kept.
  *
  * Items are replaced by temp file + rename (a put is idempotent); answers are linked (written once per key).
+ *
+ * A deleted run never comes back: only the first save (version 1) and a claim may create a run's folder. A later
+ * save links into `v/` without creating it, so a save into a run deleted meanwhile (its folder renamed away by
+ * another process, or removed by hand) is a version conflict; items, answers, lease changes and interrupt marks
+ * create their sub-folder only inside an existing run folder. Everything read back is checked: a file that is not
+ * JSON of the expected shape, or a snapshot of another run, is `CheckpointError` naming the file.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -44,16 +50,20 @@ import { CheckpointError } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 import {
   type Answer,
-  checkKeep,
+  checkingIds,
+  checkOptions,
   Checkpointer,
   conflict,
   type Lease,
   matches,
+  noRun,
   type Options,
   page,
   type Renewal,
+  type SaveResult,
   type Service,
-  type Snapshot
+  type Snapshot,
+  tooLarge
 } from "./service.ts"
 
 /** Options of `Checkpointer.layerFileSystem`. */
@@ -92,7 +102,40 @@ const numberOf = (name: string): number | undefined => {
   return m === null ? undefined : Number(m[1])
 }
 
-type LeaseState = { readonly owner: string; readonly expiresAt: number } | { readonly owner: null }
+type LeaseState =
+  | { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt?: number | undefined }
+  | { readonly owner: null }
+
+const statuses = new Set(["running", "suspended", "done", "failed", "interrupted"])
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const isNumber = (u: unknown): u is number => typeof u === "number" && Number.isFinite(u)
+
+/** What is wrong with a snapshot read back for run `id` (version `version` when the file name says it). */
+const snapshotProblem = (u: unknown, id: string | undefined, version: number | undefined): string | undefined => {
+  if (!isObject(u)) return `it holds ${u === null ? "null" : typeof u}, not a snapshot`
+  if (u.format !== 1) return `its format is ${JSON.stringify(u.format)}, not 1`
+  if (typeof u.id !== "string") return "it has no run id"
+  if (id !== undefined && u.id !== id) return `it is a snapshot of run ${JSON.stringify(u.id)}, not of this run`
+  if (!Number.isInteger(u.version) || (version !== undefined && u.version !== version)) {
+    return `its version is ${JSON.stringify(u.version)}, not the one its name says`
+  }
+  if (typeof u.flow !== "string" || typeof u.status !== "string" || !statuses.has(u.status)) {
+    return "its flow or status is missing"
+  }
+  if (!isNumber(u.steps) || !isNumber(u.updatedAt) || !isObject(u.stores) || !Array.isArray(u.waiting)) {
+    return "its steps, stores, waiting inputs or time are missing"
+  }
+  return undefined
+}
+const leaseProblem = (u: unknown): string | undefined =>
+  isObject(u) && (u.owner === null ||
+      typeof u.owner === "string" && isNumber(u.expiresAt) && (u.heartbeatAt === undefined || isNumber(u.heartbeatAt)))
+    ? undefined
+    : "it is not a lease state ({ owner, expiresAt, heartbeatAt } or { owner: null })"
+const answerProblem = (u: unknown): string | undefined =>
+  isObject(u) && typeof u.key === "string" && "value" in u && "prompt" in u && isNumber(u.answeredAt)
+    ? undefined
+    : "it is not an answer ({ key, value, prompt, answeredAt })"
 
 const isPlatform = (e: unknown): e is PlatformError.PlatformError =>
   typeof e === "object" && e !== null && "_tag" in e && e._tag === "PlatformError"
@@ -100,7 +143,7 @@ const isTag = (error: PlatformError.PlatformError, tag: PlatformError.SystemErro
 
 /** @internal */
 export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
-  const keep = checkKeep("Checkpointer.layerFileSystem", options.keep)
+  const { keep, maxStateBytes } = checkOptions("Checkpointer.layerFileSystem", options)
   const fsync = options.fsync ?? false
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -134,25 +177,43 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       }
       return out.sort((a, b) => a - b)
     })
-  const readJson = <A>(file: string) =>
+  /** A file's JSON, checked by `problem` (what is wrong with it, if anything); `undefined` when there is no file. */
+  const readJson = <A>(file: string, problem: (value: unknown) => string | undefined) =>
     orMissing(
-      Effect.flatMap(fs.readFileString(file), (text) =>
-        Effect.try({
-          try: () => JSON.parse(text) as A,
+      Effect.flatMap(fs.readFileString(file), (text) => {
+        let value: unknown
+        try {
+          value = JSON.parse(text)
+        } catch (cause) {
           // Never from this module's writes (they are linked whole); a file edited or damaged by hand.
-          catch: (cause) =>
+          return Effect.fail(
             new CheckpointError({ reason: "storage failed", detail: `unreadable JSON in ${file}: ${String(cause)}` })
-        })),
+          )
+        }
+        const wrong = problem(value)
+        return wrong === undefined
+          ? Effect.succeed(value as A)
+          : Effect.fail(new CheckpointError({ reason: "storage failed", detail: `${file}: ${wrong}` }))
+      }),
       undefined
     )
+  const readSnapshot = (file: string, id: string | undefined, version: number | undefined) =>
+    readJson<Snapshot>(file, (u) => snapshotProblem(u, id, version))
+  const anything = () => undefined
 
   const syncPath = (file: string) =>
     Effect.scoped(Effect.flatMap(fs.open(file, { flag: "r" }), (handle) => handle.sync))
 
-  /** Writes a fresh temp file and returns its path. */
-  const writeTemp = (value: unknown): Effect.Effect<string, PlatformError.PlatformError> => {
-    const file = path.join(tmpDir, `${tag}-${++counter}.tmp`)
+  /** Encodes a value to write, refused when larger than `maxStateBytes`. */
+  const encode = (what: string, id: string, value: unknown): Effect.Effect<Uint8Array, CheckpointError> => {
     const bytes = encoder.encode(JSON.stringify(value))
+    const large = tooLarge(what, id, bytes.length, maxStateBytes)
+    return large === undefined ? Effect.succeed(bytes) : Effect.fail(large)
+  }
+
+  /** Writes a fresh temp file and returns its path. */
+  const writeTemp = (bytes: Uint8Array): Effect.Effect<string, PlatformError.PlatformError> => {
+    const file = path.join(tmpDir, `${tag}-${++counter}.tmp`)
     if (!fsync) return Effect.as(fs.writeFile(file, bytes, { flag: "wx" }), file)
     return Effect.scoped(Effect.gen(function*() {
       const handle = yield* fs.open(file, { flag: "wx" })
@@ -162,33 +223,54 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
     }))
   }
 
+  /** Makes `dir`, whose parent must exist: `false` when the parent is gone (a deleted run). */
+  const makeIn = (dir: string) =>
+    fs.makeDirectory(dir).pipe(
+      Effect.as(true),
+      Effect.catchIf((e) => isTag(e, "AlreadyExists"), () => Effect.succeed(true)),
+      Effect.catchIf((e) => isTag(e, "NotFound"), () => Effect.succeed(false))
+    )
+
   /**
-   * Links a temp file to `target` (its folder created): `false` when `target` exists. The temp file is removed,
-   * unless `removeTemp` is false and the link succeeded (the caller removes it then, alongside other work).
+   * Links a temp file to `target`: "exists" when `target` exists, "gone" when its folder is missing and may not be
+   * made. `create` says which folders may be made: none, the target's folder inside an existing parent, or the whole
+   * tree (a new run). The temp file is removed, unless `removeTemp` is false and the link succeeded (the caller
+   * removes it then, alongside other work).
    */
   const linkInto = (
     temp: string,
     target: string,
+    create: "none" | "folder" | "tree",
     removeTemp = true
-  ): Effect.Effect<boolean, PlatformError.PlatformError> => {
+  ): Effect.Effect<"linked" | "exists" | "gone", PlatformError.PlatformError> => {
     const attempt = fs.link(temp, target).pipe(
-      Effect.as(true),
-      Effect.catchIf((e) => isTag(e, "AlreadyExists"), () => Effect.succeed(false))
+      Effect.as("linked" as const),
+      Effect.catchIf((e) => isTag(e, "AlreadyExists"), () => Effect.succeed("exists" as const))
     )
+    const folder = path.dirname(target)
+    const made = create === "tree"
+      ? Effect.as(fs.makeDirectory(folder, { recursive: true }), true)
+      : create === "folder"
+      ? makeIn(folder)
+      : Effect.succeed(false)
     const linked = attempt.pipe(
       Effect.catchIf(
         (e) => isTag(e, "NotFound"),
-        () => Effect.andThen(fs.makeDirectory(path.dirname(target), { recursive: true }), attempt)
+        () =>
+          Effect.flatMap(made, (ok) =>
+            ok
+              ? Effect.catchIf(attempt, (e) => isTag(e, "NotFound"), () => Effect.succeed("gone" as const))
+              : Effect.succeed("gone" as const))
       ),
-      Effect.tap((linked) => linked && fsync ? syncPath(path.dirname(target)) : Effect.void)
+      Effect.tap((result) => result === "linked" && fsync ? syncPath(folder) : Effect.void)
     )
     const removed = Effect.ignore(fs.remove(temp, { force: true }))
     if (removeTemp) return Effect.ensuring(linked, removed)
-    return Effect.tap(Effect.onError(linked, () => removed), (ok) => ok ? Effect.void : removed)
+    return Effect.tap(Effect.onError(linked, () => removed), (result) => result === "linked" ? Effect.void : removed)
   }
 
-  const writeOnce = (target: string, value: unknown) =>
-    Effect.flatMap(writeTemp(value), (temp) => linkInto(temp, target))
+  const writeOnce = (target: string, bytes: Uint8Array, create: "folder" | "tree") =>
+    Effect.flatMap(writeTemp(bytes), (temp) => linkInto(temp, target, create))
 
   const latestVersion = (id: string) =>
     Effect.map(numbers(path.join(runDir(id), "v")), (ns) => ns.length === 0 ? undefined : ns[ns.length - 1])
@@ -200,7 +282,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       for (let attempt = 0; attempt < 5; attempt++) {
         const ns = yield* numbers(dir)
         if (ns.length === 0) return undefined
-        const s = yield* readJson<Snapshot>(path.join(dir, versionName(ns[ns.length - 1]!)))
+        const n = ns[ns.length - 1]!
+        const s = yield* readSnapshot(path.join(dir, versionName(n)), id, n)
         if (s !== undefined) return s
       }
       return undefined
@@ -209,29 +292,35 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   /** The version this layer saved last, per run: saving the next one needs no look at the folder first. */
   const savedHere = new Map<string, number>()
 
-  const save = (snapshot: Snapshot): Effect.Effect<void, CheckpointError | PlatformError.PlatformError> =>
+  const interruptFile = (id: string) => path.join(runDir(id), "interrupt")
+
+  const save = (snapshot: Snapshot): Effect.Effect<SaveResult, CheckpointError | PlatformError.PlatformError> =>
     Effect.gen(function*() {
       const { id, version: n } = snapshot
       const dir = path.join(runDir(id), "v")
       const fail = Effect.flatMap(latestVersion(id), (latest) => Effect.fail(conflict(id, n, latest)))
       if (!Number.isInteger(n) || n < 1) return yield* fail
-      // n − 1 must exist. When this layer wrote it, it does unless the run was deleted meanwhile; the link below
-      // is the compare-and-set either way.
+      // n − 1 must exist. When this layer wrote it, it does unless the run was deleted meanwhile (then `v/` is gone
+      // and the link below fails); the link is the compare-and-set either way.
       if (n > 1 && savedHere.get(id) !== n - 1 && !(yield* fs.exists(path.join(dir, versionName(n - 1))))) {
         return yield* fail
       }
+      const bytes = yield* encode("snapshot", id, snapshot)
       const file = path.join(dir, versionName(n))
-      const temp = yield* writeTemp(snapshot)
-      const linked = yield* linkInto(temp, file, false)
-      if (!linked) {
+      const temp = yield* writeTemp(bytes)
+      // Only version 1 makes the run's folder: a later version with no folder to go to belongs to a deleted run.
+      const linked = yield* linkInto(temp, file, n === 1 ? "tree" : "none", false)
+      if (linked !== "linked") {
         savedHere.delete(id)
         return yield* fail
       }
       // Stale: version n + keep exists, so our slot had been pruned before we linked it (we stalled while others
       // saved `keep` versions); closer versions above ours are successors built on it, and our save stands. The
-      // check, the temp file's removal and the pruning of version n − keep are independent: run them together.
-      const [stale] = yield* Effect.all([
+      // check, the interrupt mark, the temp file's removal and the pruning of version n − keep are independent: run
+      // them together.
+      const [stale, interrupt] = yield* Effect.all([
         fs.exists(path.join(dir, versionName(n + keep))),
+        fs.exists(interruptFile(id)),
         Effect.ignore(fs.remove(temp, { force: true })),
         n - keep >= 1 ? fs.remove(path.join(dir, versionName(n - keep)), { force: true }) : Effect.void
       ], { concurrency: "unbounded" })
@@ -248,6 +337,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
           yield* fs.remove(path.join(dir, versionName(old)), { force: true })
         }
       }
+      return { interrupt }
     })
 
   // Leases ----------------------------------------------------------------------------------------------------
@@ -258,18 +348,22 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         const ns = yield* numbers(leaseDir(id))
         if (ns.length === 0) return { counter: 0, state: { owner: null } as LeaseState }
         const c = ns[ns.length - 1]!
-        const state = yield* readJson<LeaseState>(path.join(leaseDir(id), versionName(c)))
+        const state = yield* readJson<LeaseState>(path.join(leaseDir(id), versionName(c)), leaseProblem)
         if (state !== undefined) return { counter: c, state }
       }
       return yield* Effect.fail(
         new CheckpointError({ reason: "storage failed", detail: `lease of ${leaseDir(id)} kept changing` })
       )
     })
-  /** Links `state` as counter c + 1: whether it is now the current state. */
-  const leaseNext = (id: string, c: number, state: LeaseState) =>
+  /**
+   * Links `state` as counter c + 1: whether it is now the current state. Only a claim (`tree`) may make the run's
+   * folder; a renewal or release into a run deleted meanwhile links nothing, and the next read finds no lease.
+   */
+  const leaseNext = (id: string, c: number, state: LeaseState, create: "folder" | "tree") =>
     Effect.gen(function*() {
       const dir = leaseDir(id)
-      if (!(yield* writeOnce(path.join(dir, versionName(c + 1)), state))) return false
+      const bytes = encoder.encode(JSON.stringify(state))
+      if ((yield* writeOnce(path.join(dir, versionName(c + 1)), bytes, create)) !== "linked") return false
       const ns = yield* numbers(dir)
       if (ns[ns.length - 1]! > c + 1) return false
       for (const old of ns) {
@@ -281,6 +375,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   /** Re-reads and decides until a decision is linked or needs no write. */
   const leaseLoop = <A>(
     id: string,
+    create: "folder" | "tree",
     decide: (state: LeaseState) => { readonly write: LeaseState; readonly result: A } | { readonly done: A }
   ) =>
     Effect.gen(function*() {
@@ -288,11 +383,14 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         const { counter: c, state } = yield* leaseNow(id)
         const decision = decide(state)
         if ("done" in decision) return decision.done
-        if (yield* leaseNext(id, c, decision.write)) return decision.result
+        if (yield* leaseNext(id, c, decision.write, create)) return decision.result
       }
     })
+  // Lease files written before heartbeats were recorded have none: 0 says "unknown".
   const leaseOf = (state: LeaseState): Lease | undefined =>
-    state.owner === null ? undefined : { owner: state.owner, expiresAt: state.expiresAt }
+    state.owner === null
+      ? undefined
+      : { owner: state.owner, expiresAt: state.expiresAt, heartbeatAt: state.heartbeatAt ?? 0 }
 
   const wrap = <A>(
     what: string,
@@ -303,7 +401,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   const service: Service = {
     load: (id) => wrap("load", runDir(id), load(id)),
     loadVersion: (id, version) =>
-      wrap("load", runDir(id), readJson<Snapshot>(path.join(runDir(id), "v", versionName(version)))),
+      wrap("load", runDir(id), readSnapshot(path.join(runDir(id), "v", versionName(version)), id, version)),
     save: (snapshot) => wrap("save", runDir(snapshot.id), save(snapshot)),
     history: (id, { before, limit }) =>
       wrap(
@@ -313,7 +411,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
           const ns = (yield* numbers(path.join(runDir(id), "v"))).filter((n) => before === undefined || n < before)
           const out: Array<Snapshot> = []
           for (let i = ns.length - 1; i >= 0 && out.length < limit; i--) {
-            const s = yield* readJson<Snapshot>(path.join(runDir(id), "v", versionName(ns[i]!)))
+            const s = yield* readSnapshot(path.join(runDir(id), "v", versionName(ns[i]!)), id, ns[i]!)
             if (s !== undefined) out.push(s)
           }
           return out
@@ -332,31 +430,45 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
               Effect.gen(function*() {
                 const dir = path.join(runsDir, folder, "v")
                 const ns = yield* numbers(dir)
-                return ns.length === 0
-                  ? undefined
-                  : yield* readJson<Snapshot>(path.join(dir, versionName(ns[ns.length - 1]!)))
+                if (ns.length === 0) return undefined
+                const n = ns[ns.length - 1]!
+                // The folder's name says whose snapshots it holds: one copied in from another run is refused.
+                return yield* readJson<Snapshot>(path.join(dir, versionName(n)), (u) =>
+                  snapshotProblem(u, undefined, n) ??
+                    (fileName((u as Snapshot).id) === folder
+                      ? undefined
+                      : `it is a snapshot of run ${JSON.stringify((u as Snapshot).id)}, not of this folder's run`))
               }),
             { concurrency: 8 }
           )
           for (const s of loaded) if (s !== undefined && matches(s, query)) all.push(s)
-          return page(all, query)
+          return yield* page(all, query)
         })
       ),
     putItem: (id, scope, index, value) => {
-      const file = path.join(runDir(id), "items", fileName(scope), `${index}.json`)
+      const items = path.join(runDir(id), "items")
+      const file = path.join(items, fileName(scope), `${index}.json`)
       return wrap(
         "put item",
         file,
         Effect.gen(function*() {
-          const temp = yield* writeTemp(value)
+          const temp = yield* writeTemp(yield* encode("item", id, value))
           const rename = fs.rename(temp, file)
-          yield* rename.pipe(
+          // The folders are made inside an existing run folder only: a deleted run does not come back for an item.
+          const folders = Effect.flatMap(
+            makeIn(items),
+            (ok) => ok ? makeIn(path.dirname(file)) : Effect.succeed(false)
+          )
+          const renamed = yield* rename.pipe(
+            Effect.as(true),
             Effect.catchIf(
               (e) => isTag(e, "NotFound"),
-              () => Effect.andThen(fs.makeDirectory(path.dirname(file), { recursive: true }), rename)
+              () => Effect.flatMap(folders, (ok) => ok ? Effect.as(rename, true) : Effect.succeed(false))
             ),
+            Effect.tap((ok) => ok ? Effect.void : Effect.ignore(fs.remove(temp, { force: true }))),
             Effect.tapError(() => Effect.ignore(fs.remove(temp, { force: true })))
           )
+          if (!renamed) return yield* Effect.fail(noRun(id, "item"))
           if (fsync) yield* syncPath(path.dirname(file))
         })
       )
@@ -369,16 +481,31 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         Effect.gen(function*() {
           const out = new Map<number, Json>()
           for (const n of yield* numbers(dir)) {
-            const value = yield* readJson<Json>(path.join(dir, `${n}.json`))
+            const value = yield* readJson<Json>(path.join(dir, `${n}.json`), anything)
             if (value !== undefined) out.set(n, value)
           }
           return out
         })
       )
     },
+    countItems: (id, scope) => {
+      const dir = path.join(runDir(id), "items", fileName(scope))
+      return wrap("count items", dir, Effect.map(numbers(dir), (ns) => ns.length))
+    },
     putAnswer: (id, answer) => {
       const file = path.join(runDir(id), "inbox", `${fileName(answer.key)}.json`)
-      return wrap("put answer", file, writeOnce(file, answer))
+      return wrap(
+        "put answer",
+        file,
+        Effect.flatMap(
+          encode("answer", id, answer),
+          (bytes) =>
+            Effect.flatMap(
+              writeOnce(file, bytes, "folder"),
+              (result) => result === "gone" ? Effect.fail(noRun(id, "answer")) : Effect.succeed(result === "linked")
+            )
+        )
+      )
     },
     answers: (id) => {
       const dir = path.join(runDir(id), "inbox")
@@ -388,7 +515,9 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         Effect.gen(function*() {
           const out: Array<Answer> = []
           for (const name of yield* list(dir)) {
-            const answer = yield* readJson<Answer>(path.join(dir, name))
+            const answer = yield* readJson<Answer>(path.join(dir, name), (u) =>
+              answerProblem(u) ??
+                (`${fileName((u as Answer).key)}.json` === name ? undefined : "it is the answer of another key"))
             if (answer !== undefined) out.push(answer)
           }
           return out.sort((a, b) => a.answeredAt - b.answeredAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -403,54 +532,76 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       wrap(
         "claim",
         leaseDir(id),
-        leaseLoop(id, (state) =>
+        leaseLoop(id, "tree", (state) =>
           !force && state.owner !== null && state.owner !== owner && state.expiresAt > now
             ? { done: leaseOf(state) }
-            : { write: { owner, expiresAt }, result: undefined })
+            : { write: { owner, expiresAt, heartbeatAt: now }, result: undefined })
       ),
-    renew: (id, { expiresAt, owner }) =>
+    renew: (id, { expiresAt, now, owner }) =>
       wrap(
         "renew",
         leaseDir(id),
         Effect.gen(function*() {
-          const renewed = yield* leaseLoop(id, (state): { done: Renewal } | { write: LeaseState; result: undefined } =>
-            state.owner !== owner
-              ? { done: { _tag: "Lost", lease: leaseOf(state) } }
-              : { write: { owner, expiresAt }, result: undefined })
+          const renewed = yield* leaseLoop(
+            id,
+            "folder",
+            (state): { done: Renewal } | { write: LeaseState; result: undefined } =>
+              state.owner !== owner
+                ? { done: { _tag: "Lost", lease: leaseOf(state) } }
+                : { write: { owner, expiresAt, heartbeatAt: now }, result: undefined }
+          )
           if (renewed !== undefined) {
             return renewed
           }
-          return { _tag: "Renewed", interrupt: yield* fs.exists(path.join(runDir(id), "interrupt")) } as const
+          return { _tag: "Renewed", interrupt: yield* fs.exists(interruptFile(id)) } as const
         })
       ),
     release: (id, owner) =>
       wrap(
         "release",
         leaseDir(id),
-        leaseLoop(id, (state) =>
+        leaseLoop(id, "folder", (state) =>
           state.owner !== owner ? { done: undefined } : { write: { owner: null }, result: undefined })
       ),
+    lease: (id) =>
+      wrap(
+        "read lease",
+        leaseDir(id),
+        Effect.map(
+          Effect.all([leaseNow(id), fs.exists(interruptFile(id))], { concurrency: "unbounded" }),
+          ([{ state }, interrupt]) => ({ lease: leaseOf(state), interrupt })
+        )
+      ),
     requestInterrupt: (id) => {
-      const file = path.join(runDir(id), "interrupt")
+      const file = interruptFile(id)
+      // Inside an existing run folder only: marking a deleted run does not bring it back.
       return wrap(
         "request interrupt",
         file,
-        Effect.andThen(fs.makeDirectory(runDir(id), { recursive: true }), fs.writeFile(file, new Uint8Array()))
+        orMissing(fs.writeFile(file, new Uint8Array()), undefined)
       )
     },
-    delete: (id) => {
+    delete: (id, options) => {
       savedHere.delete(id)
       const dir = runDir(id)
       const trash = path.join(trashDir, `${tag}-${++counter}`)
-      // Renamed away first, so the run disappears at once and a crash mid-removal leaves only trash behind.
+      // Renamed away first, so the run disappears at once and a crash mid-removal leaves only trash behind. With a
+      // version, the check and the rename are two steps: `Durable.prune` holds the run's lease across them, so no
+      // owner saves in between.
+      const remove = orMissing(
+        Effect.as(Effect.andThen(fs.rename(dir, trash), fs.remove(trash, { recursive: true })), true),
+        true
+      )
       return wrap(
         "delete",
         dir,
-        orMissing(Effect.andThen(fs.rename(dir, trash), fs.remove(trash, { recursive: true })), undefined)
+        options?.version === undefined
+          ? remove
+          : Effect.flatMap(latestVersion(id), (latest) => latest === options.version ? remove : Effect.succeed(false))
       )
     }
   }
-  return service
+  return checkingIds("Checkpointer.layerFileSystem", service)
 })
 
 /** @internal */
@@ -458,6 +609,6 @@ export const layer = (
   options: FileSystemOptions
 ): Layer.Layer<Checkpointer, PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> => {
   // Checked when the layer is made, so a bad option fails at once, not at startup.
-  checkKeep("Checkpointer.layerFileSystem", options.keep)
+  checkOptions("Checkpointer.layerFileSystem", options)
   return Layer.effect(Checkpointer, make(options))
 }

@@ -50,6 +50,19 @@ export interface Answer {
 export interface Lease {
   readonly owner: string
   readonly expiresAt: number
+  /** When the owner last claimed or renewed it (the `now` it passed). */
+  readonly heartbeatAt: number
+}
+
+/** What `lease` reads: the lease as recorded (until its owner releases it, even once expired), and the interrupt mark. */
+export interface LeaseStatus {
+  readonly lease: Lease | undefined
+  readonly interrupt: boolean
+}
+
+/** What a save reports besides success: whether `requestInterrupt` marked the run, so its owner stops now. */
+export interface SaveResult {
+  readonly interrupt: boolean
 }
 
 export type Renewal =
@@ -67,7 +80,8 @@ export interface ListQuery {
 export interface Service {
   readonly load: (id: string) => Effect.Effect<Snapshot | undefined, CheckpointError>
   readonly loadVersion: (id: string, version: number) => Effect.Effect<Snapshot | undefined, CheckpointError>
-  readonly save: (snapshot: Snapshot) => Effect.Effect<void, CheckpointError>
+  /** Compare-and-set on `version`; refuses a snapshot larger than `maxStateBytes`; reports the interrupt mark. */
+  readonly save: (snapshot: Snapshot) => Effect.Effect<SaveResult, CheckpointError>
   /** Up to `limit` versions older than `before` (all when undefined), newest first. */
   readonly history: (
     id: string,
@@ -77,8 +91,12 @@ export interface Service {
   readonly list: (
     query: ListQuery
   ) => Effect.Effect<{ readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined }, CheckpointError>
+  /** Fails with a "version conflict" when the run does not exist (never saved, or deleted). */
   readonly putItem: (id: string, scope: string, index: number, value: Json) => Effect.Effect<void, CheckpointError>
   readonly items: (id: string, scope: string) => Effect.Effect<ReadonlyMap<number, Json>, CheckpointError>
+  /** How many item records `scope` holds (what `items` would return, without reading them). */
+  readonly countItems: (id: string, scope: string) => Effect.Effect<number, CheckpointError>
+  /** `false` when the key has an answer; a "version conflict" when the run does not exist (never saved, or deleted). */
   readonly putAnswer: (id: string, answer: Answer) => Effect.Effect<boolean, CheckpointError>
   readonly answers: (id: string) => Effect.Effect<ReadonlyArray<Answer>, CheckpointError>
   readonly removeAnswer: (id: string, key: string) => Effect.Effect<void, CheckpointError>
@@ -92,8 +110,18 @@ export interface Service {
     options: { readonly owner: string; readonly now: number; readonly expiresAt: number }
   ) => Effect.Effect<Renewal, CheckpointError>
   readonly release: (id: string, owner: string) => Effect.Effect<void, CheckpointError>
+  /** The lease as recorded and the interrupt mark, for readers (`Durable.get`) and for an owner that released it. */
+  readonly lease: (id: string) => Effect.Effect<LeaseStatus, CheckpointError>
+  /** Marks an existing run (nothing for a run that does not exist). */
   readonly requestInterrupt: (id: string) => Effect.Effect<void, CheckpointError>
-  readonly delete: (id: string) => Effect.Effect<void, CheckpointError>
+  /**
+   * Removes the run; with `version`, only when that is still its latest saved version (compare-and-delete). Whether
+   * it removed it (`true` for an unconditional delete).
+   */
+  readonly delete: (
+    id: string,
+    options?: { readonly version?: number | undefined }
+  ) => Effect.Effect<boolean, CheckpointError>
 }
 
 export class Checkpointer extends Context.Service<Checkpointer, Service>()("effect-pocketflow/Checkpointer") {}
@@ -101,7 +129,16 @@ export class Checkpointer extends Context.Service<Checkpointer, Service>()("effe
 export interface Options {
   /** Versions kept per run (default 100); older ones are removed as new ones are saved. */
   readonly keep?: number | undefined
+  /**
+   * The largest snapshot, item or answer a save accepts, in bytes of its JSON (UTF-8), default 8 MiB: a larger one
+   * fails with `CheckpointError` (reason "state too large") and nothing is written. @effect/sql-pg cannot read back a
+   * row above 16 MiB, so keep it below that on Postgres.
+   */
+  readonly maxStateBytes?: number | undefined
 }
+
+/** The default `maxStateBytes`: 8 MiB, half of the 16 MiB message @effect/sql-pg can read back. */
+export const defaultMaxStateBytes = 8 * 1024 * 1024
 
 /** @internal */
 export const checkKeep = (where: string, keep: number | undefined): number => {
@@ -110,6 +147,125 @@ export const checkKeep = (where: string, keep: number | undefined): number => {
     throw new RangeError(`${where}: keep must be a positive integer (got ${String(keep)})`)
   }
   return value
+}
+
+/** @internal The options every checkpointer takes, checked (a bad one throws a RangeError naming `where`). */
+export const checkOptions = (
+  where: string,
+  options: Options | undefined
+): { readonly keep: number; readonly maxStateBytes: number } => {
+  const keep = checkKeep(where, options?.keep)
+  const maxStateBytes = options?.maxStateBytes ?? defaultMaxStateBytes
+  if (!Number.isSafeInteger(maxStateBytes) || maxStateBytes < 1) {
+    throw new RangeError(
+      `${where}: maxStateBytes must be a positive integer (got ${String(options?.maxStateBytes)})`
+    )
+  }
+  return { keep, maxStateBytes }
+}
+
+/** @internal The bytes of a JSON text in UTF-8. */
+export const byteLength = (json: string): number => Buffer.byteLength(json, "utf8")
+
+/** @internal The "state too large" failure of a write of `bytes` bytes, or `undefined` when it fits. */
+export const tooLarge = (what: string, id: string, bytes: number, limit: number): CheckpointError | undefined =>
+  bytes <= limit ? undefined : new CheckpointError({
+    reason: "state too large",
+    detail: `run ${JSON.stringify(id)}: the ${what} is ${bytes} bytes of JSON, more than maxStateBytes (${limit}): ` +
+      `nothing was written (keep large data outside the stores, or raise maxStateBytes where the storage can read ` +
+      `it back)`
+  })
+
+/** @internal The "version conflict" of a write into a run that does not exist (never saved, or deleted). */
+export const noRun = (id: string, what: string) =>
+  new CheckpointError({
+    reason: "version conflict",
+    detail: `run ${JSON.stringify(id)} does not exist (never saved, or deleted): its ${what} was not written`
+  })
+
+// ---------------------------------------------------------------------------------------------------
+// Run ids
+// ---------------------------------------------------------------------------------------------------
+
+/** The longest run id, in UTF-16 code units (JavaScript string length). */
+export const maxRunIdLength = 512
+
+/** Why `id` is not a valid run id, or `undefined` when it is one. */
+export const runIdProblem = (id: unknown): string | undefined => {
+  if (typeof id !== "string") return "it is not a string"
+  if (id.length === 0) return "it is empty"
+  if (id.length > maxRunIdLength) return `it is ${id.length} characters long, more than ${maxRunIdLength}`
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    const next = i + 1 < id.length ? id.charCodeAt(i + 1) : 0
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++
+      continue
+    }
+    // UTF-8 (files, Postgres) turns every lone surrogate into U+FFFD: two such ids would name one run.
+    return `it has a lone surrogate at index ${i} (a string cut in the middle of a character?)`
+  }
+  return undefined
+}
+
+const showId = (id: unknown): string => {
+  if (typeof id !== "string") return String(id)
+  // JSON.stringify escapes lone surrogates, so the message shows them.
+  return id.length > 80 ? `${JSON.stringify(id.slice(0, 60))}… (${id.length} characters)` : JSON.stringify(id)
+}
+
+/**
+ * The `TypeError` naming `where` and the id when `id` is not a valid run id (a non-empty, well-formed string, no
+ * lone surrogates, of at most `maxRunIdLength` characters), or `undefined`.
+ */
+export const invalidRunId = (where: string, id: unknown): TypeError | undefined => {
+  const problem = runIdProblem(id)
+  return problem === undefined ? undefined : new TypeError(
+    `${where}: invalid run id ${showId(id)}: ${problem}; a run id is a non-empty, well-formed string of at most ` +
+      `${maxRunIdLength} characters`
+  )
+}
+
+/** Throws `invalidRunId`'s TypeError when `id` is not a valid run id. */
+export const checkRunId = (where: string, id: unknown): void => {
+  const error = invalidRunId(where, id)
+  if (error !== undefined) throw error
+}
+
+/**
+ * The service with every run id checked first: an invalid one dies with `invalidRunId`'s TypeError (a programming
+ * error: `Durable` refuses such ids at the call, so only a caller that skipped it gets here).
+ */
+export const checkingIds = (where: string, service: Service): Service => {
+  const check = <A>(method: string, id: unknown, f: () => Effect.Effect<A, CheckpointError>) => {
+    const error = invalidRunId(`${where}.${method}`, id)
+    return error === undefined ? f() : Effect.die(error)
+  }
+  const guard = <Rest extends ReadonlyArray<unknown>, A>(
+    method: string,
+    f: (id: string, ...rest: Rest) => Effect.Effect<A, CheckpointError>
+  ) =>
+  (id: string, ...rest: Rest) => check(method, id, () => f(id, ...rest))
+  return {
+    load: guard("load", service.load),
+    loadVersion: guard("loadVersion", service.loadVersion),
+    save: (snapshot) => check("save", snapshot?.id, () => service.save(snapshot)),
+    history: guard("history", service.history),
+    list: service.list,
+    putItem: guard("putItem", service.putItem),
+    items: guard("items", service.items),
+    countItems: guard("countItems", service.countItems),
+    putAnswer: guard("putAnswer", service.putAnswer),
+    answers: guard("answers", service.answers),
+    removeAnswer: guard("removeAnswer", service.removeAnswer),
+    claim: guard("claim", service.claim),
+    renew: guard("renew", service.renew),
+    release: guard("release", service.release),
+    lease: guard("lease", service.lease),
+    requestInterrupt: guard("requestInterrupt", service.requestInterrupt),
+    delete: guard("delete", service.delete)
+  }
 }
 
 /** @internal */
@@ -121,7 +277,7 @@ export const conflict = (id: string, version: number, latest: number | undefined
 
 export const makeMemory = (options?: Options): Effect.Effect<Service> =>
   Effect.sync(() => {
-    const keep = checkKeep("Checkpointer.makeMemory", options?.keep)
+    const { keep, maxStateBytes } = checkOptions("Checkpointer.makeMemory", options)
     interface Run {
       versions: Array<Snapshot>
       items: Map<string, Map<number, Json>>
@@ -138,21 +294,31 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
       }
       return run
     }
+    /** A run with a saved version: items and answers are written only into one. */
+    const saved = (id: string): Run | undefined => {
+      const run = runs.get(id)
+      return run === undefined || run.versions.length === 0 ? undefined : run
+    }
     const latest = (id: string) => {
       const versions = runs.get(id)?.versions
       return versions === undefined || versions.length === 0 ? undefined : versions[versions.length - 1]
     }
+    // Stored as given (not copied), so a snapshot is measured by encoding it once.
+    const size = (what: string, id: string, value: unknown) =>
+      tooLarge(what, id, byteLength(JSON.stringify(value) ?? "null"), maxStateBytes)
     const service: Service = {
       load: (id) => Effect.sync(() => latest(id)),
       loadVersion: (id, version) => Effect.sync(() => runs.get(id)?.versions.find((s) => s.version === version)),
       save: (snapshot) =>
         Effect.suspend(() => {
-          const run = runOf(snapshot.id)
-          const last = run.versions.length === 0 ? undefined : run.versions[run.versions.length - 1]!.version
+          const last = latest(snapshot.id)?.version
           if (snapshot.version !== (last ?? 0) + 1) return Effect.fail(conflict(snapshot.id, snapshot.version, last))
+          const large = size("snapshot", snapshot.id, snapshot)
+          if (large !== undefined) return Effect.fail(large)
+          const run = runOf(snapshot.id)
           run.versions.push(snapshot)
           if (run.versions.length > keep) run.versions.splice(0, run.versions.length - keep)
-          return Effect.void
+          return Effect.succeed({ interrupt: run.interrupt })
         }),
       history: (id, { before, limit }) =>
         Effect.sync(() => {
@@ -161,7 +327,7 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
           return older.slice(Math.max(0, older.length - limit)).reverse()
         }),
       list: (query) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
           const all: Array<Snapshot> = []
           for (const id of runs.keys()) {
             const s = latest(id)
@@ -170,19 +336,27 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
           return page(all, query)
         }),
       putItem: (id, scope, index, value) =>
-        Effect.sync(() => {
-          const items = runOf(id).items
-          let byIndex = items.get(scope)
-          if (byIndex === undefined) items.set(scope, byIndex = new Map())
+        Effect.suspend(() => {
+          const run = saved(id)
+          if (run === undefined) return Effect.fail(noRun(id, "item"))
+          const large = size("item", id, value)
+          if (large !== undefined) return Effect.fail(large)
+          let byIndex = run.items.get(scope)
+          if (byIndex === undefined) run.items.set(scope, byIndex = new Map())
           byIndex.set(index, value)
+          return Effect.void
         }),
       items: (id, scope) => Effect.sync(() => new Map(runs.get(id)?.items.get(scope) ?? [])),
+      countItems: (id, scope) => Effect.sync(() => runs.get(id)?.items.get(scope)?.size ?? 0),
       putAnswer: (id, answer) =>
-        Effect.sync(() => {
-          const answers = runOf(id).answers
-          if (answers.has(answer.key)) return false
-          answers.set(answer.key, answer)
-          return true
+        Effect.suspend(() => {
+          const run = saved(id)
+          if (run === undefined) return Effect.fail(noRun(id, "answer"))
+          if (run.answers.has(answer.key)) return Effect.succeed(false)
+          const large = size("answer", id, answer)
+          if (large !== undefined) return Effect.fail(large)
+          run.answers.set(answer.key, answer)
+          return Effect.succeed(true)
         }),
       answers: (id) => Effect.sync(() => Array.from(runs.get(id)?.answers.values() ?? [])),
       removeAnswer: (id, key) => Effect.sync(() => void runs.get(id)?.answers.delete(key)),
@@ -191,14 +365,14 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
           const run = runOf(id)
           const held = run.lease
           if (!force && held !== undefined && held.owner !== owner && held.expiresAt > now) return held
-          run.lease = { owner, expiresAt }
+          run.lease = { owner, expiresAt, heartbeatAt: now }
           return undefined
         }),
-      renew: (id, { expiresAt, owner }) =>
+      renew: (id, { expiresAt, now, owner }) =>
         Effect.sync((): Renewal => {
-          const run = runOf(id)
-          if (run.lease === undefined || run.lease.owner !== owner) return { _tag: "Lost", lease: run.lease }
-          run.lease = { owner, expiresAt }
+          const run = runs.get(id)
+          if (run?.lease === undefined || run.lease.owner !== owner) return { _tag: "Lost", lease: run?.lease }
+          run.lease = { owner, expiresAt, heartbeatAt: now }
           return { _tag: "Renewed", interrupt: run.interrupt }
         }),
       release: (id, owner) =>
@@ -206,10 +380,24 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
           const run = runs.get(id)
           if (run?.lease?.owner === owner) run.lease = undefined
         }),
-      requestInterrupt: (id) => Effect.sync(() => void (runOf(id).interrupt = true)),
-      delete: (id) => Effect.sync(() => void runs.delete(id))
+      lease: (id) =>
+        Effect.sync(() => {
+          const run = runs.get(id)
+          return { lease: run?.lease, interrupt: run?.interrupt ?? false }
+        }),
+      requestInterrupt: (id) =>
+        Effect.sync(() => {
+          const run = runs.get(id)
+          if (run !== undefined) run.interrupt = true
+        }),
+      delete: (id, options) =>
+        Effect.sync(() => {
+          if (options?.version !== undefined && latest(id)?.version !== options.version) return false
+          runs.delete(id)
+          return true
+        })
     }
-    return service
+    return checkingIds("Checkpointer.makeMemory", service)
   })
 
 /** @internal Whether a snapshot matches a list query's filters. */
@@ -219,21 +407,52 @@ export const matches = (s: Snapshot, query: ListQuery): boolean =>
   (query.deadlineBefore === undefined || (s.status === "suspended" && s.deadline !== undefined &&
     s.deadline < query.deadlineBefore))
 
+/**
+ * Reads a `list` cursor (`page` makes them: the last run's `updatedAt` and id); a cursor no `list` returned fails with
+ * `CheckpointError` (reason "invalid cursor").
+ */
+export const parseCursor = (cursor: string): Effect.Effect<readonly [number, string], CheckpointError> => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(decodeURIComponent(cursor))
+  } catch {
+    parsed = undefined
+  }
+  if (
+    Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "number" && Number.isFinite(parsed[0]) &&
+    typeof parsed[1] === "string"
+  ) {
+    return Effect.succeed([parsed[0], parsed[1]])
+  }
+  const shown = cursor.length > 80 ? `${JSON.stringify(cursor.slice(0, 60))}…` : JSON.stringify(cursor)
+  return Effect.fail(
+    new CheckpointError({
+      reason: "invalid cursor",
+      detail: `the list cursor ${shown} is not one a list returned (pass back the \`cursor\` of the previous page)`
+    })
+  )
+}
+
+/** The cursor after `last`. */
+export const cursorAfter = (last: Snapshot): string => encodeURIComponent(JSON.stringify([last.updatedAt, last.id]))
+
 export const page = (
   all: Array<Snapshot>,
   query: ListQuery
-): { readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined } => {
-  all.sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  let start = 0
-  if (query.cursor !== undefined) {
-    const [at, id] = JSON.parse(decodeURIComponent(query.cursor)) as [number, string]
-    start = all.findIndex((s) => s.updatedAt < at || (s.updatedAt === at && s.id > id))
-    if (start === -1) start = all.length
-  }
-  const limit = query.limit ?? 100
-  const runs = all.slice(start, start + limit)
-  const last = runs[runs.length - 1]
-  return start + limit < all.length && last !== undefined
-    ? { runs, cursor: encodeURIComponent(JSON.stringify([last.updatedAt, last.id])) }
-    : { runs }
-}
+): Effect.Effect<{ readonly runs: ReadonlyArray<Snapshot>; readonly cursor?: string | undefined }, CheckpointError> =>
+  Effect.map(
+    query.cursor === undefined ? Effect.succeed(undefined) : parseCursor(query.cursor),
+    (after) => {
+      all.sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      let start = 0
+      if (after !== undefined) {
+        const [at, id] = after
+        start = all.findIndex((s) => s.updatedAt < at || (s.updatedAt === at && s.id > id))
+        if (start === -1) start = all.length
+      }
+      const limit = query.limit ?? 100
+      const runs = all.slice(start, start + limit)
+      const last = runs[runs.length - 1]
+      return start + limit < all.length && last !== undefined ? { runs, cursor: cursorAfter(last) } : { runs }
+    }
+  )

@@ -1,7 +1,8 @@
 /**
  * The SQL checkpointer, over any `effect/sql` `SqlClient`. Four tables, created when missing:
  * ```
- * <table>_runs      id PK, flow, status, version, updated_at, deadline, lease_owner, lease_expires, interrupt
+ * <table>_runs      id PK, flow, status, version, updated_at, deadline, lease_owner, lease_expires, lease_heartbeat,
+ *                   interrupt
  * <table>_versions  (id, version) PK, snapshot          one row per kept version
  * <table>_items     (id, scope, idx) PK, value         one row per finished batch item
  * <table>_inbox     (id, key) PK, answer, answered_at  one row per answer
@@ -18,6 +19,11 @@
  * `UPDATE … WHERE lease_owner = ?`), checked by the rows they return. Besides the PostgreSQL save, the SQL is the
  * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); PostgreSQL is what the tests run, on both save
  * paths.
+ *
+ * Items and answers are inserted only while the run's row has a saved version (`INSERT … SELECT … WHERE EXISTS`), and
+ * a delete removes the runs row first (a conditional delete: only at the listed version), so a write racing a delete
+ * never leaves records behind for a later run of the same id. PostgreSQL cuts identifiers at 63 bytes: a prefix whose
+ * longest name (`<table>_runs_updated`, the index) would be cut is refused when the layer is made.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -28,14 +34,21 @@ import { CheckpointError } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 import {
   type Answer,
-  checkKeep,
+  byteLength,
+  checkingIds,
+  checkOptions as checkCommon,
   Checkpointer,
   conflict,
+  cursorAfter,
   type Lease,
+  noRun,
   type Options,
+  parseCursor,
   type Renewal,
+  type SaveResult,
   type Service,
-  type Snapshot
+  type Snapshot,
+  tooLarge
 } from "./service.ts"
 
 /** Options of `Checkpointer.layerSql`. */
@@ -51,14 +64,27 @@ type Row = Record<string, unknown>
 
 const num = (value: unknown): number => typeof value === "number" ? value : Number(value)
 
+/** The longest name made from the prefix: the runs table's index. */
+const longestSuffix = "_runs_updated"
+/** PostgreSQL's identifier limit (NAMEDATALEN − 1): longer names are cut silently. */
+const maxIdentifierBytes = 63
+
 /** Options are checked when the layer is made, so a typo fails at once, not at startup. */
 const checkOptions = (options: SqlOptions | undefined) => {
-  const keep = checkKeep("Checkpointer.layerSql", options?.keep)
+  const { keep, maxStateBytes } = checkCommon("Checkpointer.layerSql", options)
   const prefix = options?.table ?? "pocketflow"
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) {
     throw new RangeError(`Checkpointer.layerSql: table must be a plain SQL name (got ${JSON.stringify(prefix)})`)
   }
-  return { keep, prefix }
+  // Cut names would collide (PostgreSQL cuts silently: a long prefix makes the four tables one).
+  if (prefix.length + longestSuffix.length > maxIdentifierBytes) {
+    throw new RangeError(
+      `Checkpointer.layerSql: table ${JSON.stringify(prefix)} is ${prefix.length} characters; PostgreSQL cuts ` +
+        `names at ${maxIdentifierBytes} bytes, and "${prefix}${longestSuffix}" would be cut: use at most ` +
+        `${maxIdentifierBytes - longestSuffix.length} characters`
+    )
+  }
+  return { keep, maxStateBytes, prefix }
 }
 
 /** @internal */
@@ -67,7 +93,7 @@ export const make = Effect.fnUntraced(function*(
   /** Tests: save in a transaction on PostgreSQL too, to run the path other databases take. */
   internal?: { readonly transactionSave?: boolean }
 ) {
-  const { keep, prefix } = checkOptions(options)
+  const { keep, maxStateBytes, prefix } = checkOptions(options)
   const sql = yield* SqlClient.SqlClient
   const runs = sql(`${prefix}_runs`)
   const versions = sql(`${prefix}_versions`)
@@ -84,8 +110,14 @@ export const make = Effect.fnUntraced(function*(
       deadline BIGINT,
       lease_owner TEXT,
       lease_expires BIGINT,
+      lease_heartbeat BIGINT,
       interrupt INTEGER NOT NULL DEFAULT 0
     )`
+    // Tables made before heartbeats were recorded get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+    yield* sql.onDialectOrElse({
+      pg: () => sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS lease_heartbeat BIGINT`,
+      orElse: () => Effect.ignore(sql`ALTER TABLE ${runs} ADD COLUMN lease_heartbeat BIGINT`)
+    })
     yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_updated`)} ON ${runs} (updated_at DESC, id)`
     yield* sql`CREATE TABLE IF NOT EXISTS ${versions} (
       id TEXT NOT NULL,
@@ -127,13 +159,19 @@ export const make = Effect.fnUntraced(function*(
       const v = rows.length === 0 ? 0 : num(rows[0]!.version)
       return v === 0 ? undefined : v
     })
+  // Rows written before heartbeats were recorded have none: 0 says "unknown".
+  const leaseOf = (row: Row | undefined): Lease | undefined =>
+    row === undefined || row.lease_owner === null || row.lease_owner === undefined
+      ? undefined
+      : {
+        owner: String(row.lease_owner),
+        expiresAt: num(row.lease_expires),
+        heartbeatAt: row.lease_heartbeat === null ? 0 : num(row.lease_heartbeat)
+      }
   const leaseRow = (id: string) =>
     Effect.map(
-      sql<Row>`SELECT lease_owner, lease_expires FROM ${runs} WHERE id = ${id}`,
-      (rows): Lease | undefined =>
-        rows.length === 0 || rows[0]!.lease_owner === null
-          ? undefined
-          : { owner: String(rows[0]!.lease_owner), expiresAt: num(rows[0]!.lease_expires) }
+      sql<Row>`SELECT lease_owner, lease_expires, lease_heartbeat, interrupt FROM ${runs} WHERE id = ${id}`,
+      (rows) => rows[0]
     )
 
   /** The runs-row statement of a save: it returns a row only when the save may go ahead (the compare-and-set). */
@@ -145,19 +183,22 @@ export const make = Effect.fnUntraced(function*(
           ON CONFLICT (id) DO UPDATE SET flow = excluded.flow, status = excluded.status, version = 1,
             updated_at = excluded.updated_at, deadline = excluded.deadline
           WHERE ${runs}.version = 0
-          RETURNING id`
+          RETURNING id, interrupt`
       : sql`UPDATE ${runs} SET flow = ${s.flow}, status = ${s.status}, version = ${s.version},
             updated_at = ${s.updatedAt}, deadline = ${deadline}
           WHERE id = ${s.id} AND version = ${s.version - 1}
-          RETURNING id`
+          RETURNING id, interrupt`
   }
 
+  /** Whether the save went ahead, and the run's interrupt mark (read by the same statement). */
+  type Saved = { readonly saved: boolean; readonly interrupt: boolean }
+
   // PostgreSQL: one statement (data-modifying CTEs), so one round trip and one commit per save.
-  const savePg = (s: Snapshot) =>
+  const savePg = (s: Snapshot, json: string) =>
     Effect.map(
       sql<Row>`WITH advanced AS (${advance(s)}),
         inserted AS (
-          INSERT INTO ${versions} (id, version, snapshot) SELECT id, ${s.version}, ${JSON.stringify(s)} FROM advanced
+          INSERT INTO ${versions} (id, version, snapshot) SELECT id, ${s.version}, ${json} FROM advanced
           RETURNING id
         )${
         s.version > keep
@@ -167,28 +208,46 @@ export const make = Effect.fnUntraced(function*(
         )`
           : sql.literal("")
       }
-        SELECT count(*) AS saved FROM inserted`,
-      (rows) => num(rows[0]?.saved) > 0
+        SELECT (SELECT count(*) FROM inserted) AS saved, (SELECT max(interrupt) FROM advanced) AS interrupt`,
+      (rows): Saved => ({ saved: num(rows[0]?.saved) > 0, interrupt: num(rows[0]?.interrupt ?? 0) !== 0 })
     )
 
   // Elsewhere: a transaction of the same three statements.
-  const saveOther = (s: Snapshot) =>
+  const saveOther = (s: Snapshot, json: string) =>
     Effect.gen(function*() {
-      if ((yield* advance(s)).length === 0) return false
-      yield* sql`INSERT INTO ${versions} (id, version, snapshot) VALUES (${s.id}, ${s.version}, ${JSON.stringify(s)})`
+      const advanced = yield* advance(s)
+      if (advanced.length === 0) return { saved: false, interrupt: false }
+      yield* sql`INSERT INTO ${versions} (id, version, snapshot) VALUES (${s.id}, ${s.version}, ${json})`
       if (s.version > keep) yield* sql`DELETE FROM ${versions} WHERE id = ${s.id} AND version <= ${s.version - keep}`
-      return true
+      return { saved: true, interrupt: num((advanced[0] as Row).interrupt ?? 0) !== 0 }
     }).pipe(sql.withTransaction)
 
   const save = (s: Snapshot) =>
     Effect.gen(function*() {
       const n = s.version
-      const write = internal?.transactionSave
-        ? saveOther(s)
-        : sql.onDialectOrElse({ pg: () => savePg(s), orElse: () => saveOther(s) })
-      const saved = Number.isInteger(n) && n >= 1 && (yield* write)
-      if (!saved) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
+      if (!Number.isInteger(n) || n < 1) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
+      const json = JSON.stringify(s)
+      const large = tooLarge("snapshot", s.id, byteLength(json), maxStateBytes)
+      if (large !== undefined) return yield* Effect.fail(large)
+      const result = yield* (internal?.transactionSave
+        ? saveOther(s, json)
+        : sql.onDialectOrElse({ pg: () => savePg(s, json), orElse: () => saveOther(s, json) }))
+      if (!result.saved) return yield* Effect.fail(conflict(s.id, n, yield* latestVersion(s.id)))
+      return { interrupt: result.interrupt } satisfies SaveResult
     })
+
+  /** `undefined` when the JSON of `value` fits, else the failure. */
+  const sized = (what: string, id: string, value: unknown) => {
+    const json = JSON.stringify(value)
+    const large = tooLarge(what, id, byteLength(json), maxStateBytes)
+    return large === undefined ? Effect.succeed(json) : Effect.fail(large)
+  }
+  /** A run with a saved version: items and answers are written only into one. */
+  const exists = (id: string) => sql`SELECT 1 FROM ${runs} WHERE id = ${id} AND version > 0`
+
+  // On PostgreSQL an item or answer insert share-locks the runs row it checks, so it and a delete (which removes that
+  // row first) run one after the other; SQLite runs one writer at a time anyway.
+  const lockRun = sql.onDialectOrElse({ pg: () => sql.literal("FOR SHARE"), orElse: () => sql.literal("") })
 
   const service: Service = {
     load: (id) =>
@@ -215,43 +274,51 @@ export const make = Effect.fnUntraced(function*(
           (rows) => rows.map((row) => JSON.parse(String(row.snapshot)) as Snapshot)
         )
       ),
-    list: (query) => {
-      const limit = query.limit ?? 100
-      const where = [sql`r.version > 0`]
-      if (query.status !== undefined) where.push(sql`r.status = ${query.status}`)
-      if (query.flow !== undefined) where.push(sql`r.flow = ${query.flow}`)
-      if (query.deadlineBefore !== undefined) {
-        where.push(sql`r.status = 'suspended' AND r.deadline IS NOT NULL AND r.deadline < ${query.deadlineBefore}`)
-      }
-      if (query.cursor !== undefined) {
-        const [at, id] = JSON.parse(decodeURIComponent(query.cursor)) as [number, string]
-        where.push(sql`(r.updated_at < ${at} OR (r.updated_at = ${at} AND r.id > ${id}))`)
-      }
-      return wrap(
-        "list",
-        "*",
-        Effect.map(
-          sql<Row>`SELECT v.snapshot FROM ${runs} r JOIN ${versions} v ON v.id = r.id AND v.version = r.version
-            WHERE ${sql.and(where)}
-            ORDER BY r.updated_at DESC, r.id ASC LIMIT ${limit + 1}`,
-          (rows) => {
-            const all = rows.map((row) => JSON.parse(String(row.snapshot)) as Snapshot)
-            const page = all.slice(0, limit)
-            const last = page[page.length - 1]
-            return all.length > limit && last !== undefined
-              ? { runs: page, cursor: encodeURIComponent(JSON.stringify([last.updatedAt, last.id])) }
-              : { runs: page }
-          }
+    list: (query) =>
+      Effect.gen(function*() {
+        const limit = query.limit ?? 100
+        const where = [sql`r.version > 0`]
+        if (query.status !== undefined) where.push(sql`r.status = ${query.status}`)
+        if (query.flow !== undefined) where.push(sql`r.flow = ${query.flow}`)
+        if (query.deadlineBefore !== undefined) {
+          where.push(sql`r.status = 'suspended' AND r.deadline IS NOT NULL AND r.deadline < ${query.deadlineBefore}`)
+        }
+        if (query.cursor !== undefined) {
+          const [at, id] = yield* parseCursor(query.cursor)
+          where.push(sql`(r.updated_at < ${at} OR (r.updated_at = ${at} AND r.id > ${id}))`)
+        }
+        return yield* wrap(
+          "list",
+          "*",
+          Effect.map(
+            sql<Row>`SELECT v.snapshot FROM ${runs} r JOIN ${versions} v ON v.id = r.id AND v.version = r.version
+              WHERE ${sql.and(where)}
+              ORDER BY r.updated_at DESC, r.id ASC LIMIT ${limit + 1}`,
+            (rows) => {
+              const all = rows.map((row) => JSON.parse(String(row.snapshot)) as Snapshot)
+              const page = all.slice(0, limit)
+              const last = page[page.length - 1]
+              return all.length > limit && last !== undefined
+                ? { runs: page, cursor: cursorAfter(last) }
+                : { runs: page }
+            }
+          )
         )
-      )
-    },
+      }),
     putItem: (id, scope, index, value) =>
       wrap(
         "put item",
         id,
-        sql`INSERT INTO ${items} (id, scope, idx, value) VALUES (${id}, ${scope}, ${index}, ${JSON.stringify(value)})
-          ON CONFLICT (id, scope, idx) DO UPDATE SET value = excluded.value`
-      ).pipe(Effect.asVoid),
+        Effect.gen(function*() {
+          const json = yield* sized("item", id, value)
+          const rows = yield* sql<Row>`INSERT INTO ${items} (id, scope, idx, value)
+            SELECT id, ${scope}, CAST(${index} AS INTEGER), ${json} FROM ${runs} WHERE id = ${id} AND version > 0
+            ${lockRun}
+            ON CONFLICT (id, scope, idx) DO UPDATE SET value = excluded.value
+            RETURNING id`
+          if (rows.length === 0) return yield* Effect.fail(noRun(id, "item"))
+        })
+      ),
     items: (id, scope) =>
       wrap(
         "read items",
@@ -261,17 +328,32 @@ export const make = Effect.fnUntraced(function*(
           (rows) => new Map(rows.map((row) => [num(row.idx), JSON.parse(String(row.value)) as Json]))
         )
       ),
+    countItems: (id, scope) =>
+      wrap(
+        "count items",
+        id,
+        Effect.map(
+          sql<Row>`SELECT count(*) AS n FROM ${items} WHERE id = ${id} AND scope = ${scope}`,
+          (rows) => num(rows[0]?.n ?? 0)
+        )
+      ),
     putAnswer: (id, answer) =>
       wrap(
         "put answer",
         id,
-        Effect.map(
-          sql<Row>`INSERT INTO ${inbox} (id, key, answer, answered_at)
-            VALUES (${id}, ${answer.key}, ${JSON.stringify(answer)}, ${answer.answeredAt})
+        Effect.gen(function*() {
+          const json = yield* sized("answer", id, answer)
+          const rows = yield* sql<Row>`INSERT INTO ${inbox} (id, key, answer, answered_at)
+            SELECT id, ${answer.key}, ${json}, CAST(${answer.answeredAt} AS BIGINT) FROM ${runs}
+            WHERE id = ${id} AND version > 0
+            ${lockRun}
             ON CONFLICT (id, key) DO NOTHING
-            RETURNING key`,
-          (rows) => rows.length > 0
-        )
+            RETURNING key`
+          if (rows.length > 0) return true
+          // Nothing inserted: the key has an answer, or there is no run to answer.
+          if ((yield* exists(id)).length === 0) return yield* Effect.fail(noRun(id, "answer"))
+          return false
+        })
       ),
     answers: (id) =>
       wrap(
@@ -291,57 +373,67 @@ export const make = Effect.fnUntraced(function*(
         Effect.gen(function*() {
           // A release between our failed claim and the read makes the lease free: try again then.
           while (true) {
-            const taken = yield* sql<Row>`INSERT INTO ${runs} (id, lease_owner, lease_expires)
-              VALUES (${id}, ${owner}, ${expiresAt})
-              ON CONFLICT (id) DO UPDATE SET lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires
+            const taken = yield* sql<Row>`INSERT INTO ${runs} (id, lease_owner, lease_expires, lease_heartbeat)
+              VALUES (${id}, ${owner}, ${expiresAt}, ${now})
+              ON CONFLICT (id) DO UPDATE SET lease_owner = excluded.lease_owner, lease_expires = excluded.lease_expires,
+                lease_heartbeat = excluded.lease_heartbeat
               WHERE ${
               force ? sql.literal("1 = 1") : sql`${runs}.lease_owner IS NULL OR ${runs}.lease_owner = ${owner}
                 OR ${runs}.lease_expires <= ${now}`
             }
               RETURNING id`
             if (taken.length > 0) return undefined
-            const held = yield* leaseRow(id)
+            const held = leaseOf(yield* leaseRow(id))
             if (held !== undefined && held.owner !== owner && held.expiresAt > now) return held
           }
         })
       ),
-    renew: (id, { expiresAt, owner }) =>
+    renew: (id, { expiresAt, now, owner }) =>
       wrap(
         "renew",
         id,
         Effect.gen(function*() {
-          const rows = yield* sql<Row>`UPDATE ${runs} SET lease_expires = ${expiresAt}
+          const rows = yield* sql<Row>`UPDATE ${runs} SET lease_expires = ${expiresAt}, lease_heartbeat = ${now}
             WHERE id = ${id} AND lease_owner = ${owner}
             RETURNING interrupt`
           if (rows.length > 0) return { _tag: "Renewed", interrupt: num(rows[0]!.interrupt) !== 0 } satisfies Renewal
-          return { _tag: "Lost", lease: yield* leaseRow(id) } satisfies Renewal
+          return { _tag: "Lost", lease: leaseOf(yield* leaseRow(id)) } satisfies Renewal
         })
       ),
     release: (id, owner) =>
       wrap(
         "release",
         id,
-        sql`UPDATE ${runs} SET lease_owner = NULL, lease_expires = NULL WHERE id = ${id} AND lease_owner = ${owner}`
+        sql`UPDATE ${runs} SET lease_owner = NULL, lease_expires = NULL, lease_heartbeat = NULL
+          WHERE id = ${id} AND lease_owner = ${owner}`
       ).pipe(Effect.asVoid),
-    requestInterrupt: (id) =>
+    lease: (id) =>
       wrap(
-        "request interrupt",
+        "read lease",
         id,
-        sql`INSERT INTO ${runs} (id, interrupt) VALUES (${id}, 1) ON CONFLICT (id) DO UPDATE SET interrupt = 1`
-      ).pipe(Effect.asVoid),
-    delete: (id) =>
+        Effect.map(leaseRow(id), (row) => ({ lease: leaseOf(row), interrupt: num(row?.interrupt ?? 0) !== 0 }))
+      ),
+    requestInterrupt: (id) =>
+      wrap("request interrupt", id, sql`UPDATE ${runs} SET interrupt = 1 WHERE id = ${id}`).pipe(Effect.asVoid),
+    delete: (id, options) =>
       wrap(
         "delete",
         id,
         Effect.gen(function*() {
+          // The runs row first: its row lock orders this delete with saves and with item and answer inserts.
+          const version = options?.version
+          const removed = yield* sql<Row>`DELETE FROM ${runs} WHERE id = ${id}
+            ${version === undefined ? sql.literal("") : sql`AND version = ${version}`}
+            RETURNING id`
+          if (version !== undefined && removed.length === 0) return false
           yield* sql`DELETE FROM ${versions} WHERE id = ${id}`
           yield* sql`DELETE FROM ${items} WHERE id = ${id}`
           yield* sql`DELETE FROM ${inbox} WHERE id = ${id}`
-          yield* sql`DELETE FROM ${runs} WHERE id = ${id}`
+          return true
         }).pipe(sql.withTransaction)
       )
   }
-  return service
+  return checkingIds("Checkpointer.layerSql", service)
 })
 
 /** @internal */

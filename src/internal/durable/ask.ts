@@ -49,6 +49,27 @@ export const service = (outside: (input: InputDef) => string): Run["Service"] =>
     })
 })
 
+/**
+ * The inputs declared in this process, by name, with their answer JSON Schema as text: `Durable.answer` by token
+ * decodes with the input's own schema when it finds the declaration (a JSON Schema cannot carry filters or brands).
+ * Inputs are declared once, at module level, like schemas: the set stays small.
+ */
+const inputs = new Map<string, Array<{ readonly def: InputDef; readonly schema: string }>>()
+
+export const declare = (def: InputDef): void => {
+  let same = inputs.get(def.name)
+  if (same === undefined) inputs.set(def.name, same = [])
+  same.push({ def, schema: JSON.stringify(def.answerSchema) })
+}
+
+/** The inputs declared in this process as `name` with this answer JSON Schema. */
+export const declared = (name: string, answerSchema: Json): ReadonlyArray<InputDef> => {
+  const same = inputs.get(name)
+  if (same === undefined) return []
+  const schema = JSON.stringify(answerSchema)
+  return same.filter((d) => d.schema === schema).map((d) => d.def)
+}
+
 /** A token names the run and the key; it is opaque to users. */
 export const tokenOf = (id: string, key: string): string => Buffer.from(JSON.stringify([id, key])).toString("base64url")
 
@@ -72,26 +93,16 @@ const sameJson = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b)
  */
 export const inbox = (run: RunState): Step["ask"] => (step, input, key, prompt, options) => {
   const promptJson = (input.prompt === undefined ? null : Schema.encodeSync(input.prompt)(prompt)) as Json
-  return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<unknown, InputTimeout> => {
-    const answer = run.answers.get(key)
-    let stale: Effect.Effect<void> = Effect.void
-    if (answer !== undefined) {
-      if (sameJson(answer.prompt, promptJson)) {
-        return Effect.orDie(Schema.decodeUnknownEffect(input.answer)(answer.value))
-      }
-      // The step asked a different question this time: that answer was for the old prompt.
-      run.answers.delete(key)
-      run.emit?.(ctors.AnswerStale({ path: step.path, runs: [], key, input: input.name }))
-      stale = Effect.ignore(run.cp.removeAnswer(run.id, key))
-    }
-    const before = run.carried.get(key)
-    const deadline = before !== undefined && sameJson(before.prompt, promptJson)
-      ? before.deadline
+  /** Records the waiting input and suspends (or fails with `InputTimeout` past its deadline), after `before`. */
+  const wait = (now: number, before: Effect.Effect<void>): Effect.Effect<never, InputTimeout> => {
+    const carried = run.carried.get(key)
+    const deadline = carried !== undefined && sameJson(carried.prompt, promptJson)
+      ? carried.deadline
       : options?.timeout === undefined
       ? undefined
       : now + options.timeout
     if (deadline !== undefined && now >= deadline) {
-      return Effect.andThen(stale, Effect.fail(new InputTimeout({ id: run.id, key, input: input.name })))
+      return Effect.andThen(before, Effect.fail(new InputTimeout({ id: run.id, key, input: input.name })))
     }
     const waiting: { -readonly [K in keyof Checkpointer.Waiting]: Checkpointer.Waiting[K] } = {
       key,
@@ -103,6 +114,33 @@ export const inbox = (run: RunState): Step["ask"] => (step, input, key, prompt, 
     }
     if (deadline !== undefined) waiting.deadline = deadline
     run.waiting.set(key, waiting)
-    return Effect.andThen(stale, suspend(step))
+    return Effect.andThen(before, suspend(step))
+  }
+  return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<unknown, InputTimeout> => {
+    const answer = run.answers.get(key)
+    if (answer === undefined) return wait(now, Effect.void)
+    // Leaves the inbox (the key can be answered again) before the run waits.
+    const drop = Effect.suspend(() => {
+      run.answers.delete(key)
+      return Effect.ignore(run.cp.removeAnswer(run.id, key))
+    })
+    if (!sameJson(answer.prompt, promptJson)) {
+      // The step asked a different question this time: that answer was for the old prompt.
+      run.emit?.(ctors.AnswerStale({ path: step.path, runs: [], key, input: input.name }))
+      return wait(now, drop)
+    }
+    return Effect.catch(
+      Schema.decodeUnknownEffect(input.answer)(answer.value),
+      // Written by a program that could check only the JSON Schema (filters and brands are not in it): the answer
+      // leaves the inbox and the run waits for another, rather than failing for good on one bad answer.
+      (error) => {
+        run.emit?.(ctors.AnswerRejected({ path: step.path, runs: [], key, input: input.name, error: error.message }))
+        const warn = Effect.logWarning(
+          `Durable run ${JSON.stringify(run.id)}: the answer to ${key} does not decode with the schema of input ` +
+            `${JSON.stringify(input.name)}; it was removed and the run waits for another: ${error.message}`
+        )
+        return wait(now, Effect.andThen(drop, warn))
+      }
+    )
   })
 }

@@ -24,7 +24,7 @@ import { SUSPENDED } from "../walk/host.ts"
 import { root as walkRoot } from "../walk/walk.ts"
 import { Run, service } from "./ask.ts"
 import { host, rootPlace } from "./host.ts"
-import { lockedBy, type RunState, save, slot } from "./snapshot.ts"
+import { lockedBy, lostTo, type RunState, save, slot } from "./snapshot.ts"
 
 const { Checkpointer } = CheckpointerNs
 type Snapshot = CheckpointerNs.Snapshot
@@ -96,6 +96,28 @@ export const decodeStore = (store: SchemaStore, encoded: Json | undefined, id: s
         })
     )
 
+/**
+ * A saved run belongs to its flow, and its position must exist in it: checked on every call (a poll of a suspended
+ * run too), before anything runs.
+ */
+export const checkFlow = (root: AnyNode, snapshot: Snapshot): CheckpointError | undefined => {
+  if (snapshot.flow !== root.name) {
+    return new CheckpointError({
+      reason: "flow mismatch",
+      detail: `run ${JSON.stringify(snapshot.id)} belongs to flow ${JSON.stringify(snapshot.flow)}, not ` +
+        `${JSON.stringify(root.name)}: a run continues only under the flow that started it`
+    })
+  }
+  const missing = Cursor.missing(root, snapshot.position, root.name)
+  if (missing.length > 0) {
+    return new CheckpointError({
+      reason: "wiring mismatch",
+      detail: `run ${JSON.stringify(snapshot.id)} is saved at positions the flow no longer has: ${missing.join(", ")}`
+    })
+  }
+  return undefined
+}
+
 const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
   const cp = yield* Checkpointer
   const { id } = options
@@ -107,6 +129,8 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
   const owner = `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
   const early = yield* cp.load(id)
   if (early !== undefined) {
+    const mismatch = checkFlow(root, early)
+    if (mismatch !== undefined) return yield* mismatch
     const done = endedOutcome(early)
     if (done !== undefined) return done
     if (early.status === "failed" && options.mode === "run") {
@@ -126,9 +150,39 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
     "durable.claim",
     { attributes: { "pocketflow.run": id, "pocketflow.owner": owner } }
   )
-  if (held !== undefined) return yield* lockedBy(id, held)
-  return yield* Effect.ensuring(
+  if (held !== undefined) return yield* lockedBy(id, held, now)
+  const outcome = yield* Effect.ensuring(
     claimed(root, options, cp, owner, leaseMs, clock),
+    Effect.ignore(cp.release(id, owner))
+  )
+  // `Durable.interrupt` marks a run before it tries to claim it: a mark made after our last look (the suspension's
+  // save) and before our release is found here, so the run stops whichever of us looks last.
+  if (outcome._tag === "Suspended" && (yield* cp.lease(id)).interrupt && (yield* interruptIdle(cp, id))) {
+    return { _tag: "Interrupted", steps: outcome.steps } as Outcome<string>
+  }
+  return outcome
+})
+
+/**
+ * Saves the run "interrupted" when nobody holds it: claims it, saves its latest snapshot as the next version with
+ * status "interrupted" (unless it ended meanwhile), releases it. Whether the run is interrupted now; `false` when
+ * another owner holds it (it stops at its next save or heartbeat: the mark is set) or the run ended otherwise.
+ */
+export const interruptIdle = Effect.fnUntraced(function*(cp: CheckpointerNs.Service, id: string) {
+  const now = yield* Clock.currentTimeMillis
+  const owner = `interrupt-${(yield* Random.nextInt).toString(36)}`
+  const held = yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })
+  if (held !== undefined) return false
+  return yield* Effect.ensuring(
+    Effect.flatMap(cp.load(id), (latest) => {
+      if (latest === undefined) return Effect.succeed(false)
+      if (latest.status === "interrupted") return Effect.succeed(true)
+      if (latest.status === "done" || latest.status === "failed") return Effect.succeed(false)
+      return Effect.as(
+        cp.save({ ...latest, version: latest.version + 1, status: "interrupted", updatedAt: now }),
+        true
+      )
+    }),
     Effect.ignore(cp.release(id, owner))
   )
 })
@@ -160,17 +214,12 @@ const restore = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
   // Read again under the claim: another owner may have moved the run on since the first look.
   const existing = yield* cp.load(id)
   if (existing !== undefined) {
+    const moved = checkFlow(root, existing)
+    if (moved !== undefined) return yield* moved
     const done = endedOutcome(existing)
     if (done !== undefined) return { outcome: done }
     if (existing.status === "failed" && options.mode === "run") {
       return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
-    }
-    const missing = Cursor.missing(root, existing.position, root.name)
-    if (missing.length > 0) {
-      return yield* new CheckpointError({
-        reason: "wiring mismatch",
-        detail: `run ${JSON.stringify(id)} is saved at positions the flow no longer has: ${missing.join(", ")}`
-      })
     }
   }
   const storeClasses = options.mode === "run" ? options.initial.map((i) => i.store) : options.stores
@@ -218,6 +267,7 @@ const claimed = Effect.fnUntraced(function*(
     carried,
     answers: new Map(answers.map((a) => [a.key, a] as const)),
     lost: undefined,
+    interrupt: false,
     final: undefined
   }
   let saved = existing?.position as Cursor.Position | undefined
@@ -225,6 +275,11 @@ const claimed = Effect.fnUntraced(function*(
   run.root = (saved ?? {}) as Cursor.Position
   yield* save(run, "running")
   if (existing !== undefined) options.emit?.(ctors.Resumed({ path: root.name, runs: [], version: run.version }))
+  const stopped = Effect.suspend(() =>
+    Effect.as(save(run, "interrupted"), { _tag: "Interrupted", steps: run.steps } as Outcome<string>)
+  )
+  // Marked while nobody held the run (its owner crashed, or it was between two calls): it stops before any step.
+  if (run.interrupt) return yield* stopped
 
   let context = Context.make(Run, askInRun)
   for (const s of slots) context = Context.add(context, Context.Service<unknown, unknown>(s.key), s.cell)
@@ -233,7 +288,6 @@ const claimed = Effect.fnUntraced(function*(
     run.final = action
   }
 
-  let interruptRequested = false
   while (true) {
     run.root = {}
     let walk = Effect.provideContext(walkRoot(durable, root, rootPlace(run, root), saved, run.root, complete), context)
@@ -247,9 +301,14 @@ const claimed = Effect.fnUntraced(function*(
           Effect.orElseSucceed(cp.renew(id, { owner, now, expiresAt: now + leaseMs }), () => undefined),
           (renewal) => {
             if (renewal === undefined) return Effect.void
-            if (renewal._tag === "Lost") run.lost = lockedBy(id, renewal.lease)
-            else if (renewal.interrupt) interruptRequested = true
-            else return Effect.void
+            if (renewal._tag === "Lost") {
+              return Effect.flatMap(lostTo(cp, id, renewal.lease), (lost) => {
+                run.lost = lost
+                return Fiber.interrupt(walker)
+              })
+            }
+            if (!renewal.interrupt) return Effect.void
+            run.interrupt = true
             return Fiber.interrupt(walker)
           }
         ))
@@ -258,10 +317,7 @@ const claimed = Effect.fnUntraced(function*(
     yield* Fiber.interrupt(heartbeat)
     if (Exit.isFailure(exit)) {
       if (run.lost !== undefined) return yield* run.lost
-      if (interruptRequested && Cause.hasInterruptsOnly(exit.cause)) {
-        yield* save(run, "interrupted")
-        return { _tag: "Interrupted", steps: run.steps } as Outcome<string>
-      }
+      if (run.interrupt && Cause.hasInterruptsOnly(exit.cause)) return yield* stopped
       if (!Cause.hasInterruptsOnly(exit.cause)) {
         yield* save(run, "failed", { failure: Cause.pretty(exit.cause) })
       }
@@ -281,6 +337,8 @@ const claimed = Effect.fnUntraced(function*(
       }
     }
     yield* run.lock.withPermit(save(run, "suspended"))
+    // Marked while we walked towards the ask: the run stops instead of waiting.
+    if (run.interrupt) return yield* stopped
     const waiting = Array.from(run.waiting.values())
     options.emit?.(ctors.Suspended({
       path: root.name,

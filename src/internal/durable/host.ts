@@ -41,6 +41,24 @@ const inFiber = <A>(run: RunState, id: string, path: string, body: Effect.Effect
   return inStep(step, `${run.id}:${id}`, body)
 }
 
+/** The batch nodes (by def) warned about: once per node and process. */
+const warned = new WeakSet<object>()
+
+/**
+ * A durable batch without `resultSchema` cannot save its items one by one: after a crash every item runs again. Said
+ * once per node, the first time a durable run executes it.
+ */
+const warnUnsaved = (def: object, p: Place): Effect.Effect<void> => {
+  if (warned.has(def)) return Effect.void
+  warned.add(def)
+  const flow = p.parent === undefined ? "" : ` in flow ${JSON.stringify(p.parent)}`
+  return Effect.logWarning(
+    `Durable batch ${JSON.stringify(p.owner.name)}${flow} has no resultSchema: its finished items are not saved, so ` +
+      `after a crash or a suspension every item runs again. Give Node.batch a resultSchema (a Schema of exec's ` +
+      `result) to save each item as it finishes and run only the unfinished ones on resume.`
+  )
+}
+
 /** Drops the waiting inputs of a step that has completed (the run moved past them). */
 const movedPast = (run: RunState, stepId: string) => {
   if (run.waiting.size === 0) return
@@ -133,8 +151,10 @@ export const host = (run: RunState): Host<Place> => {
         (r) => r === SUSPENDED ? SUSPENDED : result
       )
     },
-    restored: ({ resultSchema }, p, fresh) => {
-      if (resultSchema === undefined) return Effect.succeed(undefined)
+    scope: (p) => p.id,
+    restored: (def, p, fresh) => {
+      const { resultSchema } = def
+      if (resultSchema === undefined) return Effect.as(warnUnsaved(def, p), undefined)
       // Saved items are matched to items by index: record the fingerprint before the first item record.
       const first = fresh ? commit(run, Effect.void) : Effect.void
       const decode = Schema.decodeUnknownEffect(resultSchema)

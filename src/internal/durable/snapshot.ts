@@ -78,8 +78,13 @@ export interface RunState {
   /** The previous suspension's inputs (their deadlines survive a resume). */
   carried: Map<string, Checkpointer.Waiting>
   answers: Map<string, Checkpointer.Answer>
-  /** Set when the lease was lost: the run stops and fails with it. */
-  lost: RunLocked | undefined
+  /**
+   * Set when the lease was lost (`RunLocked`, naming the new owner) or the run was deleted under us (a "version
+   * conflict"): the run stops, writes nothing more, and fails with it.
+   */
+  lost: RunLocked | CheckpointError | undefined
+  /** Set when `Durable.interrupt` marked the run (seen at a save or a heartbeat): the walk stops after its step. */
+  interrupt: boolean
   /** The root's action once the walk ended. */
   final: string | undefined
 }
@@ -87,8 +92,35 @@ export interface RunState {
 export const storageFailed = (detail: string) => (cause: unknown) =>
   new CheckpointError({ reason: "storage failed", detail: `${detail}: ${String(cause)}` })
 
-export const lockedBy = (id: string, lease: Checkpointer.Lease | undefined) =>
-  new RunLocked({ id, owner: lease?.owner ?? "nobody", expiresAt: lease?.expiresAt ?? 0 })
+/** The `RunLocked` of a lease held by another owner; `seenAt` (when it was read) makes the message say what is left. */
+export const lockedBy = (id: string, lease: Checkpointer.Lease | undefined, seenAt?: number) =>
+  new RunLocked({
+    id,
+    owner: lease?.owner ?? "nobody",
+    expiresAt: lease?.expiresAt ?? 0,
+    ...(lease === undefined ? {} : { heartbeatAt: lease.heartbeatAt }),
+    ...(seenAt === undefined ? {} : { seenAt })
+  })
+
+/**
+ * Why an owner lost its run, given the lease `renew` found: another owner's (`RunLocked`), or none at all — then a
+ * run with no snapshot left was deleted under it (a "version conflict" saying so).
+ */
+export const lostTo = (
+  cp: Checkpointer.Service,
+  id: string,
+  lease: Checkpointer.Lease | undefined
+): Effect.Effect<RunLocked | CheckpointError> =>
+  lease !== undefined ? Effect.succeed(lockedBy(id, lease)) : Effect.map(
+    Effect.orElseSucceed(cp.load(id), () => null),
+    (latest) =>
+      latest === undefined
+        ? new CheckpointError({
+          reason: "version conflict",
+          detail: `run ${JSON.stringify(id)} was deleted while its owner ran it: nothing more is saved`
+        })
+        : lockedBy(id, undefined)
+  )
 
 /** A copy of the live position tree, safe to keep while the walk goes on mutating it. */
 const copy = (pos: unknown): Json => {
@@ -130,7 +162,10 @@ export const snapshotOf = (run: RunState, status: Checkpointer.Status, now: numb
   return snapshot as Checkpointer.Snapshot
 }
 
-/** Saves the run's current state as the next version. Call with the lock held (or when nothing else runs). */
+/**
+ * Saves the run's current state as the next version. Call with the lock held (or when nothing else runs). A save
+ * that reports the interrupt mark sets `run.interrupt`; the caller stops the run.
+ */
 export const save = (
   run: RunState,
   status: Checkpointer.Status,
@@ -139,11 +174,13 @@ export const save = (
   Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, CheckpointError | RunLocked> => {
     if (run.lost !== undefined) return Effect.fail(run.lost)
     const snapshot = snapshotOf(run, status, now, extra)
-    let saved: Effect.Effect<void, CheckpointError | RunLocked> = Effect.map(run.cp.save(snapshot), () => {
+    let saved: Effect.Effect<void, CheckpointError | RunLocked> = Effect.map(run.cp.save(snapshot), (result) => {
       run.version = snapshot.version
+      if (result.interrupt) run.interrupt = true
       run.emit?.(ctors.CheckpointSaved({ path: run.flow, runs: [], version: snapshot.version, status }))
     })
-    // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner.
+    // A conflict means someone else saved this version: if our lease is gone too, we lost the run to that owner (or
+    // the run was deleted).
     saved = Effect.catchTag(
       saved,
       "CheckpointError",
@@ -152,8 +189,10 @@ export const save = (
           Effect.orElseSucceed(run.cp.renew(run.id, { owner: run.owner, now, expiresAt: now }), () => undefined),
           (renewal): Effect.Effect<never, CheckpointError | RunLocked> => {
             if (renewal?._tag !== "Lost") return Effect.fail(error)
-            run.lost = lockedBy(run.id, renewal.lease)
-            return Effect.fail(run.lost)
+            return Effect.flatMap(lostTo(run.cp, run.id, renewal.lease), (lost) => {
+              run.lost = lost
+              return Effect.fail(lost)
+            })
           }
         )
     )
@@ -162,15 +201,23 @@ export const save = (
         attributes: { "pocketflow.run": run.id, "pocketflow.version": snapshot.version, "pocketflow.status": status }
       })
     }
-    return saved
+    // Never cut short: a save the storage made but the run did not record would make the next one conflict.
+    return Effect.uninterruptible(saved)
   })
 
-/** Runs `body` (a post and the record of its completion) and saves, as one critical section. */
+/**
+ * Runs `body` (a post and the record of its completion) and saves, as one critical section. When the save found the
+ * run marked for interruption (and the run is not done), the step's fiber is interrupted after it: the walk stops
+ * there, and the executor saves the run "interrupted".
+ */
 export const commit = <A, E, R>(
   run: RunState,
   body: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | CheckpointError | RunLocked, R> =>
-  run.lock.withPermit(Effect.tap(
-    body,
-    Effect.suspend(() => save(run, run.final === undefined ? "running" : "done", { action: run.final }))
-  ))
+  Effect.tap(
+    run.lock.withPermit(Effect.tap(
+      body,
+      Effect.suspend(() => save(run, run.final === undefined ? "running" : "done", { action: run.final }))
+    )),
+    () => run.interrupt && run.final === undefined ? Effect.interrupt : Effect.void
+  )

@@ -5,7 +5,8 @@
  * - flow:       `{ at, kind, steps, visits, last?, inner? }` — `at` the node to run next (null once the walk ended
  *               with `last`), `visits` per node name, `inner` the position inside `at` when it is a composite;
  * - batch flow and parallel block: `{ fp?, done: { [index]: action }, running: { [index]: position } }`;
- * - batch node: `{ fp }` (its finished items are item records, one per item);
+ * - batch node: `{ fp, scope? }` (its finished items are item records, one per item, under `scope` — its step id —
+ *               when the batch saves them);
  * - plain node: `{}`.
  * A flow's position is its `Cursor`. `start` places a cursor, `enter` opens a step (the step budget and the visit
  * number), and `advance` records the step's action and picks the next node — or ends the walk (`unmatched` tells a
@@ -32,6 +33,8 @@ export interface ManyPosition {
 }
 export interface BatchPosition {
   fp?: string
+  /** Where its items are saved (a batch with `resultSchema` under a host that saves them): for progress readers. */
+  scope?: string
 }
 export type Position = FlowPosition | ManyPosition | BatchPosition | Record<string, never>
 

@@ -55,6 +55,8 @@ export interface Host<P> {
   readonly item: (node: AnyNode, def: BatchDef, place: P, index: number, item: unknown) => Run<unknown>
   /** Item results a checkpoint kept, by index (`fresh`: the batch starts now, nothing can be kept yet). */
   readonly restored?: (def: BatchDef, place: P, fresh: boolean) => Run<ReadonlyMap<number, unknown> | undefined>
+  /** The scope a batch's items are saved under at `place` (a host that saves them), recorded in its position. */
+  readonly scope?: (place: P) => string
   /** A batch node run as one step, for a host that cannot keep its items apart without a `resultSchema`. */
   readonly batch?: (node: AnyNode, def: BatchDef, place: P, complete: Complete) => Run<string | Suspended>
   /** Counts a finished step: a plain node, a batch node, a batch-flow run, a parallel branch. */

@@ -342,7 +342,11 @@ const batch = <P>(
     if (prepared === SUSPENDED) return Effect.succeed(SUSPENDED)
     const items = itemsOf(node, prepared, savedFp, place)
     if (!Array.isArray(items)) return items
-    if (live !== undefined) (live as Cursor.BatchPosition).fp = Cursor.fingerprint(items)
+    if (live !== undefined) {
+      const at = live as Cursor.BatchPosition
+      at.fp = Cursor.fingerprint(items)
+      if (def.resultSchema !== undefined && host.scope !== undefined) at.scope = host.scope(place)
+    }
     const restore = host.restored === undefined
       ? Effect.succeed(undefined)
       : host.restored(def, place, savedFp === undefined)

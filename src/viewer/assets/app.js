@@ -154,6 +154,7 @@ function runPage(id) {
     h("span", {}, h("i", { class: "l-waiting" }), "waiting"),
     h("span", {}, h("i", { class: "l-visited" }), "visited"))
   const marks = h("p", { class: "muted", "data-testid": "marks" })
+  const items = h("div", { "data-testid": "items" })
   const waiting = h("div", { "data-testid": "waiting" })
   const state = h("div", { "data-testid": "state" })
   const history = h("div", { "data-testid": "history" })
@@ -163,7 +164,7 @@ function runPage(id) {
     h("p", {}, h("a", { href: "#/", text: "← all runs" })),
     title, meta, notice,
     h("div", { class: "grid" },
-      h("section", { class: "card" }, h("h2", { text: "Flow" }), legend, diagram, marks),
+      h("section", { class: "card" }, h("h2", { text: "Flow" }), legend, diagram, marks, items),
       h("section", { class: "card" }, h("h2", { text: "Waiting input" }), waiting),
       h("section", { class: "card" }, h("h2", { text: "Stores" }), state),
       h("section", { class: "card" }, h("h2", { text: "Checkpoints" }), history),
@@ -189,7 +190,7 @@ function runPage(id) {
       throw error
     }
     const s = data.snapshot
-    if (changed("meta", [s.status, s.flow, s.steps, s.version, s.updatedAt, s.failure, s.action])) {
+    if (changed("meta", [s.status, s.flow, s.steps, s.version, s.updatedAt, s.failure, s.action, s.lease])) {
       const finished = s.status === "done" || s.status === "failed" || s.status === "interrupted"
       meta.replaceChildren(...[
         h("span", {}, statusBadge(s.status)),
@@ -199,13 +200,15 @@ function runPage(id) {
         h("span", { class: "muted", text: `updated ${time(s.updatedAt)}` }),
         s.action ? h("span", {}, "action ", h("code", { text: s.action })) : null,
         s.failure ? h("span", { class: "error", text: s.failure }) : null,
+        leaseLine(s),
         finished
           ? null
           : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" })
       ].filter((el) => el !== null))
     }
     if (changed("diagram", data.diagram)) await drawDiagram(diagram, marks, data.diagram)
-    if (changed("waiting", [s.status, s.waiting])) drawWaiting(waiting, s, notice)
+    if (changed("waiting", [s.status, s.waiting, s.answered])) drawWaiting(waiting, s, notice)
+    if (changed("items", s.items)) drawItems(items, s.items || {})
     if (changed("state", s.stores)) {
       state.replaceChildren(...Object.entries(s.stores).map(([key, value]) =>
         h("div", {}, h("p", {}, h("code", { text: key })), h("pre", { text: JSON.stringify(value, null, 2) }))))
@@ -221,6 +224,30 @@ function runPage(id) {
       if (box) box.scrollTop = box.scrollHeight
     }
   })
+}
+
+/**
+ * Who holds the run: a live lease (an owner runs it now), one past its expiry (its owner stopped without releasing
+ * it: a crash; the next call continues it), or none (nobody runs it; a running run with none was never started).
+ */
+function leaseLine(s) {
+  const finished = s.status === "done" || s.status === "failed" || s.status === "interrupted"
+  if (!s.lease) {
+    return finished ? null : h("span", { class: "muted", "data-testid": "lease", text: "no owner holds it" })
+  }
+  const { owner, expiresAt, heartbeatAt } = s.lease
+  const beat = heartbeatAt > 0 ? `, last heartbeat ${time(heartbeatAt)}` : ""
+  return expiresAt > Date.now()
+    ? h("span", { "data-testid": "lease" }, "held by ", h("code", { text: owner }),
+      ` until ${time(expiresAt)}${beat}`)
+    : h("span", { class: "error", "data-testid": "lease" }, "abandoned by ", h("code", { text: owner }),
+      ` (lease expired ${time(expiresAt)}${beat}): its owner stopped without releasing it`)
+}
+
+/** Durable batches in progress: items saved of items in all, by batch. */
+function drawItems(container, items) {
+  container.replaceChildren(...Object.entries(items).map(([scope, { done, total }]) =>
+    h("p", { "data-scope": scope }, "batch ", h("code", { text: scope }), `: ${done} of ${total} items saved`)))
 }
 
 async function drawDiagram(container, marks, diagram) {
@@ -292,7 +319,19 @@ function drawWaiting(container, snapshot, notice) {
     container.replaceChildren(h("p", { class: "muted", text: "Nothing waiting." }))
     return
   }
+  const answered = new Set(snapshot.answered || [])
   container.replaceChildren(...snapshot.waiting.map((w) => {
+    const head = h("p", {}, h("b", { text: w.input }), " at ", h("code", { text: w.path }),
+      w.deadline ? h("span", { class: "muted", text: ` · deadline ${time(w.deadline)}` }) : null)
+    const prompt = h("div", { "data-testid": "prompt" }, typeof w.prompt === "string"
+      ? h("pre", { text: w.prompt })
+      : h("pre", { text: JSON.stringify(w.prompt, null, 2) }))
+    // Answered already: nobody needs to answer it, the run moves on when a program continues it.
+    if (answered.has(w.key)) {
+      return h("div", { class: "card waiting", "data-key": w.key }, head, prompt,
+        h("p", { class: "ok", "data-testid": "answered-key",
+          text: "Answered: waiting for a program to continue the run (Durable.run, or a worker)." }))
+    }
     const form = answerForm(w.answerSchema)
     const error = h("div", { class: "error", "data-testid": "answer-error", hidden: true })
     const submit = h("button", { class: "primary", type: "submit", "data-testid": "submit", text: "Answer" })
@@ -314,13 +353,7 @@ function drawWaiting(container, snapshot, notice) {
         submit.disabled = false
       }
     })
-    return h("div", { class: "card waiting", "data-key": w.key },
-      h("p", {}, h("b", { text: w.input }), " at ", h("code", { text: w.path }),
-        w.deadline ? h("span", { class: "muted", text: ` · deadline ${time(w.deadline)}` }) : null),
-      h("div", { "data-testid": "prompt" }, typeof w.prompt === "string"
-        ? h("pre", { text: w.prompt })
-        : h("pre", { text: JSON.stringify(w.prompt, null, 2) })),
-      el)
+    return h("div", { class: "card waiting", "data-key": w.key }, head, prompt, el)
   }))
 }
 

@@ -23,6 +23,7 @@ import type * as Checkpointer from "../../Checkpointer.ts"
 import { Checkpointer as CheckpointerService } from "../../Checkpointer.ts"
 import * as Durable from "../../Durable.ts"
 import { parseToken } from "../../internal/durable/ask.ts"
+import { details } from "../../internal/durable/details.ts"
 import { highlight, nodeAt } from "./diagram.ts"
 import type { Live } from "./live.ts"
 
@@ -173,7 +174,8 @@ export const make = (
       const mermaid = entry?.diagram ?? (typeof saved === "string" ? saved : undefined)
       const history = yield* cp.history(id, { limit: 100 })
       return json(200, {
-        snapshot,
+        // What Durable.get returns: the snapshot with answered keys, the lease and batch item counts.
+        snapshot: yield* details(cp, snapshot),
         live: entry !== undefined,
         diagram: mermaid === undefined ? null : highlight(mermaid, snapshot),
         history: history.map((s) => ({
