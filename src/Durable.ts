@@ -38,6 +38,7 @@ import * as snapshot from "./internal/durable/snapshot.ts"
 import * as step from "./internal/durable/step.ts"
 import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import type { AnyNode } from "./internal/node.ts"
 import type * as Node from "./Node.ts"
 import type * as Shared from "./Shared.ts"
@@ -471,7 +472,8 @@ const checkStarting = (
 
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
- * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`). It starts or continues the run like `Durable.run`.
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`); with `model: true` also the model events (`ModelDelta`,
+ * `ToolCalled`, `ToolResult`, `ModelFinished`). It starts or continues the run like `Durable.run`.
  *
  * @example
  * ```ts
@@ -497,12 +499,16 @@ export const events = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: RunOptions<Stores>
+  options: RunOptions<Stores> & {
+    /** Also report every `LanguageModel` call in any node, as `Flow.events(flow, { model: true })` does. */
+    readonly model?: boolean | undefined
+  }
 ): Stream.Stream<FlowEvent.FlowEvent, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
   checkStarting("Durable.events", options)
+  const withModel = options.model === true ? modelEvents.install : <X>(self: X) => self
   return Stream.callback<FlowEvent.FlowEvent, unknown, unknown>((queue) =>
     Effect.onExit(
-      executor.execute(flow as unknown as AnyNode, {
+      withModel(executor.execute(flow as unknown as AnyNode, {
         id: options.id,
         mode: "run",
         initial: options.stores,
@@ -510,7 +516,7 @@ export const events = <
         lease: options.lease,
         takeover: options.takeover,
         emit: (event) => Queue.offerUnsafe(queue, event)
-      }),
+      })),
       (exit) => Exit.isSuccess(exit) ? Effect.sync(() => Queue.endUnsafe(queue)) : Effect.void
     )
   ) as any

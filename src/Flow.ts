@@ -15,6 +15,7 @@ import { received } from "./internal/checks.ts"
 import * as internal from "./internal/flow.ts"
 import * as make_ from "./internal/make.ts"
 import * as mermaid from "./internal/mermaid.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import { type AnyFlow, type AnyNode, type FlowDef, isFlow as isFlowInternal, isNode } from "./internal/node.ts"
 import * as observation from "./internal/observation.ts"
 import * as observed from "./internal/walk/observed.ts"
@@ -600,6 +601,11 @@ export interface EventsOptions {
    * progress; `"dropping"` drops the newest, keeping the beginning of the run.
    */
   readonly strategy?: "sliding" | "dropping" | undefined
+  /**
+   * Also report every `LanguageModel` call in any node: `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`,
+   * with the node's path (the run's `LanguageModel` is wrapped for it; nodes call no `Flow.emit`). Default `false`.
+   */
+  readonly model?: boolean | undefined
 }
 
 /**
@@ -691,7 +697,8 @@ export const events: {
             }
             Queue.offerUnsafe(queue, event)
           }
-          const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
+          let run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
+          if (options?.model === true) run = modelEvents.install(run)
           return Effect.onExitPrimitive(run, (exit) => {
             // Two spare slots above `bufferSize`: the drop count and the final event always fit.
             if (dropped > 0) {

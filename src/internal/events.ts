@@ -3,6 +3,7 @@
  * module re-exports them with their documentation.
  */
 import type * as Cause from "effect/Cause"
+import type * as Response from "effect/ai/Response"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type { Kind } from "./node.ts"
@@ -108,6 +109,27 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly runs: ReadonlyArray<number>
     readonly node: string
     readonly data: unknown
+  }
+  ModelDelta: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly node: string; readonly text: string }
+  ToolCalled: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly name: string
+    readonly params: unknown
+  }
+  ToolResult: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly name: string
+    readonly result: unknown
+  }
+  ModelFinished: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly usage: Response.Usage
   }
 }>
 
