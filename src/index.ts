@@ -5,6 +5,20 @@
  */
 
 /**
+ * Agents: a tool-calling model as one node, durable call by call, with human approval of chosen tools.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from "effect-pocketflow"
+ *
+ * const answer = Agent.Approval.make({ approve: true })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Agent from "./Agent.ts"
+/**
  * Where durable runs keep their checkpoints: the service contract and the memory, file-system and SQL layers.
  *
  * @example

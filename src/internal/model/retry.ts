@@ -35,8 +35,8 @@ export const retryable = (error: unknown): boolean => {
 }
 
 /** The delay before the next attempt: the provider's `retry-after` when it sent one, else the back-off. */
-const delayOf = (error: AiError.AiError, backoff: Duration.Duration): Duration.Duration =>
-  error.retryAfter ?? Duration.min(backoff, cap)
+const delayOf = (error: unknown, backoff: Duration.Duration): Duration.Duration =>
+  (AiError.isAiError(error) ? error.retryAfter : undefined) ?? Duration.min(backoff, cap)
 
 export const schedule: Schedule.Schedule<Duration.Duration, AiError.AiError> = Schedule.exponential(base, 2).pipe(
   Schedule.jittered,
