@@ -4,11 +4,14 @@
  * finished tool call again), and the default retry of model calls.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Effect, Fiber, Layer, Schema } from "effect"
+import { AiError } from "effect/ai"
 import { TestClock } from "effect/testing"
-import { Agent, Checkpointer, Durable, Flow, type Node } from "../../src/index.ts"
+import { WorkflowEngine } from "effect/workflow"
+import { Agent, Checkpointer, Durable, Errors, Flow, type Node } from "../../src/index.ts"
 import { TestLanguageModel } from "../../src/testing.ts"
-import { handlers, Store, Tools } from "./fixtures.ts"
+import { completed, settle } from "../support/workflow.ts"
+import { handlers, MailboxFull, Store, Tools } from "./fixtures.ts"
 
 const question = (q: string) => Store.initial({ question: q, answer: "" })
 
@@ -188,6 +191,37 @@ describe("Agent.make", () => {
       TestLanguageModel.layer(({ number }) => number === 1 ? email : "Sent."),
       handlers(sent),
       Checkpointer.layerMemory
+    )))
+  })
+
+  it.live("under Durable.toWorkflow each model call and tool call is an activity: replays neither", () => {
+    const sent: Array<string> = []
+    return Effect.gen(function*() {
+      const wf = Durable.toWorkflow(Flow.make({ name: "mail", start: mailer }), {
+        name: "mail",
+        stores: [Store],
+        error: Schema.Union([Errors.AgentTurnsExceeded, AiError.AiError, MailboxFull])
+      })
+      const result = yield* Effect.gen(function*() {
+        yield* wf.start({ id: "w", stores: [question("Greet Ada")] })
+        assert.strictEqual((yield* settle(wf, "w", (r) => r._tag === "Suspended"))._tag, "Suspended")
+        yield* wf.answer({
+          id: "w",
+          input: mailer.approvals.send_email,
+          key: "mail/mailer#1/approve-send_email#1.1",
+          value: { approve: true }
+        })
+        return yield* settle(wf, "w")
+      }).pipe(Effect.provide(wf.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))))
+      assert.deepStrictEqual(completed(result).stores["agent/Store"], {
+        question: "Greet Ada",
+        answer: "Sent. [send_email:false]"
+      })
+      assert.deepStrictEqual(sent, ["ada@example.com: Hello"])
+      assert.strictEqual((yield* TestLanguageModel.calls).length, 2)
+    }).pipe(Effect.provide(Layer.mergeAll(
+      TestLanguageModel.layer(({ number }) => number === 1 ? email : "Sent."),
+      handlers(sent)
     )))
   })
 
