@@ -91,6 +91,20 @@ export * as Flow from "./Flow.ts"
  */
 export * as FlowEvent from "./FlowEvent.ts"
 /**
+ * Flows as MCP tools: each call of the tool is a durable run of the flow.
+ *
+ * @example
+ * ```ts
+ * import { Mcp } from "effect-pocketflow"
+ *
+ * const shape = Mcp.Outcome
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Mcp from "./Mcp.ts"
+/**
  * Nodes: prep, exec (with retry, timeout and fallback) and post; batch nodes; typed actions.
  *
  * @example
