@@ -131,8 +131,10 @@ export const run = (config: Config, input: Prompt.RawInput): Effect.Effect<Resul
       const results: Array<Prompt.ToolResultPart> = []
       for (const [index, part] of calls.entries()) {
         const key = `${turn}.${index + 1}`
-        const result = yield* memo(`tool#${key}`, Prompt.ToolResultPart, call(config, toolkit, part, key))
-        report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result }))
+        // Reported when the call runs, not when a step that runs again gets it back.
+        const ran = Effect.tap(call(config, toolkit, part, key), (result) =>
+          Effect.sync(() => report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result }))))
+        const result = yield* memo(`tool#${key}`, Prompt.ToolResultPart, ran)
         results.push(result)
         tools.push({ id: part.id, name: part.name, params: part.params, result: result.result, isFailure: result.isFailure })
       }
