@@ -159,7 +159,9 @@ export const researcher = Agent.make({
         answer: result.text,
         trail: [
           ...s.trail,
-          ...found.map((r) => `search "${r.query}" → ${r.results.length} results: ${r.results.map((p) => p.title).join("; ")}`),
+          ...found.map((r) =>
+            `search "${r.query}" → ${r.results.length} results: ${r.results.map((p) => p.title).join("; ")}`
+          ),
           `answer (${result.turns} model calls)`
         ]
       }
@@ -176,7 +178,8 @@ export const flow = Flow.make({ name: "agent", start: researcher })
 /** The question the example asks. */
 export const question = "Who won the 2024 Nobel Prize in Physics, and for what?"
 
-const searches = (prompt: string) => prompt.split("### Search:").length + prompt.split("tool result web_search").length - 2
+const searches = (prompt: string) =>
+  prompt.split("### Search:").length + prompt.split("tool result web_search").length - 2
 
 /**
  * The offline model acts like a careful researcher: with no research it looks up the winners, with one search it

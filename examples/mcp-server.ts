@@ -16,8 +16,8 @@ import * as McpServer from "effect/ai/McpServer"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import { ChildProcess } from "effect/process"
+import * as Schema from "effect/Schema"
 
 /** The forecast's state: the city asked about, then what the flow found. */
 export class Forecast extends Shared.Service<Forecast>()("examples/mcp-server/Forecast", {

@@ -258,10 +258,14 @@ export const make = <
     throw new TypeError(`${where}: option "instructions" must be a string; got ${received(options.instructions)}`)
   }
   if (!Effect.isEffect(options.prompt)) {
-    throw new TypeError(`${where}: option "prompt" must be an Effect of the user message; got ${received(options.prompt)}`)
+    throw new TypeError(
+      `${where}: option "prompt" must be an Effect of the user message; got ${received(options.prompt)}`
+    )
   }
   if (!Effect.isEffect(options.toolkit)) {
-    throw new TypeError(`${where}: option "toolkit" must be a Toolkit (or an Effect of one); got ${received(options.toolkit)}`)
+    throw new TypeError(
+      `${where}: option "toolkit" must be a Toolkit (or an Effect of one); got ${received(options.toolkit)}`
+    )
   }
   const maxTurns = options.maxTurns ?? defaultMaxTurns
   if (typeof maxTurns !== "number" || !Number.isInteger(maxTurns) || maxTurns < 1) {
@@ -273,13 +277,17 @@ export const make = <
   }
   // A Toolkit value lists its tools; an Effect of a toolkit (an MCP server's) is only known when it runs.
   const known = (options.toolkit as { readonly tools?: Record<string, Tool.Any> }).tools
-  const approvals: Record<string, Durable.Input<string, Approval, { readonly name: string; readonly params: unknown }>> =
-    {}
+  const approvals: Record<
+    string,
+    Durable.Input<string, Approval, { readonly name: string; readonly params: unknown }>
+  > = {}
   const decoders: Record<string, (params: unknown) => Effect.Effect<unknown, unknown>> = {}
   for (const name of approve) {
     const tool = known?.[name]
     if (known !== undefined && tool === undefined) {
-      throw new TypeError(`${where}: option "approve" names ${JSON.stringify(name)}, which is not a tool of the toolkit`)
+      throw new TypeError(
+        `${where}: option "approve" names ${JSON.stringify(name)}, which is not a tool of the toolkit`
+      )
     }
     const params = tool !== undefined && Schema.isSchema(tool.parametersSchema)
       ? tool.parametersSchema as Schema.Codec<unknown, unknown, never, never>
@@ -308,11 +316,13 @@ export const make = <
     }
   }
   const post = options.post
-  const node = Node.make({
-    name: options.name,
-    prep: options.prompt,
-    exec: (input: Prompt.RawInput) => loop.run(config, input),
-    ...(post === undefined ? {} : { post: (_: unknown, result: loop.Result) => post(result) })
-  } as Parameters<typeof Node.make>[0])
+  const node = Node.make(
+    {
+      name: options.name,
+      prep: options.prompt,
+      exec: (input: Prompt.RawInput) => loop.run(config, input),
+      ...(post === undefined ? {} : { post: (_: unknown, result: loop.Result) => post(result) })
+    } as Parameters<typeof Node.make>[0]
+  )
   return Object.assign(node, { approvals }) as never
 }

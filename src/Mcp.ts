@@ -78,7 +78,8 @@ export const Outcome = Schema.Struct({
 type ServicesOf<O> = O extends { readonly flow: Node.Node<string, any, infer R>; readonly stores: infer S }
   ? Exclude<R, Durable.Run | StoreOf<S>>
   : never
-type StoreOf<S> = S extends ReadonlyArray<infer C> ? C extends Shared.SchemaServiceClass<infer Self, any, any> ? Self : never
+type StoreOf<S> = S extends ReadonlyArray<infer C> ?
+  C extends Shared.SchemaServiceClass<infer Self, any, any> ? Self : never
   : never
 
 const toolName = /^[a-zA-Z0-9_-]{1,64}$/
@@ -107,9 +108,10 @@ const toolFor = ({ description, flow, stores }: Offered) => {
   })
   const handler = (params: { readonly id?: string | undefined; readonly stores: Record<string, unknown> }) =>
     Effect.gen(function*() {
-      const id = params.id ?? `${flow.name}-${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}${
-        (yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)
-      }`
+      const id = params.id ??
+        `${flow.name}-${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}${
+          (yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)
+        }`
       const outcome = yield* Durable.run(flow, {
         id,
         stores: stores.map((store) => store.initial(params.stores[store.key]))
@@ -120,12 +122,18 @@ const toolFor = ({ description, flow, stores }: Offered) => {
       }
       return {
         id,
-        status: outcome._tag === "Done" ? "done" as const : outcome._tag === "Suspended" ? "suspended" as const
-        : "interrupted" as const,
+        status: outcome._tag === "Done" ? "done" as const : outcome._tag === "Suspended" ?
+          "suspended" as const
+          : "interrupted" as const,
         ...(outcome._tag === "Done" ? { action: outcome.action } : {}),
         stores: states,
         waiting: outcome._tag === "Suspended"
-          ? outcome.waiting.map((w) => ({ key: w.key, input: w.input, prompt: w.prompt as Schema.Json, token: w.token }))
+          ? outcome.waiting.map((w) => ({
+            key: w.key,
+            input: w.input,
+            prompt: w.prompt as Schema.Json,
+            token: w.token
+          }))
           : []
       }
     }).pipe(Effect.mapError((error) => error instanceof Error ? error.message : String(error)))

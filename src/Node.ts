@@ -15,9 +15,9 @@ import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import type { NodeTimeout, StructuredOutputFailed } from "./Errors.ts"
 import * as make_ from "./internal/make.ts"
-import * as structured_ from "./internal/structured.ts"
 import * as internal from "./internal/node.ts"
 import type { RetryOptions } from "./internal/policy.ts"
+import * as structured_ from "./internal/structured.ts"
 
 /**
  * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next

@@ -2,8 +2,8 @@
  * The events of a flow run, as data: the type and constructors, shared by every walk host. The public `FlowEvent`
  * module re-exports them with their documentation.
  */
-import type * as Cause from "effect/Cause"
 import type * as Response from "effect/ai/Response"
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type { Kind } from "./node.ts"
@@ -110,7 +110,12 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly node: string
     readonly data: unknown
   }
-  ModelDelta: { readonly path: string; readonly runs: ReadonlyArray<number>; readonly node: string; readonly text: string }
+  ModelDelta: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly text: string
+  }
   ToolCalled: {
     readonly path: string
     readonly runs: ReadonlyArray<number>

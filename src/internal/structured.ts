@@ -21,7 +21,9 @@ interface Bad {
   readonly error: string
 }
 
-const isStructuredOutputError = (e: unknown): e is AiError.AiError & { readonly reason: AiError.StructuredOutputError } =>
+const isStructuredOutputError = (
+  e: unknown
+): e is AiError.AiError & { readonly reason: AiError.StructuredOutputError } =>
   AiError.isAiError(e) && e.reason._tag === "StructuredOutputError"
 
 const repairRequest = (bad: Bad) =>
@@ -45,13 +47,18 @@ export const make = (options: {
   checkEffect("node", name, "prompt", options.prompt, true)
   const repair = options.repair ?? 1
   if (typeof repair !== "number" || !Number.isInteger(repair) || repair < 0) {
-    throw new RangeError(`${subject("node", name)}: option "repair" must be a non-negative integer; got ${received(repair)}`)
+    throw new RangeError(
+      `${subject("node", name)}: option "repair" must be a non-negative integer; got ${received(repair)}`
+    )
   }
   // One ask: the decoded object, or the reply that did not decode. Other failures are retried on the model schedule.
   const once = (prompt: Prompt.Prompt) =>
     Effect.retry(
       Effect.catchIf(
-        Effect.map(LanguageModel.generateObject({ prompt, schema: schema as Schema.Codec<unknown, Record<string, unknown>> }), (response) => ({ ok: true as const, value: response.value })),
+        Effect.map(
+          LanguageModel.generateObject({ prompt, schema: schema as Schema.Codec<unknown, Record<string, unknown>> }),
+          (response) => ({ ok: true as const, value: response.value })
+        ),
         isStructuredOutputError,
         (e) => Effect.succeed({ ok: false as const, bad: { text: e.reason.responseText, error: e.reason.description } })
       ),

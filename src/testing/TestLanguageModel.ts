@@ -117,7 +117,8 @@ export const fail = (
     : error
 })
 
-const scripted = (reason: AiError.AiErrorReason) => AiError.make({ module: "TestLanguageModel", method: "script", reason })
+const scripted = (reason: AiError.AiErrorReason) =>
+  AiError.make({ module: "TestLanguageModel", method: "script", reason })
 
 const http = (status: number) => ({ response: { status, headers: {} } })
 

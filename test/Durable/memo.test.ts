@@ -8,8 +8,8 @@ import { Effect, Layer, Schema } from "effect"
 import { WorkflowEngine } from "effect/workflow"
 import { Checkpointer, Durable, Flow, Node, Shared } from "../../src/index.ts"
 import { memo } from "../../src/internal/durable/step.ts"
-import { completed, settle } from "../support/workflow.ts"
 import { suspended } from "../support/durable.ts"
+import { completed, settle } from "../support/workflow.ts"
 
 class Store extends Shared.Service<Store>()("memo/Store", {
   schema: Schema.Struct({ total: Schema.Number, ok: Schema.Boolean })
@@ -21,10 +21,14 @@ const Go = Durable.input("go", { answer: Schema.Boolean })
 const fixture = () => {
   const ran: Record<string, number> = {}
   const sub = (name: string, value: number) =>
-    memo(name, Schema.Number, Effect.sync(() => {
-      ran[name] = (ran[name] ?? 0) + 1
-      return value
-    }))
+    memo(
+      name,
+      Schema.Number,
+      Effect.sync(() => {
+        ran[name] = (ran[name] ?? 0) + 1
+        return value
+      })
+    )
   const node = Node.make({
     name: "work",
     exec: () =>
@@ -58,7 +62,9 @@ describe("sub-steps", () => {
     Effect.gen(function*() {
       const { flow, ran } = fixture()
       yield* Flow.run(flow).pipe(
-        Effect.provide(Layer.mergeAll(Store.layer({ total: 0, ok: false }), Durable.layerAnswers(Go, () => Effect.succeed(true))))
+        Effect.provide(
+          Layer.mergeAll(Store.layer({ total: 0, ok: false }), Durable.layerAnswers(Go, () => Effect.succeed(true)))
+        )
       )
       assert.deepStrictEqual(ran, { a: 1, b: 1, c: 1 })
     }))

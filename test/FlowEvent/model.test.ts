@@ -120,7 +120,9 @@ describe("model events", () => {
     Effect.gen(function*() {
       const flow = Flow.make({ name: "f", start: searching })
       const events = yield* Stream.runCollect(Flow.events(flow)).pipe(
-        Effect.provide(Layer.mergeAll(TestLanguageModel.layer([TestLanguageModel.toolCall("search", { query: "q" })]), handlers))
+        Effect.provide(
+          Layer.mergeAll(TestLanguageModel.layer([TestLanguageModel.toolCall("search", { query: "q" })]), handlers)
+        )
       )
       assert.deepStrictEqual(lines(events), ["started f/research"])
     }))

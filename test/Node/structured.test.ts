@@ -8,7 +8,9 @@ import { Flow, Node, Shared } from "../../src/index.ts"
 import { TestLanguageModel } from "../../src/testing.ts"
 
 const Contact = Schema.Struct({ name: Schema.String, email: Schema.String })
-class Store extends Shared.Service<Store, { readonly contact: typeof Contact.Type | undefined }>()("structured/Store") {}
+class Store
+  extends Shared.Service<Store, { readonly contact: typeof Contact.Type | undefined }>()("structured/Store")
+{}
 
 const extract = (repair?: number) =>
   Node.structured({

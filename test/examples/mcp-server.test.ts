@@ -1,8 +1,8 @@
 /** `mcp-server`: the forecast flow offered as an MCP tool over stdio, called by a client. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { McpClient } from "effect/ai"
 import { Mcp } from "effect-pocketflow"
+import { McpClient } from "effect/ai"
 import * as example from "../../examples/mcp-server.ts"
 
 describe("examples/mcp-server", () => {

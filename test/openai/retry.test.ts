@@ -86,7 +86,11 @@ describe("OpenAi.retry", () => {
       assert.strictEqual(requests(), 3)
     }))
 
-  for (const [status, body] of [[400, { error: { message: "bad", type: "invalid_request_error", param: "x", code: null } }], [401, F.unauthorized]] as const) {
+  for (
+    const [status, body] of [[400, {
+      error: { message: "bad", type: "invalid_request_error", param: "x", code: null }
+    }], [401, F.unauthorized]] as const
+  ) {
     it.effect(`${status}: fails at once, without a second request`, () =>
       Effect.gen(function*() {
         const { fake, layer } = yield* setup([json(body, status), json(F.textCompletion)])

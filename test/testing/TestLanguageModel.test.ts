@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Layer, Ref, Schema, Stream } from "effect"
 import { Flow, Node } from "effect-pocketflow"
+import { OpenAi } from "effect-pocketflow/openai"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import { AiError, LanguageModel, Prompt, Tool, Toolkit } from "effect/ai"
-import { OpenAi } from "effect-pocketflow/openai"
 import { TestClock } from "effect/testing"
 
 const ask = (prompt: string) => Effect.map(LanguageModel.generateText({ prompt }), (r) => r.text)

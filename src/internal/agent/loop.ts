@@ -36,7 +36,9 @@ export interface Config {
    * How a call of tool `name` is approved: `undefined` when the tool needs no approval; else asks about the call's
    * (encoded) `params`, under `key` (unique within the step).
    */
-  readonly approval: (name: string) => ((params: unknown, key: string) => Effect.Effect<Verdict, unknown, unknown>) | undefined
+  readonly approval: (
+    name: string
+  ) => ((params: unknown, key: string) => Effect.Effect<Verdict, unknown, unknown>) | undefined
   readonly retry: Schedule.Schedule<unknown, unknown>
 }
 
@@ -132,11 +134,20 @@ export const run = (config: Config, input: Prompt.RawInput): Effect.Effect<Resul
       for (const [index, part] of calls.entries()) {
         const key = `${turn}.${index + 1}`
         // Reported when the call runs, not when a step that runs again gets it back.
-        const ran = Effect.tap(call(config, toolkit, part, key), (result) =>
-          Effect.sync(() => report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result }))))
+        const ran = Effect.tap(
+          call(config, toolkit, part, key),
+          (result) =>
+            Effect.sync(() => report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result })))
+        )
         const result = yield* memo(`tool#${key}`, Prompt.ToolResultPart, ran)
         results.push(result)
-        tools.push({ id: part.id, name: part.name, params: part.params, result: result.result, isFailure: result.isFailure })
+        tools.push({
+          id: part.id,
+          name: part.name,
+          params: part.params,
+          result: result.result,
+          isFailure: result.isFailure
+        })
       }
       prompt = Prompt.concat(prompt, Prompt.fromMessages([Prompt.toolMessage({ content: results })]))
     }

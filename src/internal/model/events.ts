@@ -70,12 +70,20 @@ const reporting = (model: LanguageModel.LanguageModel): LanguageModel.LanguageMo
   ...model,
   generateText: ((options: any) =>
     Effect.tap(
-      model.generateText(options) as Effect.Effect<{ readonly content: ReadonlyArray<Response.AnyPart> }, unknown, unknown>,
+      model.generateText(options) as Effect.Effect<
+        { readonly content: ReadonlyArray<Response.AnyPart> },
+        unknown,
+        unknown
+      >,
       (response) => Effect.sync(() => reportParts(response.content))
     )) as any,
   generateObject: ((options: any) =>
     Effect.tap(
-      model.generateObject(options) as Effect.Effect<{ readonly content: ReadonlyArray<Response.AnyPart> }, unknown, unknown>,
+      model.generateObject(options) as Effect.Effect<
+        { readonly content: ReadonlyArray<Response.AnyPart> },
+        unknown,
+        unknown
+      >,
       (response) => Effect.sync(() => reportParts(response.content))
     )) as any,
   streamText: ((options: any) =>
