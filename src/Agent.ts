@@ -34,16 +34,7 @@ import * as Node from "./Node.ts"
  * @stability experimental
  * @since 0.4.0
  */
-export interface Result {
-  /** The model's final answer. */
-  readonly text: string
-  /** Model calls made (at most `maxTurns`). */
-  readonly turns: number
-  /** The tool calls, in order. */
-  readonly tools: ReadonlyArray<ToolUse>
-  /** The conversation: the instructions, the user message, each reply and each batch of tool results. */
-  readonly prompt: Prompt.Prompt
-}
+export type Result = loop.Result
 
 /**
  * One tool call: its id, the tool, its parameters as the model sent them, and the result the model got back (the
@@ -59,14 +50,7 @@ export interface Result {
  * @stability experimental
  * @since 0.4.0
  */
-export interface ToolUse {
-  readonly id: string
-  readonly name: string
-  readonly params: unknown
-  readonly result: unknown
-  /** The tool failed (and returned its failure), or a human rejected the call. */
-  readonly isFailure: boolean
-}
+export type ToolUse = loop.ToolUse
 
 /**
  * A human's answer about one tool call: `approve`, and optionally why (a rejection's reason goes back to the model).

@@ -8,10 +8,9 @@ import { Effect, Layer, Redacted } from "effect"
 import { LanguageModel } from "effect/ai"
 import { Otlp } from "effect/observability"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
 import { Flow, Node } from "../../src/index.ts"
 import { OpenAi } from "../../src/openai.ts"
-import { fakeServer, httpClient, json } from "./fake-server.ts"
+import { fakeServer, httpClient, json, listening } from "./fake-server.ts"
 import * as F from "./fixtures.ts"
 
 interface OtlpSpan {
@@ -41,17 +40,8 @@ const receiver = Effect.gen(function*() {
       res.end("{}")
     })
   })
-  yield* Effect.acquireRelease(
-    Effect.callback<void>((resume) => {
-      server.listen(0, "127.0.0.1", () => resume(Effect.void))
-    }),
-    () =>
-      Effect.callback<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
-  return { spans, paths, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+  const port = yield* listening(server)
+  return { spans, paths, url: `http://127.0.0.1:${port}` }
 })
 
 const attribute = (span: OtlpSpan, key: string) => {

@@ -42,20 +42,27 @@ export interface Config {
   readonly retry: Schedule.Schedule<unknown, unknown>
 }
 
-/** One tool call the agent made and what went back to the model. */
+/** One tool call the agent made and what went back to the model (`Agent.ToolUse`). */
 export interface ToolUse {
   readonly id: string
   readonly name: string
+  /** The parameters as the model sent them. */
   readonly params: unknown
   /** The result's JSON encoding as the model got it (a rejection's reason, a tool's returned failure). */
   readonly result: unknown
+  /** The tool failed (and returned its failure), or a human rejected the call. */
   readonly isFailure: boolean
 }
 
+/** What the agent ended with (`Agent.Result`). */
 export interface Result {
+  /** The model's final answer. */
   readonly text: string
+  /** Model calls made (at most `maxTurns`). */
   readonly turns: number
+  /** The tool calls, in order. */
   readonly tools: ReadonlyArray<ToolUse>
+  /** The conversation: the instructions, the user message, each reply and each batch of tool results. */
   readonly prompt: Prompt.Prompt
 }
 

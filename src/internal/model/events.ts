@@ -65,27 +65,17 @@ const reportPart = (part: Response.AnyPart): void => {
   }
 }
 
+type Reply = Effect.Effect<{ readonly content: ReadonlyArray<Response.AnyPart> }, unknown, unknown>
+
+/** A reply that reports its parts once it arrives. */
+const reported = (reply: Reply): Reply =>
+  Effect.tap(reply, (response) => Effect.sync(() => reportParts(response.content)))
+
 /** A `LanguageModel` that reports what each of `model`'s calls produced. */
 const reporting = (model: LanguageModel.LanguageModel): LanguageModel.LanguageModel => ({
   ...model,
-  generateText: ((options: any) =>
-    Effect.tap(
-      model.generateText(options) as Effect.Effect<
-        { readonly content: ReadonlyArray<Response.AnyPart> },
-        unknown,
-        unknown
-      >,
-      (response) => Effect.sync(() => reportParts(response.content))
-    )) as any,
-  generateObject: ((options: any) =>
-    Effect.tap(
-      model.generateObject(options) as Effect.Effect<
-        { readonly content: ReadonlyArray<Response.AnyPart> },
-        unknown,
-        unknown
-      >,
-      (response) => Effect.sync(() => reportParts(response.content))
-    )) as any,
+  generateText: ((options: any) => reported(model.generateText(options) as Reply)) as any,
+  generateObject: ((options: any) => reported(model.generateObject(options) as Reply)) as any,
   streamText: ((options: any) =>
     Stream.suspend(() => {
       // The finish part is held back to the end of the stream: tool results may follow it.
