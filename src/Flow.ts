@@ -613,7 +613,8 @@ export interface EventsOptions {
  * finishing, retries, fallbacks, transitions, unmatched actions, batch progress, the `Custom` events nodes send
  * with `Flow.emit`, and the flow's end. A parallel block's branches report under its path (`flow/block/branch`).
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
- * Stopping the stream early interrupts the flow.
+ * Stopping the stream early interrupts the flow. With `{ model: true }` every `LanguageModel` call in any node is
+ * reported too (`ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`), without the nodes calling `Flow.emit`.
  *
  * The flow never waits for the subscriber: events go through a buffer of `bufferSize` events (1024 by
  * default). When a slow subscriber lets it fill up, events are dropped (the oldest by default, see
