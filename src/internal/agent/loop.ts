@@ -84,22 +84,19 @@ const ask = (config: Config, prompt: Prompt.Prompt, toolkit: Toolkit.WithHandler
 const rejected = (reason: string | undefined) =>
   `The user rejected this call${reason === undefined || reason.length === 0 ? "" : `: ${reason}`}`
 
-/** One tool call, asked about first when the tool needs approval: the result part that goes back to the model. */
-const call = (config: Config, toolkit: Toolkit.WithHandler<any>, part: Prompt.ToolCallPart, key: string) =>
+/** A human's rejection of a call, as the call's result. */
+const rejection = (part: Prompt.ToolCallPart, reason: string | undefined) =>
+  Prompt.toolResultPart({
+    id: part.id,
+    name: part.name,
+    isFailure: true,
+    result: rejected(reason),
+    providerExecuted: false
+  })
+
+/** One tool call: the result part that goes back to the model. */
+const call = (toolkit: Toolkit.WithHandler<any>, part: Prompt.ToolCallPart) =>
   Effect.gen(function*() {
-    const approval = config.approval(part.name)
-    if (approval !== undefined) {
-      const verdict = yield* approval(part.params, key)
-      if (!verdict.approve) {
-        return Prompt.toolResultPart({
-          id: part.id,
-          name: part.name,
-          isFailure: true,
-          result: rejected(verdict.reason),
-          providerExecuted: false
-        })
-      }
-    }
     const results = yield* toolkit.handle(part.name, part.params, part.id)
     const last = yield* Stream.runLast(Stream.filter(results, (r: { readonly preliminary: boolean }) => !r.preliminary))
     if (Option.isNone(last)) {
@@ -119,6 +116,9 @@ const call = (config: Config, toolkit: Toolkit.WithHandler<any>, part: Prompt.To
       ...(modelOutput === undefined ? {} : { modelOutput })
     })
   })
+
+const reportResult = (part: Prompt.ToolCallPart) => (result: Prompt.ToolResultPart) =>
+  Effect.sync(() => report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result })))
 
 const textOf = (message: Prompt.AssistantMessage) =>
   message.content.map((part) => part.type === "text" ? part.text : "").join("")
@@ -140,13 +140,15 @@ export const run = (config: Config, input: Prompt.RawInput): Effect.Effect<Resul
       const results: Array<Prompt.ToolResultPart> = []
       for (const [index, part] of calls.entries()) {
         const key = `${turn}.${index + 1}`
+        // The approval is asked outside the sub-step: an ask suspends the step's own fiber, and a sub-step may run in
+        // a fiber of its own (an activity on the cluster engine). Its answer stays in the run's inbox while the step
+        // runs again, so asking again there gets the same answer.
+        const approval = config.approval(part.name)
+        const verdict = approval === undefined ? undefined : yield* approval(part.params, key)
         // Reported when the call runs, not when a step that runs again gets it back.
-        const ran = Effect.tap(
-          call(config, toolkit, part, key),
-          (result) =>
-            Effect.sync(() => report((w) => ctors.ToolResult({ ...w, name: part.name, result: result.result })))
-        )
-        const result = yield* memo(`tool#${key}`, Prompt.ToolResultPart, ran)
+        const result = verdict !== undefined && !verdict.approve
+          ? yield* Effect.tap(Effect.succeed(rejection(part, verdict.reason)), reportResult(part))
+          : yield* memo(`tool#${key}`, Prompt.ToolResultPart, Effect.tap(call(toolkit, part), reportResult(part)))
         results.push(result)
         tools.push({
           id: part.id,

@@ -74,7 +74,9 @@ export const StepKey = Context.Reference<string | undefined>("effect-pocketflow/
  * A sub-step of the running step, named `name` (unique within the step; the same on every run of it). Inside a durable
  * step its value is kept once `body` succeeds, so a step that runs again after a crash or a suspension gets the kept
  * value instead of running `body` again (a model call, a tool call: what an agent does several times within one node).
- * Outside a durable step it is `body`. Failures are not kept: a failed sub-step runs again.
+ * Outside a durable step it is `body`. Failures are not kept: a failed sub-step runs again. `body` must not `ask`: on the
+ * cluster workflow engine a sub-step's activity runs in a fiber of its own, which a suspension cannot stop the step
+ * with; ask before or after it, in the step.
  */
 export const memo = <A, E, R>(
   name: string,
