@@ -4,7 +4,7 @@
  * finished tool call again), and the default retry of model calls.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schema } from "effect"
+import { Effect, Fiber, Layer, Schema, Stream } from "effect"
 import { AiError } from "effect/ai"
 import { TestClock } from "effect/testing"
 import { WorkflowEngine } from "effect/workflow"
@@ -96,6 +96,41 @@ describe("Agent.make", () => {
         TestLanguageModel.toolCall("get_weather", { city: "Lisbon" }),
         "Cold and warm."
       ]),
+      handlers()
+    ))))
+
+  it.effect("with Flow.events(…, { model: true }) it reports its text, tool calls, tool results and usage, in order", () =>
+    Effect.gen(function*() {
+      const flow = Flow.make({ name: "f", start: assistant() })
+      const events = yield* Stream.runCollect(Flow.events(flow, { model: true })).pipe(
+        Effect.provide(Store.layer({ question: "Is it cold in Oslo?", answer: "" }))
+      )
+      const lines = events.flatMap((e) =>
+        e._tag === "ModelDelta"
+          ? [`delta ${e.path} ${e.text}`]
+          : e._tag === "ToolCalled"
+          ? [`call ${e.path} ${e.name} ${JSON.stringify(e.params)}`]
+          : e._tag === "ToolResult"
+          ? [`result ${e.path} ${e.name} ${JSON.stringify(e.result)}`]
+          : e._tag === "ModelFinished"
+          ? [`finished ${e.path}`]
+          : []
+      )
+      assert.deepStrictEqual(lines, [
+        "delta f/assistant Checkin",
+        "delta f/assistant g",
+        "call f/assistant get_weather {\"city\":\"Oslo\"}",
+        "finished f/assistant",
+        "result f/assistant get_weather {\"city\":\"Oslo\",\"celsius\":4}",
+        "delta f/assistant Yes, 4 ",
+        "delta f/assistant °C.",
+        "finished f/assistant"
+      ])
+    }).pipe(Effect.provide(Layer.mergeAll(
+      TestLanguageModel.layer(
+        [TestLanguageModel.toolCall("get_weather", { city: "Oslo" }, { text: "Checking" }), "Yes, 4 °C."],
+        { chunkSize: 7 }
+      ),
       handlers()
     ))))
 
