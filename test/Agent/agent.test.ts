@@ -4,14 +4,12 @@
  * finished tool call again), and the default retry of model calls.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schema, Stream } from "effect"
-import { AiError } from "effect/ai"
+import { Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { WorkflowEngine } from "effect/workflow"
-import { Agent, Checkpointer, Durable, Errors, Flow, type Node } from "../../src/index.ts"
+import { Agent, Checkpointer, Durable, Flow, type Node } from "../../src/index.ts"
 import { TestLanguageModel } from "../../src/testing.ts"
-import { completed, settle } from "../support/workflow.ts"
-import { handlers, MailboxFull, Store, Tools } from "./fixtures.ts"
+import { approvedWorkflow, email, handlers, mailer, Store, Tools } from "./fixtures.ts"
 
 const question = (q: string) => Store.initial({ question: q, answer: "" })
 
@@ -24,18 +22,6 @@ const assistant = (options: { readonly maxTurns?: number } = {}) =>
     ...options,
     post: ({ text }) => Store.update((s) => ({ ...s, answer: text }))
   })
-
-const mailer = Agent.make({
-  name: "mailer",
-  instructions: "You send emails.",
-  prompt: Effect.map(Store.get, (s) => s.question),
-  toolkit: Tools,
-  approve: ["send_email"],
-  post: ({ text, tools }) =>
-    Store.update((s) => ({ ...s, answer: `${text} [${tools.map((t) => `${t.name}:${t.isFailure}`).join(",")}]` }))
-})
-
-const email = TestLanguageModel.toolCall("send_email", { to: "ada@example.com", body: "Hello" }, { id: "e1" })
 
 /** Runs `node` as a one-node flow on the store and returns the final state. */
 const runPlain = <A extends string, E, R>(node: Node.Node<A, E, R>, q: string) =>
@@ -229,36 +215,13 @@ describe("Agent.make", () => {
     )))
   })
 
-  it.live("under Durable.toWorkflow each model call and tool call is an activity: replays neither", () => {
-    const sent: Array<string> = []
-    return Effect.gen(function*() {
-      const wf = Durable.toWorkflow(Flow.make({ name: "mail", start: mailer }), {
-        name: "mail",
-        stores: [Store],
-        error: Schema.Union([Errors.AgentTurnsExceeded, AiError.AiError, MailboxFull])
-      })
-      const result = yield* Effect.gen(function*() {
-        yield* wf.start({ id: "w", stores: [question("Greet Ada")] })
-        assert.strictEqual((yield* settle(wf, "w", (r) => r._tag === "Suspended"))._tag, "Suspended")
-        yield* wf.answer({
-          id: "w",
-          input: mailer.approvals.send_email,
-          key: "mail/mailer#1/approve-send_email#1.1",
-          value: { approve: true }
-        })
-        return yield* settle(wf, "w")
-      }).pipe(Effect.provide(wf.layer.pipe(Layer.provideMerge(WorkflowEngine.layerMemory))))
-      assert.deepStrictEqual(completed(result).stores["agent/Store"], {
-        question: "Greet Ada",
-        answer: "Sent. [send_email:false]"
-      })
+  it.live("under Durable.toWorkflow each model call and tool call is an activity: replays neither", () =>
+    Effect.gen(function*() {
+      const { calls, sent, store } = yield* approvedWorkflow(WorkflowEngine.layerMemory)
+      assert.deepStrictEqual(store, { question: "Greet Ada", answer: "Sent. [send_email:false]" })
       assert.deepStrictEqual(sent, ["ada@example.com: Hello"])
-      assert.strictEqual((yield* TestLanguageModel.calls).length, 2)
-    }).pipe(Effect.provide(Layer.mergeAll(
-      TestLanguageModel.layer(({ number }) => number === 1 ? email : "Sent."),
-      handlers(sent)
-    )))
-  })
+      assert.strictEqual(calls, 2)
+    }))
 
   it.effect("retries a rate-limited model call after retry-after; a 4xx fails the node at once", () =>
     Effect.gen(function*() {
