@@ -13,6 +13,7 @@ import { received } from "./internal/checks.ts"
 import * as internal from "./internal/flow.ts"
 import * as make_ from "./internal/make.ts"
 import * as mermaid from "./internal/mermaid.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import { type AnyFlow, type AnyNode, type FlowDef, isFlow as isFlowInternal, isNode } from "./internal/node.ts"
 import * as observation from "./internal/observation.ts"
 import * as subscriber from "./internal/subscriber.ts"
@@ -601,6 +602,11 @@ export interface EventsOptions {
    * latest progress; `"dropping"` drops the newest, keeping the beginning of the run.
    */
   readonly strategy?: "suspend" | "sliding" | "dropping" | undefined
+  /**
+   * Also report every `LanguageModel` call in any node: `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`,
+   * with the node's path (the run's `LanguageModel` is wrapped for it; nodes call no `Flow.emit`). Default `false`.
+   */
+  readonly model?: boolean | undefined
 }
 
 /**
@@ -608,7 +614,8 @@ export interface EventsOptions {
  * finishing, retries, fallbacks, transitions, unmatched actions, batch progress, the `Custom` events nodes send
  * with `Flow.emit`, and the flow's end. A parallel block's branches report under its path (`flow/block/branch`).
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
- * Stopping the stream early interrupts the flow.
+ * Stopping the stream early interrupts the flow. With `{ model: true }` every `LanguageModel` call in any node is
+ * reported too (`ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`), without the nodes calling `Flow.emit`.
  *
  * Events go through a buffer of `bufferSize` events (1024 by default). By default (`strategy: "suspend"`) a full
  * buffer makes the run wait for its subscriber — before its next step, its next batch item or branch, or in
@@ -658,12 +665,14 @@ export const events: {
     }
     const root = flow as unknown as AnyNode
     const checked = subscriber.check(`Flow.events(${JSON.stringify(root.name)})`, options)
+    const model = options?.model === true
     return subscriber.stream(
       { ...checked, path: root.name },
       (emit) =>
-        Effect.withFiber((fiber) =>
-          observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
-        )
+        Effect.withFiber((fiber) => {
+          const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
+          return model ? modelEvents.install(run) : run
+        })
     ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
   }
 )

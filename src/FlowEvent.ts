@@ -37,6 +37,9 @@ import * as internal from "./internal/events.ts"
  *   written by a program that could check only its JSON Schema): it left the inbox and the run waits for another.
  * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
  *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
+ * - `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished` (only with `{ model: true }`): a `LanguageModel` call in
+ *   the node at `path` produced text (each streamed chunk, or a whole reply), asked for a tool call, got a tool's result
+ *   (its JSON encoding) or finished with its token `usage`. No node calls `Flow.emit` for them.
  *
  * @example
  * ```ts
@@ -350,6 +353,70 @@ export const AnswerRejected = ctors.AnswerRejected
 export const Custom = ctors.Custom
 
 /**
+ * Makes a `ModelDelta` event: text a `LanguageModel` call in the node at `path` produced (a streamed chunk, or the whole
+ * text of a reply that was not streamed).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ModelDelta({ path: "chat/answer", runs: [], node: "answer", text: "Hel" })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ModelDelta = ctors.ModelDelta
+
+/**
+ * Makes a `ToolCalled` event: the model asked to call tool `name` with `params`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ToolCalled({ path: "agent", runs: [], node: "agent", name: "search", params: { q: "x" } })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ToolCalled = ctors.ToolCalled
+
+/**
+ * Makes a `ToolResult` event: tool `name` returned `result` (its JSON encoding; a failure the tool returns as its
+ * result, or an approval's rejection, included).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ToolResult({ path: "agent", runs: [], node: "agent", name: "search", result: ["a hit"] })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ToolResult = ctors.ToolResult
+
+/**
+ * Makes a `ModelFinished` event: a `LanguageModel` call ended, having used `usage` tokens.
+ *
+ * @example
+ * ```ts
+ * import { Response } from "effect/ai"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const usage = new Response.Usage({ inputTokens: { total: 12 }, outputTokens: { total: 3 } })
+ * const e = FlowEvent.ModelFinished({ path: "chat/answer", runs: [], node: "answer", usage })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ModelFinished = ctors.ModelFinished
+
+/**
  * A type guard for one case: `FlowEvent.is("NodeFinished")(event)`.
  *
  * @example
@@ -376,7 +443,7 @@ export const is = ctors.$is
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
  *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
  *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, AnswerRejected: () => 0,
- *   Custom: () => 0
+ *   Custom: () => 0, ModelDelta: () => 0, ToolCalled: () => 1, ToolResult: () => 0, ModelFinished: () => 0
  * })
  * ```
  * @category pattern matching
@@ -453,5 +520,14 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: the answer to ${event.key} was rejected (${event.error}); asking again`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
+    case "ModelDelta":
+      return `${where(event)}: model: ${JSON.stringify(event.text)}`
+    case "ToolCalled":
+      return `${where(event)}: tool call ${event.name}(${Formatter.format(event.params)})`
+    case "ToolResult":
+      return `${where(event)}: tool result ${event.name}: ${Formatter.format(event.result)}`
+    case "ModelFinished":
+      return `${where(event)}: model finished (${event.usage.inputTokens.total ?? "?"} tokens in, ` +
+        `${event.usage.outputTokens.total ?? "?"} out)`
   }
 }

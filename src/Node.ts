@@ -4,16 +4,20 @@
  *
  * @since 0.1.0
  */
+import type * as AiError from "effect/ai/AiError"
+import type * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Prompt from "effect/ai/Prompt"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
-import type { NodeTimeout } from "./Errors.ts"
+import type { NodeTimeout, StructuredOutputFailed } from "./Errors.ts"
 import * as make_ from "./internal/make.ts"
 import * as internal from "./internal/node.ts"
 import type { RetryOptions } from "./internal/policy.ts"
+import * as structured_ from "./internal/structured.ts"
 
 /**
  * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next
@@ -511,3 +515,57 @@ export const as: {
  * @since 0.1.0
  */
 export const run = <A extends string, E, R>(node: Node<A, E, R>): Effect.Effect<A, E, R> => node
+
+/**
+ * Makes a node that asks the model (`LanguageModel.generateObject`) for an object of `schema`: `prompt` is an Effect
+ * of the request (like a prep), `post` gets the decoded object. A reply that does not decode goes back to the model
+ * with the decode error, up to `repair` re-asks after the first (default 1); then the node fails with
+ * `StructuredOutputFailed { node, text, error }` carrying the last reply. Other model failures are retried like an
+ * agent's (retry-after on 429, back-off on 5xx and dropped connections, none on other 4xx).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Node, Shared } from "effect-pocketflow"
+ *
+ * const Contact = Schema.Struct({ name: Schema.String, email: Schema.String })
+ * class Store extends Shared.Service<Store, { text: string; contact?: typeof Contact.Type }>()("app/Store") {}
+ *
+ * const extract = Node.structured({
+ *   name: "extract",
+ *   schema: Contact,
+ *   prompt: Effect.map(Store.get, (s) => `Extract the contact from: ${s.text}`),
+ *   repair: 2,
+ *   post: (contact) => Store.update((s) => ({ ...s, contact }))
+ * })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const structured = <
+  A,
+  I extends Record<string, any>,
+  RD = never,
+  RE = never,
+  EP = never,
+  RP = never,
+  O extends string | void = void,
+  E3 = never,
+  R3 = never
+>(options: {
+  /** The node's name. */
+  readonly name: string
+  /** The object's schema (sent to the model as the response format, then used to decode its reply). */
+  readonly schema: Schema.Codec<A, I, RD, RE>
+  /** The request: a string or an `effect/ai` prompt. */
+  readonly prompt: Effect.Effect<Prompt.RawInput, EP, RP>
+  /** Re-asks after a reply that does not decode (default 1). */
+  readonly repair?: number | undefined
+  /** Writes the object to the stores and picks the action. */
+  readonly post?: ((value: A) => Effect.Effect<O, E3, R3>) | undefined
+}): Node<
+  ActionOf<O>,
+  EP | AiError.AiError | StructuredOutputFailed | E3,
+  RP | LanguageModel.LanguageModel | RD | RE | R3
+> => structured_.make(options as Parameters<typeof structured_.make>[0]) as never

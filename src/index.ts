@@ -5,6 +5,20 @@
  */
 
 /**
+ * Agents: a tool-calling model as one node, durable call by call, with human approval of chosen tools.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from "effect-pocketflow"
+ *
+ * const answer = Agent.Approval.make({ approve: true })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Agent from "./Agent.ts"
+/**
  * Where durable runs keep their checkpoints: the service contract and the memory, file-system and SQL layers.
  *
  * @example
@@ -76,6 +90,20 @@ export * as Flow from "./Flow.ts"
  * @since 0.1.0
  */
 export * as FlowEvent from "./FlowEvent.ts"
+/**
+ * Flows as MCP tools: each call of the tool is a durable run of the flow.
+ *
+ * @example
+ * ```ts
+ * import { Mcp } from "effect-pocketflow"
+ *
+ * const shape = Mcp.Outcome
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Mcp from "./Mcp.ts"
 /**
  * Nodes: prep, exec (with retry, timeout and fallback) and post; batch nodes; typed actions.
  *

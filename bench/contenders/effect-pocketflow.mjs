@@ -9,6 +9,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
+import { modelLoops } from "./support/model-loop.mjs"
 import { range } from "./support/plain.mjs"
 
 const { Flow, Node, Shared } = Lib
@@ -246,3 +247,9 @@ export const workflow = async ({ n, engine, url }) => {
     dispose: () => runtime.dispose()
   }
 }
+
+// The model-events workload (workloads/model.mjs): a loop whose node asks a fake model, observed or not.
+const models = modelLoops(Lib)
+export const modelLoop = models.modelLoop
+export const modelLoopEvents = models.modelLoopEvents
+export const modelLoopModelEvents = models.modelLoopModelEvents

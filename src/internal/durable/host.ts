@@ -13,6 +13,7 @@ import * as Cursor from "../walk/cursor.ts"
 import { type Host, SUSPENDED } from "../walk/host.ts"
 import * as observed from "../walk/report.ts"
 import { inbox } from "./ask.ts"
+import { kept } from "./memo.ts"
 import { commit, type RunState } from "./snapshot.ts"
 import { inStep, type Step } from "./step.ts"
 
@@ -37,7 +38,7 @@ export const rootPlace = (run: RunState, root: AnyNode): Place =>
 
 /** Runs `body` as the step `id` of the run, in a fiber of its own. */
 const inFiber = <A>(run: RunState, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
-  const step: Step = { id, path, counters: new Map(), suspended: false, ask: inbox(run) }
+  const step: Step = { id, path, counters: new Map(), suspended: false, ask: inbox(run), memo: memoOf(run) }
   return inStep(step, `${run.id}:${id}`, body)
 }
 
@@ -57,6 +58,13 @@ const warnUnsaved = (def: object, p: Place): Effect.Effect<void> => {
       `after a crash or a suspension every item runs again. Give Node.batch a resultSchema (a Schema of exec's ` +
       `result) to save each item as it finishes and run only the unfinished ones on resume.`
   )
+}
+
+const memos = new WeakMap<RunState, Step["memo"]>()
+const memoOf = (run: RunState): Step["memo"] => {
+  let memo = memos.get(run)
+  if (memo === undefined) memos.set(run, memo = kept(run))
+  return memo
 }
 
 /** Drops the waiting inputs of a step that has completed (the run moved past them). */

@@ -102,6 +102,25 @@ const journaled: Step["ask"] = (step, input, key, _prompt, options) => {
   return suspend(step)
 }
 
+/**
+ * How an activity keeps a sub-step (`step.memo`): as an activity of its own, named by the step id (not the attempt: a
+ * step asked again after an answer finds the sub-steps of its earlier attempts) and the sub-step's name, its value
+ * journaled in its JSON encoding.
+ */
+const subActivity: Step["memo"] = (step, name, codec, body) =>
+  Effect.flatMap(
+    Activity.make({
+      name: `${step.id}/memo/${name}`,
+      success: Schema.Json,
+      error: (step as WorkflowStep).ctx.error as Schema.Codec<unknown>,
+      execute: Effect.flatMap(body, (value) => Effect.orDie(Schema.encodeEffect(codec)(value))) as Effect.Effect<
+        Schema.Json,
+        unknown
+      >
+    }) as unknown as Effect.Effect<Json, unknown, unknown>,
+    (encoded) => Effect.orDie(Schema.decodeUnknownEffect(codec)(encoded))
+  )
+
 const askInStep = service((input) =>
   `Durable input ${JSON.stringify(input.name)} was asked outside a node step: Durable.toWorkflow supports ask in a ` +
   `node's prep, exec or post and in a composite's post, not in a flow's or batch flow's prep`
@@ -138,7 +157,8 @@ export const activities = <A>(
         suspended: false,
         ctx,
         asked: undefined,
-        ask: journaled
+        ask: journaled,
+        memo: subActivity
       }
       const body = work(name).pipe(
         Effect.provideService(CurrentStep, step),
