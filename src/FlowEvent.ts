@@ -33,6 +33,8 @@ import * as internal from "./internal/events.ts"
  * - `Resumed` (durable runs): the run continued from its checkpoint, claimed as `version`.
  * - `AnswerStale` (durable runs): the step at `path` asked `key` again with a different prompt, so the answer given
  *   for the old prompt was dropped and the run waits for a new one.
+ * - `CacheHit`: the node's `cache` had a result for `key`, so exec did not run (`cache` on the node or in a flow's
+ *   defaults). Inside a batch node's item, `runs` ends with the item index.
  * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
  *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
  *
@@ -316,6 +318,21 @@ export const Resumed = ctors.Resumed
 export const AnswerStale = ctors.AnswerStale
 
 /**
+ * Makes a `CacheHit` event, as a node's cache does when it has a result for `key`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.CacheHit({ path: "chat/embed", runs: [], node: "embed", key: "hello world" })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const CacheHit = ctors.CacheHit
+
+/**
  * Makes a `Custom` event, as `Flow.emit(data)` does inside the node at `path`.
  *
  * @example
@@ -356,7 +373,8 @@ export const is = ctors.$is
  *   FlowStarted: () => 0, FlowFinished: () => 1, FlowFailed: () => 1, NodeStarted: () => 0,
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
  *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
- *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, Custom: () => 0
+ *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, Custom: () => 0,
+ *   CacheHit: () => 0
  * })
  * ```
  * @category pattern matching
@@ -429,6 +447,8 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: resumed from its checkpoint (v${event.version})`
     case "AnswerStale":
       return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
+    case "CacheHit":
+      return `${where(event)}: cache hit for ${JSON.stringify(event.key)}`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
   }

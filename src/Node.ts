@@ -8,9 +8,11 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type * as Persistence from "effect/persistence/Persistence"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import type { NodeTimeout } from "./Errors.ts"
+import type { Limits } from "./internal/limits.ts"
 import * as make_ from "./internal/make.ts"
 import * as internal from "./internal/node.ts"
 import type { RetryOptions } from "./internal/policy.ts"
@@ -232,7 +234,114 @@ export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> 
   readonly retry?: Retry<E2 | NodeTimeout> | undefined
   /** Fails one attempt of exec with `NodeTimeout` after this long. */
   readonly timeout?: Duration.Input | undefined
+  /** Keeps exec's results by `key(prep)` (needs `resultSchema`; requires effect's `Persistence`). */
+  readonly cache?: Cache<P> | undefined
+  /** The limits each attempt of exec takes a permit of (requires `Limits`). */
+  readonly limit?: Limit | undefined
+  /** The Schema of exec's result: how `cache` stores it. */
+  readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
 }
+
+/**
+ * A node's result cache: exec's result is kept under `key(input)` — `input` is prep's result (a batch item for
+ * `Node.batch`) — with the node's name and `version`, for `ttl` (default: as long as the store keeps it), encoded with
+ * the node's `resultSchema`, in effect's `Persistence` service (`Persistence.layerMemory`, `layerKvs` over
+ * `KeyValueStore.layerFileSystem`, `layerSql`, `layerRedis`, …). A hit skips exec, its retries and limits, and
+ * reports `FlowEvent.CacheHit`; only successes are kept (never a fallback's result). Bump `version` when exec
+ * changes, so older results are not used. A store that fails is logged, and the node runs as if it had no cache.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const embed = Node.make({
+ *   name: "embed",
+ *   prep: Effect.succeed("hello world"),
+ *   exec: (text) => Effect.succeed(text.length),
+ *   resultSchema: Schema.Number,
+ *   cache: { key: (text) => text, ttl: "1 day", version: 2 }
+ * })
+ * // embed: Node<"default", never, Persistence>
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Cache<in P> {
+  /** The key of a result: the same key, the same result (keep it short; hash long inputs). */
+  readonly key: (input: P) => string
+  /** How long a result is kept. */
+  readonly ttl?: Duration.Input | undefined
+  /** Part of the key: bump it to stop using the results of an older exec. Default 0. */
+  readonly version?: number | undefined
+}
+
+/**
+ * The limits an exec attempt takes a permit of: a name configured in `Limits.layer`, or several. `[]` sets no limit
+ * (over a flow's default).
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const one: Node.Limit = "openai"
+ * const both: Node.Limit = ["openai", "embeddings"]
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type Limit = string | ReadonlyArray<string>
+
+/**
+ * effect's `Persistence` when a `cache` of type `C` may be set.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type None = Node.CacheServices<undefined> // never
+ * type Some = Node.CacheServices<Node.Cache<string>> // Persistence
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type CacheServices<C> = [C] extends [undefined] ? never : Persistence.Persistence
+
+/**
+ * The `Limits` service when a `limit` of type `L` may be set.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type None = Node.LimitServices<undefined> // never
+ * type Some = Node.LimitServices<"openai"> // Limits
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type LimitServices<L> = [L] extends [undefined] ? never : Limits
+
+/**
+ * `resultSchema` is required when a `cache` of type `C` may be set: the cache stores exec's result `X` with it.
+ *
+ * @example
+ * ```ts
+ * import type { Schema } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type Needed = Node.CacheSchema<Node.Cache<string>, number> // { readonly resultSchema: Schema.Codec<number, …> }
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type CacheSchema<C, X> = [C] extends [undefined] ? unknown
+  : { readonly resultSchema: Schema.Codec<X, any, never, never> }
 
 /**
  * `NodeTimeout` when a `timeout` of type `T` may be set: a conditional `timeout: cfg.timeout` (typed
@@ -289,13 +398,20 @@ export function make<
   E3 = never,
   R3 = never,
   Ef = never,
-  Rf = never
+  Rf = never,
+  C extends Cache<P> | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & {
-    /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
-    readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
-  }
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+  options:
+    & Options<P, X, O, E1, R1, E2, R2, E3, R3>
+    & {
+      /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
+      readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+      readonly cache?: C
+      readonly limit?: L
+    }
+    & CacheSchema<C, X>
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | CacheServices<C> | LimitServices<L>>
 export function make<
   P = void,
   X = void,
@@ -306,10 +422,15 @@ export function make<
   R2 = never,
   E3 = never,
   R3 = never,
-  T extends Duration.Input | undefined = undefined
+  T extends Duration.Input | undefined = undefined,
+  C extends Cache<P> | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
+  options:
+    & Options<P, X, O, E1, R1, E2, R2, E3, R3>
+    & { readonly timeout?: T; readonly cache?: C; readonly limit?: L }
+    & CacheSchema<C, X>
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | CacheServices<C> | LimitServices<L>>
 export function make(options: {
   readonly name: string
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
@@ -318,6 +439,9 @@ export function make(options: {
   readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly cache?: Cache<unknown> | undefined
+  readonly limit?: Limit | undefined
+  readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
   return make_.step(options) as Any
 }
@@ -371,9 +495,13 @@ export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3,
   readonly timeout?: Duration.Input | undefined
   /**
    * The Schema of exec's result. A durable run then saves each finished item (one record per item), so a resumed
-   * batch runs only the items that had not finished.
+   * batch runs only the items that had not finished; `cache` stores results with it.
    */
   readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
+  /** Keeps each item's result by `key(item)` (needs `resultSchema`; requires effect's `Persistence`). */
+  readonly cache?: Cache<I> | undefined
+  /** The limits each item's exec attempt takes a permit of (requires `Limits`). */
+  readonly limit?: Limit | undefined
 }
 
 /**
@@ -409,12 +537,19 @@ export function batch<
   E3 = never,
   R3 = never,
   Ef = never,
-  Rf = never
+  Rf = never,
+  C extends Cache<I> | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & {
-    readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
-  }
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+  options:
+    & BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>
+    & {
+      readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+      readonly cache?: C
+      readonly limit?: L
+    }
+    & CacheSchema<C, X>
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | CacheServices<C> | LimitServices<L>>
 export function batch<
   I,
   X,
@@ -425,10 +560,15 @@ export function batch<
   R2 = never,
   E3 = never,
   R3 = never,
-  T extends Duration.Input | undefined = undefined
+  T extends Duration.Input | undefined = undefined,
+  C extends Cache<I> | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
+  options:
+    & BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>
+    & { readonly timeout?: T; readonly cache?: C; readonly limit?: L }
+    & CacheSchema<C, X>
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | CacheServices<C> | LimitServices<L>>
 export function batch(options: {
   readonly name: string
   readonly prep: Effect.Effect<unknown, unknown, unknown>
@@ -444,6 +584,8 @@ export function batch(options: {
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
+  readonly cache?: Cache<unknown> | undefined
+  readonly limit?: Limit | undefined
 }): Any {
   return make_.batch(options) as Any
 }

@@ -77,6 +77,20 @@ export * as Flow from "./Flow.ts"
  */
 export * as FlowEvent from "./FlowEvent.ts"
 /**
+ * Rate and concurrency limits on exec attempts, shared by every branch, batch item and run under one layer.
+ *
+ * @example
+ * ```ts
+ * import { Limits } from "effect-pocketflow"
+ *
+ * const limits = Limits.layer({ openai: { concurrency: 8, rate: { limit: 500, window: "1 minute" } } })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Limits from "./Limits.ts"
+/**
  * Nodes: prep, exec (with retry, timeout and fallback) and post; batch nodes; typed actions.
  *
  * @example

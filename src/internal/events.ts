@@ -103,6 +103,12 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly key: string
     readonly input: string
   }
+  CacheHit: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly key: string
+  }
   Custom: {
     readonly path: string
     readonly runs: ReadonlyArray<number>
