@@ -234,11 +234,9 @@ export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> 
   readonly retry?: Retry<E2 | NodeTimeout> | undefined
   /** Fails one attempt of exec with `NodeTimeout` after this long. */
   readonly timeout?: Duration.Input | undefined
-  /** Keeps exec's results by `key(prep)` (needs `resultSchema`; requires effect's `Persistence`). */
-  readonly cache?: Cache<P> | undefined
   /** The limits each attempt of exec takes a permit of (requires `Limits`). */
   readonly limit?: Limit | undefined
-  /** The Schema of exec's result: how `cache` stores it. */
+  /** The Schema of exec's result: how `cache` stores it (required with `cache`). */
   readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
 }
 
@@ -327,21 +325,42 @@ export type CacheServices<C> = [C] extends [undefined] ? never : Persistence.Per
 export type LimitServices<L> = [L] extends [undefined] ? never : Limits
 
 /**
- * `resultSchema` is required when a `cache` of type `C` may be set: the cache stores exec's result `X` with it.
+ * What the overloads with `cache` add to the options: the cache (its key takes `P`, prep's result or a batch item)
+ * and the Schema of exec's result `X`, which the cache stores results with.
  *
  * @example
  * ```ts
- * import type { Schema } from "effect"
+ * import { Schema } from "effect"
  * import type { Node } from "effect-pocketflow"
  *
- * type Needed = Node.CacheSchema<Node.Cache<string>, number> // { readonly resultSchema: Schema.Codec<number, …> }
+ * const options: Node.Cached<string, number> = { cache: { key: (text) => text }, resultSchema: Schema.Number }
  * ```
- * @category utility types
+ * @category models
  * @stability experimental
  * @since 0.4.0
  */
-export type CacheSchema<C, X> = [C] extends [undefined] ? unknown
-  : { readonly resultSchema: Schema.Codec<X, any, never, never> }
+export interface Cached<P, X> {
+  readonly cache: Cache<P>
+  readonly resultSchema: Schema.Codec<X, any, never, never>
+}
+
+/**
+ * What the overloads without `cache` say about it: a `cache` is accepted only with `resultSchema` (the type error
+ * names it).
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const options: Node.Uncached = {}
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Uncached {
+  readonly cache?: { readonly "a cache needs resultSchema: the Schema of exec's result": never } | undefined
+}
 
 /**
  * `NodeTimeout` when a `timeout` of type `T` may be set: a conditional `timeout: cfg.timeout` (typed
@@ -399,19 +418,14 @@ export function make<
   R3 = never,
   Ef = never,
   Rf = never,
-  C extends Cache<P> | undefined = undefined,
   L extends Limit | undefined = undefined
 >(
-  options:
-    & Options<P, X, O, E1, R1, E2, R2, E3, R3>
-    & {
-      /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
-      readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
-      readonly cache?: C
-      readonly limit?: L
-    }
-    & CacheSchema<C, X>
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | CacheServices<C> | LimitServices<L>>
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Cached<P, X> & {
+    /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
+    readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | Persistence.Persistence | LimitServices<L>>
 export function make<
   P = void,
   X = void,
@@ -423,14 +437,45 @@ export function make<
   E3 = never,
   R3 = never,
   T extends Duration.Input | undefined = undefined,
-  C extends Cache<P> | undefined = undefined,
   L extends Limit | undefined = undefined
 >(
-  options:
-    & Options<P, X, O, E1, R1, E2, R2, E3, R3>
-    & { readonly timeout?: T; readonly cache?: C; readonly limit?: L }
-    & CacheSchema<C, X>
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | CacheServices<C> | LimitServices<L>>
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Cached<P, X> & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | Persistence.Persistence | LimitServices<L>>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never,
+  L extends Limit | undefined = undefined
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Uncached & {
+    /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
+    readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | LimitServices<L>>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Uncached & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | LimitServices<L>>
 export function make(options: {
   readonly name: string
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
@@ -439,7 +484,7 @@ export function make(options: {
   readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
-  readonly cache?: Cache<unknown> | undefined
+  readonly cache?: unknown
   readonly limit?: Limit | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
@@ -498,8 +543,6 @@ export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3,
    * batch runs only the items that had not finished; `cache` stores results with it.
    */
   readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
-  /** Keeps each item's result by `key(item)` (needs `resultSchema`; requires effect's `Persistence`). */
-  readonly cache?: Cache<I> | undefined
   /** The limits each item's exec attempt takes a permit of (requires `Limits`). */
   readonly limit?: Limit | undefined
 }
@@ -538,18 +581,13 @@ export function batch<
   R3 = never,
   Ef = never,
   Rf = never,
-  C extends Cache<I> | undefined = undefined,
   L extends Limit | undefined = undefined
 >(
-  options:
-    & BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>
-    & {
-      readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
-      readonly cache?: C
-      readonly limit?: L
-    }
-    & CacheSchema<C, X>
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | CacheServices<C> | LimitServices<L>>
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Cached<I, X> & {
+    readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | Persistence.Persistence | LimitServices<L>>
 export function batch<
   I,
   X,
@@ -561,14 +599,44 @@ export function batch<
   E3 = never,
   R3 = never,
   T extends Duration.Input | undefined = undefined,
-  C extends Cache<I> | undefined = undefined,
   L extends Limit | undefined = undefined
 >(
-  options:
-    & BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3>
-    & { readonly timeout?: T; readonly cache?: C; readonly limit?: L }
-    & CacheSchema<C, X>
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | CacheServices<C> | LimitServices<L>>
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Cached<I, X> & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | Persistence.Persistence | LimitServices<L>>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never,
+  L extends Limit | undefined = undefined
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Uncached & {
+    readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | LimitServices<L>>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Uncached & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | LimitServices<L>>
 export function batch(options: {
   readonly name: string
   readonly prep: Effect.Effect<unknown, unknown, unknown>
@@ -584,7 +652,7 @@ export function batch(options: {
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
-  readonly cache?: Cache<unknown> | undefined
+  readonly cache?: unknown
   readonly limit?: Limit | undefined
 }): Any {
   return make_.batch(options) as Any
