@@ -5,8 +5,8 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { type AnyNode, isNode, type Kind } from "./node.ts"
 import type { CacheOptions } from "./cache.ts"
+import { type AnyNode, isNode, type Kind } from "./node.ts"
 import type { RetryOptions } from "./policy.ts"
 
 /** What a value is, for "got …" in messages: the value itself when it is short. */

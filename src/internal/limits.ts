@@ -28,7 +28,9 @@ export interface LimitOptions {
 
 /** What the `Limits` service does: run an effect holding a permit of each named limit. */
 export interface Service {
-  readonly withPermits: (names: ReadonlyArray<string>) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  readonly withPermits: (
+    names: ReadonlyArray<string>
+  ) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 /** The `Limits` service (re-exported by the public `Limits` module). */
@@ -67,7 +69,9 @@ const check = (api: string, name: string, options: unknown): {
   if (concurrency === undefined && rate === undefined) {
     throw new TypeError(`${where(api, name)} needs "concurrency", "rate" or both; got ${received(options)}`)
   }
-  if (concurrency !== undefined && (typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1)) {
+  if (
+    concurrency !== undefined && (typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1)
+  ) {
     throw new RangeError(`${where(api, name)}: "concurrency" must be a positive integer; got ${received(concurrency)}`)
   }
   if (rate === undefined) return { concurrency: concurrency as number, rate: undefined }
@@ -81,7 +85,10 @@ const check = (api: string, name: string, options: unknown): {
     )
   }
   const decoded = Duration.fromInput(window as Duration.Input)
-  if (decoded._tag === "None" || !Duration.isFinite(decoded.value) || !Duration.isGreaterThan(decoded.value, Duration.zero)) {
+  if (
+    decoded._tag === "None" || !Duration.isFinite(decoded.value) ||
+    !Duration.isGreaterThan(decoded.value, Duration.zero)
+  ) {
     throw new RangeError(
       `${where(api, name)}: "rate.window" must be a finite positive duration (e.g. "1 minute"); got ${received(window)}`
     )
@@ -184,7 +191,11 @@ const service = (byName: ReadonlyMap<string, Gate>): Service => {
     resolved.set(names, found = list)
     return found
   }
-  const hold = <A, E, R>(list: ReadonlyArray<Gate>, i: number, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const hold = <A, E, R>(
+    list: ReadonlyArray<Gate>,
+    i: number,
+    self: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, R> => {
     if (i === list.length) return self
     const { inFlight, started } = list[i]!
     // The start is counted once an in-flight permit is held, so a waiting attempt does not use up a window.

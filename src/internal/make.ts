@@ -82,12 +82,14 @@ const policed = (
 }
 
 /** `Node.make`. */
-export const step = (options: PolicyOptions & {
-  readonly name: string
-  readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
-  readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
-  readonly post?: Post<[prep: unknown, exec: unknown]> | undefined
-}): AnyNode => {
+export const step = (
+  options: PolicyOptions & {
+    readonly name: string
+    readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
+    readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+    readonly post?: Post<[prep: unknown, exec: unknown]> | undefined
+  }
+): AnyNode => {
   const name = named(options, "Node.make", "node")
   checkEffect("node", name, "prep", options.prep, false)
   checkFunction("node", name, "exec", options.exec, false)
@@ -98,13 +100,15 @@ export const step = (options: PolicyOptions & {
 }
 
 /** `Node.batch`. */
-export const batch = (options: PolicyOptions & {
-  readonly name: string
-  readonly prep: Effect.Effect<unknown, unknown, unknown>
-  readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
-  readonly post?: Post<[items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>]> | undefined
-  readonly concurrency?: number | "unbounded" | undefined
-}): AnyNode => {
+export const batch = (
+  options: PolicyOptions & {
+    readonly name: string
+    readonly prep: Effect.Effect<unknown, unknown, unknown>
+    readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
+    readonly post?: Post<[items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>]> | undefined
+    readonly concurrency?: number | "unbounded" | undefined
+  }
+): AnyNode => {
   const name = named(options, "Node.batch", "batch")
   checkEffect("batch", name, "prep", options.prep, true)
   checkFunction("batch", name, "exec", options.exec, true)

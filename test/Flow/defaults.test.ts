@@ -13,7 +13,11 @@ import { expectThrow, js } from "../support/throws.ts"
 class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 
 /** A node that fails every attempt and counts them in `attempts` (by node name). */
-const failing = (name: string, attempts: Map<string, number>, options: { readonly retry?: Node.Retry<Flaky | NodeTimeout> } = {}) =>
+const failing = (
+  name: string,
+  attempts: Map<string, number>,
+  options: { readonly retry?: Node.Retry<Flaky | NodeTimeout> } = {}
+) =>
   Node.make({
     name,
     exec: () =>
@@ -102,7 +106,10 @@ describe("defaults: precedence", () => {
         params: Param,
         prep: Effect.succeed([1])
       })
-      const branches = Flow.parallel({ name: "both", branches: [failing("left", attempts), failing("right", attempts)] })
+      const branches = Flow.parallel({
+        name: "both",
+        branches: [failing("left", attempts), failing("right", attempts)]
+      })
       const flow = Flow.make({ name: "all", start: items, defaults: { retry: { times: 2 } } }).pipe(
         Flow.next(items, perParam),
         Flow.next(perParam, branches)

@@ -22,7 +22,11 @@ check<Equals<Flow.Flow<"default", Boom, never>, typeof noDefaults>>()
 const retryOnly = Flow.make({ name: "retry", start: plain, defaults: { retry: { times: 2 } } })
 check<Equals<Effect.Error<typeof retryOnly>, Boom>>()
 
-const retrySchedule = Flow.make({ name: "schedule", start: plain, defaults: { retry: Schedule.exponential("1 second") } })
+const retrySchedule = Flow.make({
+  name: "schedule",
+  start: plain,
+  defaults: { retry: Schedule.exponential("1 second") }
+})
 check<Equals<Effect.Error<typeof retrySchedule>, Boom>>()
 
 const timed = Flow.make({ name: "timed", start: plain, defaults: { timeout: "1 second" } })

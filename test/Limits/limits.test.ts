@@ -184,4 +184,3 @@ describe.skipIf(Redis.missing())("limits across processes (Redis)", () => {
     assert.isAbove(Math.max(...results.map((r) => r.most)), 3)
   }, 120_000)
 })
-

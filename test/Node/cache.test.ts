@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "../../src/index.ts"
-import { expectThrow, js } from "../support/throws.ts"
 import { killChildren, spawnTsx } from "../support/process.ts"
+import { expectThrow, js } from "../support/throws.ts"
 
 class Offline extends Data.TaggedError("Offline")<{}> {}
 
@@ -241,7 +241,11 @@ describe("cache: what is kept", () => {
       TypeError,
       `Node "n": option "cache" needs option "resultSchema"`
     )
-    expectThrow(() => Node.make({ ...base, cache: { key: js("k") } }), TypeError, `option "cache.key" must be a function`)
+    expectThrow(
+      () => Node.make({ ...base, cache: { key: js("k") } }),
+      TypeError,
+      `option "cache.key" must be a function`
+    )
     expectThrow(() => Node.make({ ...base, cache: { key: String, ttl: -1 } }), RangeError, `option "cache.ttl"`)
     expectThrow(
       () => Node.make({ ...base, cache: { key: String, version: 1.5 } }),

@@ -98,7 +98,10 @@ const fixtures: Record<string, Fixture> = {
       exec: (n) =>
         Effect.andThen(
           keyed(keys),
-          Effect.flatMap(Node.CurrentAttempt, (a) => a === 1 ? Effect.fail(new Boom({ at: "items" })) : Effect.succeed(n))
+          Effect.flatMap(
+            Node.CurrentAttempt,
+            (a) => a === 1 ? Effect.fail(new Boom({ at: "items" })) : Effect.succeed(n)
+          )
         ),
       post: (_, xs) => note(`items ${xs.join(",")}`),
       resultSchema: Schema.Number,

@@ -50,7 +50,15 @@ export const walk = <P>(
     case "Batch":
       return Effect.withFiber((fiber) => {
         const d = fiber.getRef(Defaults.CurrentDefaults)
-        return batch(host, node, d === undefined ? def : Defaults.batch(def, d), place, saved, live, tallied(host, complete))
+        return batch(
+          host,
+          node,
+          d === undefined ? def : Defaults.batch(def, d),
+          place,
+          saved,
+          live,
+          tallied(host, complete)
+        )
       })
     case "Flow":
       return flow(host, node as AnyFlow, place, saved as Cursor.FlowPosition | undefined, live, complete)
@@ -157,9 +165,11 @@ const flow = <P>(
     )
   // A flow with defaults puts them in force for its nodes and nested flows (its own over those it runs under).
   const own = node.def.defaults
-  const applied = own === undefined ? body : Effect.withFiber((fiber) =>
-    Effect.provideService(body, Defaults.CurrentDefaults, Defaults.merge(fiber.getRef(Defaults.CurrentDefaults), own))
-  )
+  const applied = own === undefined ?
+    body :
+    Effect.withFiber((fiber) =>
+      Effect.provideService(body, Defaults.CurrentDefaults, Defaults.merge(fiber.getRef(Defaults.CurrentDefaults), own))
+    )
   return host.flow === undefined ? applied : host.flow(node, place, applied)
 }
 
