@@ -72,47 +72,41 @@ const resolve = (own: Policy, d: Effective): Policy | undefined => {
   return { ...own, retry, timeout, cache, limit }
 }
 
-/** A plain node's def under `d`: its exec wrapped with the resolved policy. */
-export const step = (def: StepDef, d: Effective): StepDef => {
+/**
+ * `def` under `d`: its own exec wrapped again with the resolved policy and put in place by `rebuild`; `def` itself when
+ * the defaults change nothing for it. Made once per (defaults, def) and kept.
+ */
+const under = <D extends StepDef | BatchDef>(
+  def: D,
+  d: Effective,
+  rebuild: (exec: (input: unknown) => Effect.Effect<unknown, unknown, unknown>) => D
+): D => {
   const { body, policy } = def
   if (policy === undefined || body === undefined) return def
-  let resolved = d.defs.get(def) as StepDef | undefined
+  let resolved = d.defs.get(def) as D | undefined
   if (resolved === undefined) {
     const merged = resolve(policy, d)
-    if (merged === undefined) {
-      resolved = def
-    } else {
-      const exec = withPolicy(body, merged)
-      const { post, prep } = def
-      resolved = {
-        ...def,
-        prep: prep === undefined ? undefined : cleared(prep),
-        exec: (input) => cleared(exec(input)),
-        post: post === undefined ? undefined : (input, result) => cleared(post(input, result))
-      }
-    }
+    resolved = merged === undefined ? def : rebuild(withPolicy(body, merged))
     d.defs.set(def, resolved)
   }
   return resolved
 }
 
-/** A batch node's def under `d`: each item's exec wrapped with the resolved policy. */
-export const batch = (def: BatchDef, d: Effective): BatchDef => {
-  const { body, policy } = def
-  if (policy === undefined || body === undefined) return def
-  let resolved = d.defs.get(def) as BatchDef | undefined
-  if (resolved === undefined) {
-    const merged = resolve(policy, d)
-    if (merged === undefined) {
-      resolved = def
-    } else {
-      const exec = withPolicy(body, merged)
-      resolved = { ...def, exec: (item) => cleared(exec(item)) }
+/** A plain node's def under `d`: its exec wrapped with the resolved policy, and the defaults cleared inside it. */
+export const step = (def: StepDef, d: Effective): StepDef =>
+  under(def, d, (exec) => {
+    const { post, prep } = def
+    return {
+      ...def,
+      prep: prep === undefined ? undefined : cleared(prep),
+      exec: (input) => cleared(exec(input)),
+      post: post === undefined ? undefined : (input, result) => cleared(post(input, result))
     }
-    d.defs.set(def, resolved)
-  }
-  return resolved
-}
+  })
+
+/** A batch node's def under `d`: each item's exec wrapped with the resolved policy. */
+export const batch = (def: BatchDef, d: Effective): BatchDef =>
+  under(def, d, (exec) => ({ ...def, exec: (item) => cleared(exec(item)) }))
 
 const programs = new WeakMap<StepDef, Effect.Effect<unknown, unknown, unknown>>()
 
