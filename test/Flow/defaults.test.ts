@@ -141,12 +141,30 @@ describe("defaults: precedence", () => {
 
   it.effect("a flow a node runs from inside its exec is not nested in the flow: no defaults there", () =>
     Effect.gen(function*() {
-      const attempts = new Map<string, number>()
-      const inner = Flow.make({ name: "inner", start: failing("inner-node", attempts) })
-      const runner = Node.make({ name: "runner", exec: () => Flow.run(inner) })
-      const flow = Flow.make({ name: "outer", start: runner, defaults: { retry: { times: 2 } } })
+      const innerAttempts: Array<number> = []
+      const runnerAttempts: Array<number> = []
+      const innerNode = Node.make({
+        name: "inner-node",
+        exec: () => Effect.flatMap(Node.CurrentAttempt, (a) => Effect.sync(() => void innerAttempts.push(a)))
+      })
+      const inner = Flow.make({ name: "inner", start: innerNode })
+      // The runner itself is the outer flow's node: its exec is retried, and runs the inner flow each time.
+      const runner = Node.make({
+        name: "runner",
+        exec: () =>
+          Effect.andThen(
+            Flow.run(inner),
+            Effect.flatMap(Node.CurrentAttempt, (a) => {
+              runnerAttempts.push(a)
+              return a < 2 ? Effect.fail(new Flaky({ attempt: a })) : Effect.void
+            })
+          )
+      })
+      const flow = Flow.make({ name: "outer", start: runner, defaults: { timeout: "1 second", retry: { times: 2 } } })
       yield* Flow.run(flow)
-      assert.strictEqual(attempts.get("inner-node"), 1)
+      assert.deepStrictEqual(runnerAttempts, [1, 2])
+      // Each run of the inner flow started its node at attempt 1, with no timeout: it is not under the defaults.
+      assert.deepStrictEqual(innerAttempts, [1, 1])
     }))
 
   it.effect("a node without exec is left alone; a cache default caches only nodes with a resultSchema", () =>

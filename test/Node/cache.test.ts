@@ -5,7 +5,7 @@
  * file system; a durable run records a hit like an exec.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { Cause, Data, Effect, Exit, Layer, Schema, Stream } from "effect"
+import { Cause, Data, Effect, Exit, Layer, Logger, Schema, Stream } from "effect"
 import { KeyValueStore, Persistence } from "effect/persistence"
 import { TestClock } from "effect/testing"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -122,8 +122,9 @@ describe("cache: hit, miss, ttl, version", () => {
   it.effect("results are kept per node name: two nodes with the same key do not share them", () =>
     Effect.gen(function*() {
       const runs = { n: 0 }
-      yield* Node.run(answering(runs, { key: () => "same" }, { name: "a" }))
-      yield* Node.run(answering(runs, { key: () => "same" }, { name: "b" }))
+      const a = answering(runs, { key: () => "same" }, { name: "a" })
+      const b = answering(runs, { key: () => "same" }, { name: "b" })
+      for (const node of [a, b, a, b]) yield* Node.run(node)
       assert.strictEqual(runs.n, 2)
     }).pipe(Effect.provide(Persistence.layerMemory)))
 
@@ -216,12 +217,22 @@ describe("cache: what is kept", () => {
         },
         removeItem: () => {}
       }))
+      const warnings: Array<string> = []
+      const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
+        // The message, then the store's error.
+        if (logLevel === "Warn") warnings.push(String(Array.isArray(message) ? message[0] : message))
+      })
       const node = answering(runs, { key: (q) => q })
       const exits = yield* Effect.forEach([1, 2], () => Effect.exit(Node.run(node))).pipe(
-        Effect.provide(Layer.provide(Persistence.layerKvs, broken))
+        Effect.provide(Layer.provide(Persistence.layerKvs, broken)),
+        Effect.provide(Logger.layer([logger]))
       )
       assert.deepStrictEqual(exits, [Exit.succeed("default"), Exit.succeed("default")])
       assert.strictEqual(runs.n, 2)
+      assert.deepStrictEqual(warnings, [
+        `node "answer": cache unavailable for key "q"`,
+        `node "answer": cache unavailable for key "q"`
+      ])
     }))
 
   it.effect("without a Persistence service at run time: a defect that says what to provide", () =>
