@@ -249,9 +249,10 @@ export const workflow = async ({ n, engine, url }) => {
 
 /**
  * A batch of `items` items at `concurrency`, each waiting `waitMs` on a real timer, every exec holding a permit of a
- * limit of `limit` concurrent (`Limits.layer`, built once). The gauge: items in flight, counted inside exec.
+ * limit of `limit` concurrent (`Limits.layer`, built once); with `control`, no limit and the batch's own concurrency
+ * set to `limit` instead (the floor). The gauge: items in flight, counted inside exec.
  */
-export const limits = ({ items, waitMs, concurrency, limit }) => {
+export const limits = ({ items, waitMs, concurrency, limit, control }) => {
   if (Lib.Limits === undefined) return { skip: "Limits not built" }
   const gauge = { inFlight: 0, most: 0 }
   const node = Node.batch({
@@ -262,8 +263,7 @@ export const limits = ({ items, waitMs, concurrency, limit }) => {
         gauge.most = Math.max(gauge.most, ++gauge.inFlight)
         return Effect.as(Effect.ensuring(Effect.sleep(waitMs), Effect.sync(() => gauge.inFlight--)), i)
       }),
-    concurrency,
-    limit: "api"
+    ...(control ? { concurrency: limit } : { concurrency, limit: "api" })
   })
   const runtime = ManagedRuntime.make(Lib.Limits.layer({ api: { concurrency: limit } }))
   return {

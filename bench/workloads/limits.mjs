@@ -12,6 +12,7 @@ export const sizes = {
 
 const ideal = (s) => Math.ceil(s.items / s.limit) * s.waitMs
 const table = "limits"
+const control = "effect-pocketflow, no limit, batch concurrency = the limit (control)"
 
 export const labels = (s) => ({
   [table]: `9. limit of ${s.limit} under a batch at concurrency ${s.concurrency} (${s.items} items, ideal ${
@@ -31,13 +32,19 @@ export const run = async (bench, s) => {
     `9. Limits: ${s.items} items at concurrency ${s.concurrency}, each waits ${s.waitMs} ms, under a limit of ` +
       `${s.limit} concurrent (ideal ${ideal(s)} ms)`
   )
-  await bench.interleaved(table, "ms", [{
+  const row = (name, control) => ({
     ...ours,
+    name,
     impl: "limits",
-    args: { items: s.items, waitMs: s.waitMs, concurrency: s.concurrency, limit: s.limit },
+    args: { items: s.items, waitMs: s.waitMs, concurrency: s.concurrency, limit: s.limit, control },
     units: 1,
     extra: { ideal: ideal(s), limit: s.limit }
-  }], { perRun: true, trials: s.trials })
+  })
+  await bench.interleaved(table, "ms", [
+    row(ours.name, false),
+    // The floor: the same batch with no limit, at the limit's concurrency (what the timers alone cost here).
+    row(control, true)
+  ], { perRun: true, trials: s.trials })
 }
 
 export const targets = (t, s) => {
@@ -55,9 +62,11 @@ export const targets = (t, s) => {
     value: `at most ${row.mostInFlight} in flight (gauge inside exec, every run checked)`
   })
   const vsIdeal = row.median / row.ideal
+  const floor = t.row(table, control)
+  const vsFloor = floor === undefined ? "" : `; the control without a limit: ${(floor.median / row.ideal).toFixed(3)}×`
   t.add({
     target: time,
     status: vsIdeal <= 1.1 ? "MET" : "MISSED",
-    value: `${vsIdeal.toFixed(3)}× (${fmt(row.median)} ms / ${row.ideal} ms)`
+    value: `${vsIdeal.toFixed(3)}× (${fmt(row.median)} ms / ${row.ideal} ms${vsFloor})`
   })
 }

@@ -4,18 +4,18 @@
  * flight (`concurrency`) and the attempts started per window (`rate`). Everything that runs under one `Limits` layer
  * — branches, batch items, concurrent runs — shares its permits.
  *
- * In one process the in-flight count is a `Semaphore` and the rate `effect/persistence`'s `RateLimiter` on its memory
- * store. Across processes (`layerStore`, e.g. over Redis) the in-flight count is also kept in the store, as a token
- * bucket that an attempt takes a token from and gives it back to; a local semaphore in front of it keeps a process
+ * In one process the in-flight count is a first-come-first-served gate and the rate `effect/persistence`'s
+ * `RateLimiter` on its memory store. Across processes (`layerStore`, e.g. over Redis) the in-flight count is also kept in the store, as a token
+ * bucket that an attempt takes a token from and gives it back to; a local gate in front of it keeps a process
  * from asking the store for more permits than the limit has, and a process polls the store while the others hold
  * every permit.
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as RateLimiter from "effect/persistence/RateLimiter"
-import * as Semaphore from "effect/Semaphore"
 import { received } from "./checks.ts"
 
 /** One limit's options (`Limits.layer({ name: options })`). */
@@ -96,14 +96,74 @@ const check = (api: string, name: string, options: unknown): {
   return { concurrency: concurrency as number | undefined, rate: { limit, window: decoded.value } }
 }
 
+/**
+ * At most `n` holders at once, served first come, first served. Taking and giving back a permit is O(1): effect's
+ * `Semaphore` wakes by scanning every waiter on each release, which made a batch of 100 items under a limit of 10 cost
+ * ~14 µs of CPU per item (2 µs without the limit).
+ */
+const gate = (n: number) => {
+  interface Waiter {
+    resume: ((effect: Effect.Effect<void>) => void) | undefined
+  }
+  let free = n
+  let queue: Array<Waiter | undefined> = []
+  let head = 0
+  /**
+   * Hands the permit to the first waiter still waiting, or puts it back. The waiter resumes in a task of its own, not
+   * inline: a holder that gives its permit back because it is being interrupted (a sibling failed) must not start a
+   * waiter that the same failure is about to interrupt.
+   */
+  const release = (fiber: Fiber.Fiber<unknown, unknown>) => {
+    while (head < queue.length) {
+      const waiter = queue[head]!
+      queue[head++] = undefined
+      const resume = waiter.resume
+      if (resume !== undefined) {
+        waiter.resume = undefined
+        fiber.currentDispatcher.scheduleTask(() => resume(Effect.void), 0)
+        return
+      }
+    }
+    queue = []
+    head = 0
+    free++
+  }
+  const take = Effect.callback<void>((resume) => {
+    if (free > 0) {
+      free--
+      resume(Effect.void)
+      return
+    }
+    const waiter: Waiter = { resume }
+    queue.push(waiter)
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head)
+      head = 0
+    }
+    // Interrupted while waiting: leave the queue; or, when the permit was handed over just as the interruption came
+    // (the hand-over was then ignored), pass it on.
+    return Effect.withFiber((fiber) => {
+      if (waiter.resume !== undefined) waiter.resume = undefined
+      else release(fiber)
+      return Effect.void
+    })
+  })
+  const give = Effect.withFiber((fiber) => {
+    release(fiber)
+    return Effect.void
+  })
+  return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.uninterruptibleMask((restore) => Effect.andThen(restore(take), Effect.ensuring(restore(self), give)))
+}
+
 type Store = RateLimiter.RateLimiterStore["Service"]
 
 const storeFailed = (name: string, what: string) => (error: RateLimiter.RateLimiterError) =>
   Effect.die(new Error(`limit ${JSON.stringify(name)}: ${what} failed: ${error.message}`, { cause: error }))
 
-/** In-flight permits kept in `store` (shared with other processes), behind a local semaphore. */
+/** In-flight permits kept in `store` (shared with other processes), behind a local gate. */
 const shared = (store: Store, name: string, concurrency: number) => {
-  const local = Semaphore.makeUnsafe(concurrency)
+  const local = gate(concurrency)
   const key = `effect-pocketflow:${name}:in-flight`
   const bucket = (tokens: number) =>
     store.tokenBucket({ key, tokens, limit: concurrency, refillRate: lease, allowOverflow: tokens < 0 })
@@ -122,7 +182,7 @@ const shared = (store: Store, name: string, concurrency: number) => {
     (error) => Effect.logWarning(`limit ${JSON.stringify(name)}: giving a permit back failed`, error)
   )
   return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    local.withPermit(
+    local(
       Effect.uninterruptibleMask((restore) =>
         Effect.andThen(acquire(restore), Effect.onExit(restore(self), () => release))
       )
@@ -146,8 +206,7 @@ const gates = (checked: Checked, limiter: RateLimiter.RateLimiter, store: Store 
     let inFlight: Gate["inFlight"]
     if (concurrency !== undefined) {
       if (store === undefined) {
-        const local = Semaphore.makeUnsafe(concurrency)
-        inFlight = (self) => local.withPermit(self)
+        inFlight = gate(concurrency)
       } else {
         inFlight = shared(store, name, concurrency)
       }

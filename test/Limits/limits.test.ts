@@ -112,6 +112,32 @@ describe("limits in one process", () => {
       assert.deepStrictEqual(state.starts, [0, 1000, 1100, 1200])
     }).pipe(Effect.provide(Limits.layer({ api: { concurrency: 1 } }))))
 
+  it.effect("attempts interrupted while they wait leave the queue: no permit is lost", () =>
+    Effect.gen(function*() {
+      const { state, work } = gauge()
+      const fails = Node.make({
+        name: "fails",
+        exec: () => Effect.andThen(work(1000), Effect.fail(new Busy())),
+        limit: "api"
+      })
+      const waiters = [1, 2, 3].map((i) => Node.make({ name: `waits${i}`, exec: () => work(1000), limit: "api" }))
+      // `fails` holds the only permit; its failure interrupts the three branches waiting for it.
+      const block = Flow.parallel({ name: "p", branches: [fails, ...waiters] })
+      const exit = yield* settle(Effect.exit(Node.run(block)), 2000)
+      assert.deepStrictEqual(exit, Exit.fail(new Busy()))
+      assert.deepStrictEqual(state.starts, [0])
+      // The permit is free again, and the next attempts get it one after the other.
+      const after = Node.batch({
+        name: "after",
+        prep: Effect.succeed([1, 2]),
+        exec: () => work(100),
+        concurrency: 2,
+        limit: "api"
+      })
+      yield* settle(Node.run(after), 1000)
+      assert.deepStrictEqual(state.starts, [0, 2000, 2100])
+    }).pipe(Effect.provide(Limits.layer({ api: { concurrency: 1 } }))))
+
   it.effect("several names: an attempt holds a permit of each", () =>
     Effect.gen(function*() {
       const { state, work } = gauge()
