@@ -382,7 +382,10 @@ export type TimeoutError<T> = [T] extends [undefined] ? never : NodeTimeout
 
 /**
  * Makes a node. The action union is inferred from `post` (string literals, no `as const`); with no
- * `post`, or a `post` returning nothing, the action is `"default"`.
+ * `post`, or a `post` returning nothing, the action is `"default"`. With `cache` (and `resultSchema`) exec's results
+ * are kept in effect's `Persistence` (see `Cache`); with `limit` each attempt of exec holds a permit of the named
+ * limits (see the `Limits` module). A flow's `defaults` may set `retry`, `timeout`, `cache` and `limit` for the nodes
+ * that do not set them.
  *
  * @example
  * ```ts
