@@ -35,6 +35,8 @@ import * as internal from "./internal/events.ts"
  *   for the old prompt was dropped and the run waits for a new one.
  * - `AnswerRejected` (durable runs): the answer in the inbox for `key` does not decode with the input's schema (it was
  *   written by a program that could check only its JSON Schema): it left the inbox and the run waits for another.
+ * - `CacheHit`: the node's `cache` had a result for `key`, so exec did not run (`cache` on the node or in a flow's
+ *   defaults). Inside a batch node's item, `runs` ends with the item index.
  * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
  *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
  * - `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished` (only with `{ model: true }`): a `LanguageModel` call in
@@ -338,6 +340,21 @@ export const AnswerStale = ctors.AnswerStale
 export const AnswerRejected = ctors.AnswerRejected
 
 /**
+ * Makes a `CacheHit` event, as a node's cache does when it has a result for `key`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.CacheHit({ path: "chat/embed", runs: [], node: "embed", key: "hello world" })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const CacheHit = ctors.CacheHit
+
+/**
  * Makes a `Custom` event, as `Flow.emit(data)` does inside the node at `path`.
  *
  * @example
@@ -443,7 +460,8 @@ export const is = ctors.$is
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
  *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
  *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, AnswerRejected: () => 0,
- *   Custom: () => 0, ModelDelta: () => 0, ToolCalled: () => 1, ToolResult: () => 0, ModelFinished: () => 0
+ *   Custom: () => 0, ModelDelta: () => 0, ToolCalled: () => 1, ToolResult: () => 0, ModelFinished: () => 0,
+ *   CacheHit: () => 0
  * })
  * ```
  * @category pattern matching
@@ -518,6 +536,8 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
     case "AnswerRejected":
       return `${where(event)}: the answer to ${event.key} was rejected (${event.error}); asking again`
+    case "CacheHit":
+      return `${where(event)}: cache hit for ${JSON.stringify(event.key)}`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
     case "ModelDelta":

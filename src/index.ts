@@ -91,6 +91,20 @@ export * as Flow from "./Flow.ts"
  */
 export * as FlowEvent from "./FlowEvent.ts"
 /**
+ * Rate and concurrency limits on exec attempts, shared by every branch, batch item and run under one layer.
+ *
+ * @example
+ * ```ts
+ * import { Limits } from "effect-pocketflow"
+ *
+ * const limits = Limits.layer({ openai: { concurrency: 8, rate: { limit: 500, window: "1 minute" } } })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Limits from "./Limits.ts"
+/**
  * Flows as MCP tools: each call of the tool is a durable run of the flow.
  *
  * @example

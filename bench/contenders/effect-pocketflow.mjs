@@ -253,3 +253,61 @@ const models = modelLoops(Lib)
 export const modelLoop = models.modelLoop
 export const modelLoopEvents = models.modelLoopEvents
 export const modelLoopModelEvents = models.modelLoopModelEvents
+
+/**
+ * A batch of `items` items at `concurrency`, each waiting `waitMs` on a real timer, every exec holding a permit of a
+ * limit of `limit` concurrent (`Limits.layer`, built once); with `control`, no limit and the batch's own concurrency
+ * set to `limit` instead (the floor). The gauge: items in flight, counted inside exec.
+ */
+export const limits = ({ items, waitMs, concurrency, limit, control }) => {
+  if (Lib.Limits === undefined) return { skip: "Limits not built" }
+  const gauge = { inFlight: 0, most: 0 }
+  const node = Node.batch({
+    name: "calls",
+    prep: Effect.succeed(range(items)),
+    exec: (i) =>
+      Effect.suspend(() => {
+        gauge.most = Math.max(gauge.most, ++gauge.inFlight)
+        return Effect.as(Effect.ensuring(Effect.sleep(waitMs), Effect.sync(() => gauge.inFlight--)), i)
+      }),
+    ...(control ? { concurrency: limit } : { concurrency, limit: "api" })
+  })
+  const runtime = ManagedRuntime.make(Lib.Limits.layer({ api: { concurrency: limit } }))
+  return {
+    run: () => {
+      gauge.most = 0
+      return runtime.runPromise(Node.run(node)).then(() => ({ done: items, most: gauge.most }))
+    },
+    extra: () => ({ mostInFlight: gauge.most }),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/**
+ * A node whose exec waits 1 ms (a real timer), run `runs` times in one program: without a cache (`mode: "exec"`),
+ * with a cache hit every time (`"hit"`: the result stored before the trials), or a miss every time (`"miss"`: a new
+ * key per run, so each run runs exec and stores its result), on `Persistence.layerMemory`.
+ */
+export const cache = async ({ runs, mode, execMs }) => {
+  if (typeof Lib.FlowEvent.CacheHit !== "function") return { skip: "caching not built" }
+  const { Persistence } = await import("effect/persistence")
+  let k = 0
+  let done = 0
+  const node = Node.make({
+    name: "answer",
+    prep: Effect.sync(() => (mode === "miss" ? `q${k++}` : "q")),
+    exec: (q) => Effect.as(Effect.sleep(execMs), `answer to ${q}`),
+    post: () => Effect.sync(() => void done++),
+    ...(mode === "exec" ? {} : { resultSchema: Schema.String, cache: { key: (q) => q } })
+  })
+  const runtime = ManagedRuntime.make(Persistence.layerMemory)
+  if (mode === "hit") await runtime.runPromise(Node.run(node))
+  const program = Effect.suspend(() => {
+    done = 0
+    return Effect.forEach(range(runs), () => Node.run(node), { discard: true })
+  })
+  return {
+    run: () => runtime.runPromise(program).then(() => done),
+    dispose: () => runtime.dispose()
+  }
+}

@@ -112,6 +112,12 @@ export type FlowEvent = Data.TaggedEnum<{
     /** Why the input's schema refused the answer (the decode error's message). */
     readonly error: string
   }
+  CacheHit: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly key: string
+  }
   Custom: {
     readonly path: string
     readonly runs: ReadonlyArray<number>
