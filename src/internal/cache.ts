@@ -38,12 +38,20 @@ class Entry implements Persistable.Persistable<Codec, typeof Schema.Never> {
   /** Set when this lookup ran the exec (a miss), with its result. */
   ran = false
   value: unknown = undefined
+  readonly id: string
+  readonly ttl: Duration.Duration | undefined
+  readonly run: Effect.Effect<unknown, unknown, unknown>
+  // Fields assigned here, not as parameter properties: the library's sources also run under Node's type stripping
+  // (an example's child process), which refuses TypeScript-only syntax (`erasableSyntaxOnly` in tsconfig.json).
   constructor(
-    readonly id: string,
+    id: string,
     schema: Codec,
-    readonly ttl: Duration.Duration | undefined,
-    readonly run: Effect.Effect<unknown, unknown, unknown>
+    ttl: Duration.Duration | undefined,
+    run: Effect.Effect<unknown, unknown, unknown>
   ) {
+    this.id = id
+    this.ttl = ttl
+    this.run = run
     this[Persistable.symbol] = { success: schema, error: Schema.Never }
   }
   [PrimaryKey.symbol]() {
@@ -60,7 +68,10 @@ class Entry implements Persistable.Persistable<Codec, typeof Schema.Never> {
 
 /** An exec failure, told apart from the cache's own failures on the way out of `PersistedCache.get`. */
 class ExecFailed {
-  constructor(readonly error: unknown) {}
+  readonly error: unknown
+  constructor(error: unknown) {
+    this.error = error
+  }
 }
 
 type Cache = PersistedCache.PersistedCache<Entry, unknown>
