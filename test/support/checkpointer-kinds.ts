@@ -10,8 +10,10 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { join } from "node:path"
 import * as Checkpointer from "../../src/Checkpointer.ts"
 import { make as makeSql } from "../../src/internal/checkpointer/sql.ts"
+import * as SqliteClient from "../../src/SqliteClient.ts"
 
 /** Where a checkpointer keeps its data; JSON, so a child process can be given the same place. */
 export interface Place {
@@ -66,6 +68,25 @@ export const kinds: ReadonlyArray<Kind> = [
     layer: (place, options) =>
       Checkpointer.layerFileSystem({ ...options, directory: place.directory, fsync: true }).pipe(
         Layer.provide(nodeFileSystem)
+      )
+  },
+  {
+    // One file in the place's directory: every layer and process opened on the place shares it.
+    name: "SQLite",
+    variant: false,
+    shared: true,
+    missing: always,
+    layer: (place, options) => Checkpointer.layerSqlite({ ...options, filename: join(place.directory, "runs.db") })
+  },
+  {
+    // The transaction save (SQLite saves in one statement, through a trigger), and the client's transactions.
+    name: "SQLite, saving in a transaction",
+    variant: true,
+    shared: true,
+    missing: always,
+    layer: (place, options) =>
+      Layer.effect(Checkpointer.Checkpointer, makeSql(options, { transactionSave: true })).pipe(
+        Layer.provide(SqliteClient.layer({ filename: join(place.directory, "runs-tx.db") }))
       )
   },
   {
