@@ -7,6 +7,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { join } from "node:path"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
 import { range } from "./support/plain.mjs"
@@ -172,7 +173,7 @@ export const wiring = ({ size, reps, slowMs }) => ({
 })
 
 /** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
-const checkpointer = async ({ backend, directory, fsync, url }) => {
+const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => {
   const { Checkpointer } = Lib
   // each backend may land separately: a layer that is not a value (or not a function) yet is not built
   const has = (name, kind) => typeof Checkpointer?.[name] === kind
@@ -185,6 +186,10 @@ const checkpointer = async ({ backend, directory, fsync, url }) => {
     const NodeServices = await importOptional("@effect/platform-node/NodeServices")
     if (NodeServices === undefined) return { skip: "@effect/platform-node not installed at the root" }
     return Checkpointer.layerFileSystem({ directory, fsync }).pipe(Layer.provide(NodeServices.layer))
+  }
+  if (backend === "sqlite") {
+    if (!has("layerSqlite", "function")) return notBuilt("layerSqlite")
+    return Checkpointer.layerSqlite({ filename: join(directory, "runs.db"), synchronous })
   }
   if (!has("layerSql", "function")) return notBuilt("layerSql")
   const PgClient = await importOptional("@effect/sql-pg/PgClient")
