@@ -189,6 +189,10 @@ const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => 
   }
   if (backend === "sqlite") {
     if (!has("layerSqlite", "function")) return notBuilt("layerSqlite")
+    const [major, minor] = process.versions.node.split(".").map(Number)
+    if (major < 22 || (major === 22 && minor < 16)) {
+      return { skip: `node:sqlite needs Node 22.16 (this is ${process.version})` }
+    }
     return Checkpointer.layerSqlite({ filename: join(directory, "runs.db"), synchronous })
   }
   if (!has("layerSql", "function")) return notBuilt("layerSql")

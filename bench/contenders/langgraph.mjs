@@ -65,7 +65,8 @@ const sqliteMissing = async () => {
     new Database(":memory:").close()
     return undefined
   } catch (error) {
-    return `better-sqlite3 does not load on Node ${process.version}: ${String(error?.message ?? error).split("\n")[0]}`
+    const why = String(error?.message ?? error).replace(/\s+/g, " ").slice(0, 300)
+    return `better-sqlite3 does not load on Node ${process.version}: ${why}`
   }
 }
 
