@@ -31,7 +31,6 @@ import type * as SqlConnection from "effect/sql/SqlConnection"
 import { classifySqliteError, ConnectionError, SqlError } from "effect/sql/SqlError"
 import * as Statement from "effect/sql/Statement"
 import * as Stream from "effect/Stream"
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite"
 
 /** SQLite's `synchronous` setting: how often a commit waits for the disk (see `Options.synchronous`). */
 export type Synchronous = "off" | "normal" | "full" | "extra"
@@ -100,8 +99,27 @@ const wait = (millis: number) =>
 
 const controlStatement = /^\s*(BEGIN|COMMIT|END)\b/i
 
-/** What the `node:sqlite` module gives us (loaded on first use). */
-type Sqlite = typeof import("node:sqlite")
+/**
+ * The part of `node:sqlite` this client uses (Node.js 22.16: `isTransaction`, `columns`, `setReturnArrays`), typed
+ * here so that nothing imports the module, not even its types, until a client is opened.
+ */
+type SQLInputValue = null | number | bigint | string | Uint8Array
+interface StatementSync {
+  all(...params: Array<SQLInputValue>): Array<unknown>
+  run(...params: Array<SQLInputValue>): { readonly changes: number | bigint; readonly lastInsertRowid: number | bigint }
+  iterate(...params: Array<SQLInputValue>): Iterator<unknown>
+  columns(): ReadonlyArray<unknown>
+  setReturnArrays(enabled: boolean): void
+}
+interface DatabaseSync {
+  readonly isTransaction: boolean
+  prepare(sql: string): StatementSync
+  exec(sql: string): void
+  close(): void
+}
+interface Sqlite {
+  readonly DatabaseSync: new(path: string) => DatabaseSync
+}
 let loaded: Sqlite | undefined
 
 const isSqliteWarning = (warning: unknown, type: unknown) => {
