@@ -30,6 +30,23 @@ const reason = (exit: Exit.Exit<unknown, unknown>) => {
   return error !== undefined && SqlError.isSqlError(error.error) ? error.error.reason._tag : "other"
 }
 
+/**
+ * Client `a` inserts `first` into `t` in a transaction and keeps it open (holding the write lock) for `millis`, then
+ * inserts `then` if given and commits; returns once the lock is held, with the transaction's fiber.
+ */
+const holdLock = (a: SqlClient.SqlClient, millis: number, first: string, then?: string) =>
+  Effect.gen(function*() {
+    const inside = yield* Deferred.make<void>()
+    const holder = yield* Effect.forkChild(a.withTransaction(Effect.gen(function*() {
+      yield* a.unsafe(`INSERT INTO t VALUES (${first})`)
+      yield* Deferred.succeed(inside, undefined)
+      yield* Effect.sleep(millis)
+      if (then !== undefined) yield* a.unsafe(`INSERT INTO t VALUES (${then})`)
+    })))
+    yield* Deferred.await(inside)
+    return holder
+  })
+
 describe("SqliteClient", () => {
   it.effect("the connection: WAL journal, synchronous as asked (default normal)", () =>
     Effect.gen(function*() {
@@ -84,19 +101,12 @@ describe("SqliteClient", () => {
         const a = yield* open(file)
         const b = yield* open(file)
         yield* a`CREATE TABLE t (who TEXT, at INTEGER)`
-        const inside = yield* Deferred.make<void>()
         let ticks = 0
         const timer = setInterval(() => ticks++, 5)
         yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(timer)))
         // A holds the write lock across a 300 ms wait: with SQLite's own busy handler B would block the thread, and A
         // could not finish until B gave up.
-        const holder = yield* Effect.forkChild(a.withTransaction(Effect.gen(function*() {
-          yield* a`INSERT INTO t VALUES ('a', 1)`
-          yield* Deferred.succeed(inside, undefined)
-          yield* Effect.sleep("300 millis")
-          yield* a`INSERT INTO t VALUES ('a', 2)`
-        })))
-        yield* Deferred.await(inside)
+        const holder = yield* holdLock(a, 300, "'a', 1", "'a', 2")
         const before = ticks
         yield* b`INSERT INTO t VALUES ('b', 3)`
         // B ran after A committed; meanwhile the event loop went on (the interval fired many times).
@@ -118,13 +128,7 @@ describe("SqliteClient", () => {
         const a = yield* open(file)
         const b = yield* open(file, { busyTimeout: "50 millis" })
         yield* a`CREATE TABLE t (x)`
-        const inside = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(a.withTransaction(Effect.gen(function*() {
-          yield* a`INSERT INTO t VALUES (1)`
-          yield* Deferred.succeed(inside, undefined)
-          yield* Effect.sleep("1 second")
-        })))
-        yield* Deferred.await(inside)
+        const holder = yield* holdLock(a, 1000, "1")
         assert.strictEqual(reason(yield* Effect.exit(b`INSERT INTO t VALUES (2)`)), "LockTimeoutError")
         yield* Fiber.join(holder)
       }).pipe(Effect.scoped),
@@ -139,13 +143,7 @@ describe("SqliteClient", () => {
         const a = yield* open(file)
         const b = yield* open(file)
         yield* a`CREATE TABLE t (x)`
-        const inside = yield* Deferred.make<void>()
-        const holder = yield* Effect.forkChild(a.withTransaction(Effect.gen(function*() {
-          yield* a`INSERT INTO t VALUES (1)`
-          yield* Deferred.succeed(inside, undefined)
-          yield* Effect.sleep("1 second")
-        })))
-        yield* Deferred.await(inside)
+        const holder = yield* holdLock(a, 1000, "1")
         // A deferred transaction reads, then meets A's lock when it writes: retrying that write could never succeed.
         const started = yield* Clock.currentTimeMillis
         const exit = yield* Effect.exit(
