@@ -23,8 +23,8 @@ import * as client from "./internal/sqlite/client.ts"
 /**
  * SQLite's `synchronous` setting, which decides when a commit waits for the disk. In WAL mode: `"normal"` (the
  * default) keeps every commit when the process is killed, and may lose the last ones (never the database) when the
- * machine loses power; `"full"` syncs the log at each commit and keeps them then too; `"extra"` adds a sync of the
- * folder; `"off"` leaves writing to the operating system.
+ * machine loses power; `"full"` syncs the log at each commit and keeps them then too; `"extra"` is `"full"` (its
+ * extra folder sync is for rollback-journal modes); `"off"` leaves writing to the operating system.
  *
  * @example
  * ```ts
