@@ -69,7 +69,7 @@ export const checkOptions = (where: string, options: Options) => {
   return { filename: options.filename, synchronous, busyMillis: Duration.toMillis(busy.value) }
 }
 
-/** SQLite's error code of a `node:sqlite` error (the primary code in the low byte), if it is one. */
+/** The SQLite (extended) error code of a `node:sqlite` error, if it is one; its low byte is the primary code. */
 const sqliteCode = (error: unknown): number | undefined => {
   const code = (error as { errcode?: unknown } | null)?.errcode
   return typeof code === "number" ? code : undefined
