@@ -147,6 +147,21 @@ export * as Node from "./Node.ts"
  */
 export * as Shared from "./Shared.ts"
 /**
+ * An `effect/sql` `SqlClient` over Node's built-in `node:sqlite`: what `Checkpointer.layerSqlite` runs on, and a
+ * SQLite file for anything written against `SqlClient` (e.g. effect's `Persistence.layerSql`).
+ *
+ * @example
+ * ```ts
+ * import { SqliteClient } from "effect-pocketflow"
+ *
+ * const sql = SqliteClient.layer({ filename: "app.db" })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as SqliteClient from "./SqliteClient.ts"
+/**
  * The errors of flows and nodes, also exported at the root (see `Errors`).
  *
  * @example

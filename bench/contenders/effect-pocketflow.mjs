@@ -7,6 +7,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { join } from "node:path"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
 import { modelLoops } from "./support/model-loop.mjs"
@@ -173,7 +174,7 @@ export const wiring = ({ size, reps, slowMs }) => ({
 })
 
 /** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
-const checkpointer = async ({ backend, directory, fsync, url }) => {
+const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => {
   const { Checkpointer } = Lib
   // each backend may land separately: a layer that is not a value (or not a function) yet is not built
   const has = (name, kind) => typeof Checkpointer?.[name] === kind
@@ -186,6 +187,14 @@ const checkpointer = async ({ backend, directory, fsync, url }) => {
     const NodeServices = await importOptional("@effect/platform-node/NodeServices")
     if (NodeServices === undefined) return { skip: "@effect/platform-node not installed at the root" }
     return Checkpointer.layerFileSystem({ directory, fsync }).pipe(Layer.provide(NodeServices.layer))
+  }
+  if (backend === "sqlite") {
+    if (!has("layerSqlite", "function")) return notBuilt("layerSqlite")
+    const [major, minor] = process.versions.node.split(".").map(Number)
+    if (major < 22 || (major === 22 && minor < 16)) {
+      return { skip: `node:sqlite needs Node 22.16 (this is ${process.version})` }
+    }
+    return Checkpointer.layerSqlite({ filename: join(directory, "runs.db"), synchronous })
   }
   if (!has("layerSql", "function")) return notBuilt("layerSql")
   const PgClient = await importOptional("@effect/sql-pg/PgClient")
