@@ -412,7 +412,7 @@ export const layerFileSystem = fileSystem.layer
 export const layerSql = sql.layer
 
 /**
- * Options of `Checkpointer.layerSqlite`: the database file, `keep` and SQLite's `synchronous` setting.
+ * Options of `Checkpointer.layerSqlite`: the database file, `keep`, `maxStateBytes` and SQLite's `synchronous` setting.
  *
  * @example
  * ```ts

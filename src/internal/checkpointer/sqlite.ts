@@ -23,7 +23,7 @@ export const layer = (options: SqliteOptions): Layer.Layer<Checkpointer, SqlErro
   const where = "Checkpointer.layerSqlite"
   checkKeep(where, options?.keep)
   client.checkOptions(where, options)
-  return sql.layer({ keep: options.keep }).pipe(
+  return sql.layer({ keep: options.keep, maxStateBytes: options.maxStateBytes }).pipe(
     Layer.provide(client.layer({ filename: options.filename, synchronous: options.synchronous }))
   )
 }
