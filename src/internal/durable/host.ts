@@ -15,6 +15,7 @@ import * as observed from "../walk/report.ts"
 import { inbox } from "./ask.ts"
 import { commit, type RunState } from "./snapshot.ts"
 import { inStep, type Step } from "./step.ts"
+import { child, timer } from "./waits.ts"
 
 /** Where a node runs: its step id (with visits), and its observation (path, run indices) for events. */
 export interface Place extends observed.Place {
@@ -35,9 +36,12 @@ const place = (
 export const rootPlace = (run: RunState, root: AnyNode): Place =>
   place(run, { owner: root, path: root.name, runs: [], item: undefined }, root.name)
 
+/** How the run's steps wait: for an input, a timer or a child run. */
+type Waits = Pick<Step, "ask" | "sleep" | "child">
+
 /** Runs `body` as the step `id` of the run, in a fiber of its own. */
-const inFiber = <A>(run: RunState, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
-  const step: Step = { id, path, counters: new Map(), suspended: false, ask: inbox(run) }
+const inFiber = <A>(run: RunState, waits: Waits, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
+  const step: Step = { id, path, counters: new Map(), suspended: false, ask: waits.ask, sleep: waits.sleep, child: waits.child }
   return inStep(step, `${run.id}:${id}`, body)
 }
 
@@ -67,6 +71,7 @@ const movedPast = (run: RunState, stepId: string) => {
 }
 
 export const host = (run: RunState): Host<Place> => {
+  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run) }
   const base: Host<Place> = {
     positions: true,
     visits: true,
@@ -105,9 +110,9 @@ export const host = (run: RunState): Host<Place> => {
         ? Effect.suspend(() => Effect.flatMap(exec(undefined), (x) => finish(undefined, x)))
         : Effect.flatMap(prep, (prepared) => Effect.flatMap(exec(prepared), (x) => finish(prepared, x)))
       if (run.emit !== undefined) body = Effect.provideService(body, CurrentObservation, p)
-      return Effect.map(inFiber(run, p.id, p.path, body), (r) => r === SUSPENDED ? SUSPENDED : action)
+      return Effect.map(inFiber(run, waits, p.id, p.path, body), (r) => r === SUSPENDED ? SUSPENDED : action)
     },
-    prep: (p, prep) => inFiber(run, Cursor.partId(p.id, "prep"), p.path, prep),
+    prep: (p, prep) => inFiber(run, waits, Cursor.partId(p.id, "prep"), p.path, prep),
     commit: (p, post, last, complete) => {
       if (post === undefined) {
         return commit(
@@ -120,6 +125,7 @@ export const host = (run: RunState): Host<Place> => {
       }
       return inFiber(
         run,
+        waits,
         Cursor.partId(p.id, "post"),
         p.path,
         commit(
@@ -147,7 +153,7 @@ export const host = (run: RunState): Host<Place> => {
       })
       if (run.emit !== undefined) one = Effect.provideService(one, CurrentObservation, { ...p, item: index })
       return Effect.map(
-        inFiber(run, Cursor.runId(p.id, index), Cursor.runId(p.path, index), one),
+        inFiber(run, waits, Cursor.runId(p.id, index), Cursor.runId(p.path, index), one),
         (r) => r === SUSPENDED ? SUSPENDED : result
       )
     },
