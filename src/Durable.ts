@@ -50,6 +50,7 @@ import * as waits from "./internal/durable/waits.ts"
 import * as workerNs from "./internal/durable/worker.ts"
 import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import type { AnyNode } from "./internal/node.ts"
 import * as subscriber from "./internal/subscriber.ts"
 import type * as Node from "./Node.ts"
@@ -601,7 +602,8 @@ const checkStarting = (
 
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
- * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`). It starts or continues the run like
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`); with `model: true` also the model
+ * events (`ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`). It starts or continues the run like
  * `Durable.run`. `bufferSize` and `strategy` work as in `Flow.events`: by default (`"suspend"`) a full buffer makes
  * the run wait for the subscriber, so every event arrives, in order; `"sliding"`/`"dropping"` are for monitors that
  * must never slow the run.
@@ -630,20 +632,27 @@ export const events = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: RunOptions<Stores> & EventsOptions
+  options: RunOptions<Stores> & EventsOptions & {
+    /** Also report every `LanguageModel` call in any node, as `Flow.events(flow, { model: true })` does. */
+    readonly model?: boolean | undefined
+  }
 ): Stream.Stream<FlowEvent.FlowEvent, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
   checkStarting("Durable.events", options)
   const checked = subscriber.check(`Durable.events ${JSON.stringify(options.id)}`, options)
-  return subscriber.stream({ ...checked, path: flow.name }, (emit) =>
-    executor.execute(flow as unknown as AnyNode, {
-      id: options.id,
-      mode: "run",
-      initial: options.stores,
-      stores: [],
-      lease: options.lease,
-      takeover: options.takeover,
-      emit
-    })) as any
+  const withModel = options.model === true ? modelEvents.install : <X>(self: X) => self
+  return subscriber.stream(
+    { ...checked, path: flow.name },
+    (emit) =>
+      withModel(executor.execute(flow as unknown as AnyNode, {
+        id: options.id,
+        mode: "run",
+        initial: options.stores,
+        stores: [],
+        lease: options.lease,
+        takeover: options.takeover,
+        emit
+      }))
+  ) as any
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@
  *
  * A save is a conditional update of the runs row (`WHERE version = n - 1`, or an insert for n = 1), the version
  * row insert, and the pruning of versions beyond `keep`: on PostgreSQL one statement (data-modifying CTEs, the
- * insert and delete running only when the update matched), elsewhere one transaction. The conditional update
- * row-locks the run, so a concurrent save of the same version waits and then matches no row: a version conflict.
+ * insert and delete running only when the update matched), elsewhere (SQLite) one transaction. The conditional
+ * update row-locks the run (SQLite: the write lock, taken at `BEGIN IMMEDIATE`), so a concurrent save of the same
+ * version waits and then matches no row: a version conflict.
  * Leases are single conditional statements (`INSERT … ON CONFLICT DO UPDATE … WHERE`,
  * `UPDATE … WHERE lease_owner = ?`), checked by the rows they return. Besides the PostgreSQL save, the SQL is the
- * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); PostgreSQL is what the tests run, on both save
- * paths.
+ * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); the tests run PostgreSQL (its
+ * one-statement save and the transaction save) and SQLite (the transaction save, in `BEGIN IMMEDIATE`).
  *
  * Items and answers are inserted only while the run's row has a saved version (`INSERT … SELECT … WHERE EXISTS`), and
  * a delete removes the runs row first (a conditional delete: only at the listed version), so a write racing a delete

@@ -13,6 +13,7 @@ import * as Cursor from "../walk/cursor.ts"
 import { type Host, SUSPENDED } from "../walk/host.ts"
 import * as observed from "../walk/report.ts"
 import { inbox } from "./ask.ts"
+import { kept } from "./memo.ts"
 import { commit, type RunState } from "./snapshot.ts"
 import { inStep, type Step } from "./step.ts"
 import { child, timer } from "./waits.ts"
@@ -36,12 +37,12 @@ const place = (
 export const rootPlace = (run: RunState, root: AnyNode): Place =>
   place(run, { owner: root, path: root.name, runs: [], item: undefined }, root.name)
 
-/** How the run's steps wait: for an input, a timer or a child run. */
-type Waits = Pick<Step, "ask" | "sleep" | "child">
+/** How the run's steps wait (for an input, a timer or a child run) and keep their sub-steps. */
+type Waits = Pick<Step, "ask" | "sleep" | "child" | "memo">
 
 /** Runs `body` as the step `id` of the run, in a fiber of its own. */
 const inFiber = <A>(run: RunState, waits: Waits, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
-  const step: Step = { id, path, counters: new Map(), suspended: false, ask: waits.ask, sleep: waits.sleep, child: waits.child }
+  const step: Step = { id, path, counters: new Map(), suspended: false, ...waits }
   return inStep(step, `${run.id}:${id}`, body)
 }
 
@@ -63,6 +64,13 @@ const warnUnsaved = (def: object, p: Place): Effect.Effect<void> => {
   )
 }
 
+const memos = new WeakMap<RunState, Step["memo"]>()
+const memoOf = (run: RunState): Step["memo"] => {
+  let memo = memos.get(run)
+  if (memo === undefined) memos.set(run, memo = kept(run))
+  return memo
+}
+
 /** Drops the waiting inputs of a step that has completed (the run moved past them). */
 const movedPast = (run: RunState, stepId: string) => {
   if (run.waiting.size === 0) return
@@ -71,7 +79,7 @@ const movedPast = (run: RunState, stepId: string) => {
 }
 
 export const host = (run: RunState): Host<Place> => {
-  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run) }
+  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run), memo: memoOf(run) }
   const base: Host<Place> = {
     positions: true,
     visits: true,

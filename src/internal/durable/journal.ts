@@ -117,6 +117,25 @@ const sleepNot: Step["sleep"] = () => unsupported("Durable.sleep was called")
 const childNot: Step["child"] = (_step, _key, request) =>
   unsupported(`Durable.child ${JSON.stringify(request.id)} was called`)
 
+/**
+ * How an activity keeps a sub-step (`step.memo`): as an activity of its own, named by the step id (not the attempt: a
+ * step asked again after an answer finds the sub-steps of its earlier attempts) and the sub-step's name, its value
+ * journaled in its JSON encoding.
+ */
+const subActivity: Step["memo"] = (step, name, codec, body) =>
+  Effect.flatMap(
+    Activity.make({
+      name: `${step.id}/memo/${name}`,
+      success: Schema.Json,
+      error: (step as WorkflowStep).ctx.error as Schema.Codec<unknown>,
+      execute: Effect.flatMap(body, (value) => Effect.orDie(Schema.encodeEffect(codec)(value))) as Effect.Effect<
+        Schema.Json,
+        unknown
+      >
+    }) as unknown as Effect.Effect<Json, unknown, unknown>,
+    (encoded) => Effect.orDie(Schema.decodeUnknownEffect(codec)(encoded))
+  )
+
 const askInStep = service((what) =>
   `${describe(what)} outside a node step: Durable.toWorkflow supports ask in a ` +
   `node's prep, exec or post and in a composite's post, not in a flow's or batch flow's prep`
@@ -155,7 +174,8 @@ export const activities = <A>(
         asked: undefined,
         ask: journaled,
         sleep: sleepNot,
-        child: childNot
+        child: childNot,
+        memo: subActivity
       }
       const body = work(name).pipe(
         Effect.provideService(CurrentStep, step),
