@@ -174,7 +174,7 @@ export const wiring = ({ size, reps, slowMs }) => ({
 })
 
 /** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
-const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => {
+const checkpointer = async ({ backend, directory, fsync, synchronous, url, table }) => {
   const { Checkpointer } = Lib
   // each backend may land separately: a layer that is not a value (or not a function) yet is not built
   const has = (name, kind) => typeof Checkpointer?.[name] === kind
@@ -199,7 +199,9 @@ const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => 
   if (!has("layerSql", "function")) return notBuilt("layerSql")
   const PgClient = await importOptional("@effect/sql-pg/PgClient")
   if (PgClient === undefined) return { skip: "@effect/sql-pg not installed at the root" }
-  return Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: Redacted.make(url) })))
+  return Checkpointer.layerSql(table === undefined ? undefined : { table }).pipe(
+    Layer.provide(PgClient.layer({ url: Redacted.make(url) }))
+  )
 }
 
 // A store declared with a Schema, as durable runs need
@@ -317,6 +319,186 @@ export const cache = async ({ runs, mode, execMs }) => {
   })
   return {
     run: () => runtime.runPromise(program).then(() => done),
+    dispose: () => runtime.dispose()
+  }
+}
+
+// The worker workload (workloads/worker.mjs): the due poll, a worker against Durable.run, the wake-up latency.
+
+/** A saved run that waits and is not due: half wait for an answer, half sleep for a year. */
+const idleSnapshot = (id, flow, now, i) => ({
+  format: 1,
+  id,
+  flow,
+  version: 1,
+  status: i % 2 === 0 ? "suspended" : "sleeping",
+  steps: 1,
+  position: {},
+  stores: {},
+  waiting: [{
+    key: "idle/wait#1/approval#1",
+    kind: i % 2 === 0 ? "input" : "timer",
+    input: "approval",
+    path: "idle/wait#1",
+    prompt: null,
+    token: `token-${id}`,
+    answerSchema: {},
+    ...(i % 2 === 0 ? {} : { until: now + 365 * 86_400_000 })
+  }],
+  updatedAt: now
+})
+
+/**
+ * One `due` poll (what a worker asks every `poll`) on a checkpointer holding `idle` runs that wait (for an answer, or
+ * a timer a year away) and `due` queued runs of the same flow; the answer must be the `due` runs. Nobody claims them,
+ * so every poll finds the same ones.
+ */
+export const workerDue = async (args) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const layer = await checkpointer(args)
+  if (layer.skip !== undefined) return layer
+  const runtime = ManagedRuntime.make(layer)
+  const flow = "bench-due"
+  const now = Date.now()
+  await runtime.runPromise(Effect.gen(function*() {
+    const cp = yield* Checkpointer.Checkpointer
+    yield* Effect.forEach(range(args.idle), (i) => cp.save(idleSnapshot(`idle-${i}`, flow, now, i)), {
+      concurrency: 8,
+      discard: true
+    })
+    const store = DurableStore.initial({ n: 0 })
+    const queued = Flow.make({ name: flow, start: Node.make({ name: "x" }) })
+    yield* Effect.forEach(range(args.due), (i) => Durable.start(queued, { id: `due-${i}`, stores: [store] }), {
+      discard: true
+    })
+  }))
+  const poll = Effect.flatMap(
+    Effect.service(Checkpointer.Checkpointer),
+    (cp) => Effect.suspend(() => cp.due({ now: Date.now(), limit: args.due, flows: [flow] }))
+  )
+  return {
+    run: () => runtime.runPromise(poll).then((due) => due.ids.length),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/** Resolves the promise of `id` (made by `expect`) when `settle(id)` is called. */
+const waiters = () => {
+  const pending = new Map()
+  return {
+    expect: (id) => new Promise((done) => pending.set(id, done)),
+    settle: (id) => {
+      const done = pending.get(id)
+      pending.delete(id)
+      done?.()
+    }
+  }
+}
+
+/**
+ * `runs` runs of the durable loop (`n` steps each) on the memory checkpointer: called with `Durable.run` one after
+ * the other (`via: "run"`), or queued with `Durable.start` and continued by a worker of `concurrency` polling every
+ * `pollMs` (`via: "worker"`; a run is over when the worker reports it `Continued`).
+ */
+export const workerOverhead = async ({ n, runs, via, concurrency, pollMs }) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const flow = loopFlow("worker-loop", incNode(DurableStore, n))
+  const continued = waiters()
+  const layer = via === "run" ? Checkpointer.layerMemory : Layer.provideMerge(
+    Durable.layerWorker({
+      flows: [Durable.register(flow, { stores: [DurableStore] })],
+      concurrency,
+      poll: `${pollMs} millis`,
+      onEvent: (e) => e._tag === "Continued" && continued.settle(e.id)
+    }),
+    Checkpointer.layerMemory
+  )
+  const runtime = ManagedRuntime.make(layer)
+  await runtime.runPromise(Effect.void)
+  const store = [DurableStore.initial({ n: 0 })]
+  let k = 0
+  let ids = []
+  const one = via === "run"
+    ? () => {
+      const id = `run-${k++}`
+      ids.push(id)
+      return runtime.runPromise(Durable.run(flow, { id, stores: store }))
+    }
+    : undefined
+  return {
+    run: async () => {
+      if (one !== undefined) {
+        for (let i = 0; i < runs; i++) await one()
+        return { last: ids.at(-1) }
+      }
+      const batch = range(runs).map(() => `worker-${k++}`)
+      ids.push(...batch)
+      const over = Promise.all(batch.map(continued.expect))
+      await runtime.runPromise(
+        Effect.forEach(batch, (id) => Durable.start(flow, { id, stores: store }), { discard: true })
+      )
+      await over
+      return { last: batch.at(-1) }
+    },
+    inspect: async ({ last }) => {
+      const run = await runtime.runPromise(Durable.get(last))
+      return {
+        outcome: run._tag === "Some" && run.value.status === "done" ? "Done" : run.value?.status,
+        saved: (await runtime.runPromise(Durable.state(last, DurableStore))).n
+      }
+    },
+    afterTrial: async () => {
+      for (const id of ids.splice(0)) await runtime.runPromise(Durable.delete(id))
+    },
+    dispose: () => runtime.dispose()
+  }
+}
+
+const WakeApproval = Lib.Durable?.input?.("bench-wake", { answer: Schema.Boolean })
+
+/**
+ * The wake-up latency of an answered run: a worker (poll `pollMs`, the default 1 s unless given) hosts a flow that
+ * asks; `Durable.run` leaves runs waiting for their answer (untimed, `pool` at a time); one run answers the next one
+ * and resolves when the worker claims it. The time is from the answer to the claim.
+ */
+export const workerWake = async ({ pollMs, backend, directory }) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const base = await checkpointer({ backend, directory })
+  if (base.skip !== undefined) return base
+  const ask = Node.make({ name: "ask", exec: () => WakeApproval.ask() })
+  const flow = Flow.make({ name: "wake", start: ask })
+  const claimed = waiters()
+  const runtime = ManagedRuntime.make(Layer.provideMerge(
+    Durable.layerWorker({
+      flows: [Durable.register(flow, { stores: [] })],
+      ...(pollMs === undefined ? {} : { poll: `${pollMs} millis` }),
+      onEvent: (e) => e._tag === "Claimed" && claimed.settle(e.id)
+    }),
+    base
+  ))
+  let k = 0
+  const waiting = []
+  const fill = async () => {
+    while (waiting.length < 20) {
+      const id = `wake-${k++}`
+      await runtime.runPromise(Durable.run(flow, { id, stores: [] }))
+      waiting.push(id)
+    }
+  }
+  await fill()
+  return {
+    run: async () => {
+      const id = waiting.shift()
+      if (id === undefined) throw new Error("workerWake: no waiting run left (more runs per trial than the pool)")
+      const woke = claimed.expect(id)
+      await runtime.runPromise(Durable.answer({ id, input: WakeApproval, value: true }))
+      await woke
+      return id
+    },
+    afterTrial: fill,
     dispose: () => runtime.dispose()
   }
 }
