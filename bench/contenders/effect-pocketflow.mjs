@@ -8,6 +8,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { join } from "node:path"
+import { performance } from "node:perf_hooks"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
 import { modelLoops } from "./support/model-loop.mjs"
@@ -460,10 +461,12 @@ const WakeApproval = Lib.Durable?.input?.("bench-wake", { answer: Schema.Boolean
 
 /**
  * The wake-up latency of an answered run: a worker (poll `pollMs`, the default 1 s unless given) hosts a flow that
- * asks; `Durable.run` leaves runs waiting for their answer (untimed, `pool` at a time); one run answers the next one
- * and resolves when the worker claims it. The time is from the answer to the claim.
+ * asks. `wakes` times, one after the other: `Durable.run` leaves a run waiting for its answer, a pause of a random
+ * part of the poll interval puts the answer at a random point of the worker's poll cycle, then the answer is written
+ * and the time to the worker's claim of the run measured. One run of the row does them all and answers the
+ * latencies (ms); the row runs once (`bench.once`), untimed by the harness.
  */
-export const workerWake = async ({ pollMs, backend, directory }) => {
+export const workerWake = async ({ pollMs, backend, directory, wakes }) => {
   const { Checkpointer, Durable } = Lib
   if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
   const base = await checkpointer({ backend, directory })
@@ -471,34 +474,36 @@ export const workerWake = async ({ pollMs, backend, directory }) => {
   const ask = Node.make({ name: "ask", exec: () => WakeApproval.ask() })
   const flow = Flow.make({ name: "wake", start: ask })
   const claimed = waiters()
+  const continued = waiters()
   const runtime = ManagedRuntime.make(Layer.provideMerge(
     Durable.layerWorker({
       flows: [Durable.register(flow, { stores: [] })],
       ...(pollMs === undefined ? {} : { poll: `${pollMs} millis` }),
-      onEvent: (e) => e._tag === "Claimed" && claimed.settle(e.id)
+      onEvent: (e) => {
+        if (e._tag === "Claimed") claimed.settle(e.id)
+        if (e._tag === "Continued") continued.settle(e.id)
+      }
     }),
     base
   ))
-  let k = 0
-  const waiting = []
-  const fill = async () => {
-    while (waiting.length < 20) {
-      const id = `wake-${k++}`
-      await runtime.runPromise(Durable.run(flow, { id, stores: [] }))
-      waiting.push(id)
-    }
-  }
-  await fill()
+  const cycle = pollMs ?? 1000
   return {
     run: async () => {
-      const id = waiting.shift()
-      if (id === undefined) throw new Error("workerWake: no waiting run left (more runs per trial than the pool)")
-      const woke = claimed.expect(id)
-      await runtime.runPromise(Durable.answer({ id, input: WakeApproval, value: true }))
-      await woke
-      return id
+      const latencies = []
+      for (let k = 0; k < wakes; k++) {
+        const id = `wake-${k}`
+        await runtime.runPromise(Durable.run(flow, { id, stores: [] }))
+        await new Promise((done) => setTimeout(done, Math.random() * cycle))
+        const woke = claimed.expect(id)
+        const over = continued.expect(id)
+        const t0 = performance.now()
+        await runtime.runPromise(Durable.answer({ id, input: WakeApproval, value: true }))
+        await woke
+        latencies.push(performance.now() - t0)
+        await over
+      }
+      return latencies
     },
-    afterTrial: fill,
     dispose: () => runtime.dispose()
   }
 }

@@ -6,14 +6,13 @@ import { ours } from "../contenders/names.mjs"
 import { expectEqual } from "../harness/expect.mjs"
 
 export const sizes = {
-  smoke: { idle: [100, 1_000], due: 10, steps: 10, runs: 20, pollMs: 10, trials: 3 },
-  full: { idle: [1_000, 10_000], due: 10, steps: 10, runs: 200, pollMs: 10, trials: 7 }
+  smoke: { idle: [100, 1_000], due: 10, steps: 10, runs: 20, pollMs: 10, wakes: 3, trials: 3 },
+  full: { idle: [1_000, 10_000], due: 10, steps: 10, runs: 200, pollMs: 10, wakes: 20, trials: 7 }
 }
 
 export const labels = (s) => ({
   "worker-due": `12a. due poll, ${s.due} due among ${s.idle.join(" / ")} idle runs`,
-  "worker-overhead": `12b. worker vs Durable.run (${s.runs} runs of ${s.steps} steps, memory)`,
-  "worker-wake": "12c. wake-up latency of an answered run (default poll 1 s)"
+  "worker-overhead": `12b. worker vs Durable.run (${s.runs} runs of ${s.steps} steps, memory)`
 })
 
 export const check = (row, r) => {
@@ -22,7 +21,7 @@ export const check = (row, r) => {
     expectEqual(`worker/${row.name} outcome`, r.outcome, "Done")
     return expectEqual(`worker/${row.name} saved n`, r.saved, row.args.n)
   }
-  if (typeof r !== "string") throw new Error(`worker/${row.name}: no run woke`)
+  expectEqual(`worker/${row.name}: wakes measured`, r.length, row.args.wakes)
 }
 
 const backends = [
@@ -85,19 +84,28 @@ export const run = async (bench, s) => {
     overhead(viaWorker(10), "worker", 10)
   ], { trials: s.trials, ref: direct })
 
-  bench.note("12c. wake-up latency")
-  const wake = (label, backend) => ({
-    ...ours,
-    name: `effect-pocketflow, ${label}, default poll`,
-    impl: "workerWake",
-    args: { backend, directory: bench.tempDir("pocketflow-bench-wake-") },
-    units: 1
-  })
-  await bench.interleaved("worker-wake", "ms/wake", [wake("memory", "memory"), wake("file system", "fs")], {
-    perRun: true,
-    trials: s.trials,
-    ref: "effect-pocketflow, memory, default poll"
-  })
+  // Not a timed table: one child measures each answer's latency to the worker's claim, and they are reported here.
+  bench.note(`12c. wake-up latency (${s.wakes} answers at random points of the default 1 s poll cycle)`)
+  for (const [backend, label] of [["memory", "memory"], ["fs", "file system"]]) {
+    const name = `effect-pocketflow, ${label}, default poll`
+    const latencies = await bench.once({
+      ...ours,
+      name,
+      impl: "workerWake",
+      args: { backend, directory: bench.tempDir("pocketflow-bench-wake-"), wakes: s.wakes },
+      units: 1
+    }, { deadlineMs: s.wakes * 3_000 + 30_000 })
+    if (latencies === undefined) bench.skip("worker-wake", name, "missed its deadline")
+    else if (latencies.skip !== undefined) bench.skip("worker-wake", name, latencies.skip)
+    else {
+      const sorted = [...latencies].sort((a, b) => a - b)
+      const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(0)
+      bench.note(
+        `  ${name.padEnd(52)} answer → claim: median ${at(0.5)} ms, p90 ${at(0.9)} ms, min ${at(0)} ms, ` +
+          `max ${sorted.at(-1).toFixed(0)} ms`
+      )
+    }
+  }
 }
 
 export const targets = (t, s) => {

@@ -158,7 +158,8 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
       }).pipe(
         logged<void>(`continuing run ${id}`, undefined),
         Effect.withSpan("durable.worker.run", {
-          attributes: { "pocketflow.run": id, "pocketflow.worker": worker }
+          attributes: { "pocketflow.run": id, "pocketflow.worker": worker },
+          captureStackTrace: false
         }),
         Effect.annotateLogs({ "pocketflow.run": id, "pocketflow.worker": worker })
       )
@@ -195,14 +196,19 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
       }).pipe(
         logged(`starting the ticks of schedule ${schedule.name}`, now + config.pollMillis),
         Effect.withSpan("durable.worker.schedule", {
-          attributes: { "pocketflow.schedule": schedule.name, "pocketflow.worker": worker }
+          attributes: { "pocketflow.schedule": schedule.name, "pocketflow.worker": worker },
+          captureStackTrace: false
         })
       )
 
     const poll = (now: number, limit: number) =>
       cp.due({ now, limit, flows }).pipe(
         logged("asking for due runs", { ids: [] } as CheckpointerNs.Due),
-        Effect.withSpan("durable.worker.poll", { attributes: { "pocketflow.worker": worker } })
+        // A span per poll and per run: no stack trace captured for them (an `Error` each), as the walk's spans.
+        Effect.withSpan("durable.worker.poll", {
+          attributes: { "pocketflow.worker": worker },
+          captureStackTrace: false
+        })
       )
 
     yield* Effect.annotateLogs(Effect.logDebug(`Durable.worker ${worker} started`), "pocketflow.worker", worker)
