@@ -1,6 +1,6 @@
-// Workload 12: the worker (Durable.worker). 12a: one `due` poll on a checkpointer holding many idle runs (waiting for
+// Workload 11: the worker (Durable.worker). 11a: one `due` poll on a checkpointer holding many idle runs (waiting for
 // an answer or a far timer) and 10 due ones, at two sizes: its cost must grow with the due runs, not with all runs.
-// 12b: the worker's overhead per continued run against calling Durable.run directly. 12c: the wake-up latency of an
+// 11b: the worker's overhead per continued run against calling Durable.run directly. 11c: the wake-up latency of an
 // answered run under the default poll (1 s).
 import { ours } from "../contenders/names.mjs"
 import { expectEqual } from "../harness/expect.mjs"
@@ -11,8 +11,8 @@ export const sizes = {
 }
 
 export const labels = (s) => ({
-  "worker-due": `12a. due poll, ${s.due} due among ${s.idle.join(" / ")} idle runs`,
-  "worker-overhead": `12b. worker vs Durable.run (${s.runs} runs of ${s.steps} steps, memory)`
+  "worker-due": `11a. due poll, ${s.due} due among ${s.idle.join(" / ")} idle runs`,
+  "worker-overhead": `11b. worker vs Durable.run (${s.runs} runs of ${s.steps} steps, memory)`
 })
 
 export const check = (row, r) => {
@@ -36,10 +36,10 @@ const viaWorker = (c) => `effect-pocketflow, Durable.start + worker (concurrency
 
 export const run = async (bench, s) => {
   bench.title(
-    `12. Worker: a due poll among idle runs (per poll); the worker's overhead per run; the wake-up latency of an ` +
+    `11. Worker: a due poll among idle runs (per poll); the worker's overhead per run; the wake-up latency of an ` +
       `answered run`
   )
-  bench.note("12a. due poll")
+  bench.note("11a. due poll")
   const pg = await bench.postgres()
   const rows = []
   for (const [backend, label] of backends) {
@@ -70,7 +70,7 @@ export const run = async (bench, s) => {
     ref: dueName("memory", s.idle[0])
   })
 
-  bench.note("12b. worker overhead")
+  bench.note("11b. worker overhead")
   const overhead = (name, via, concurrency) => ({
     ...ours,
     name,
@@ -85,7 +85,7 @@ export const run = async (bench, s) => {
   ], { trials: s.trials, ref: direct })
 
   // Not a timed table: one child measures each answer's latency to the worker's claim, and they are reported here.
-  bench.note(`12c. wake-up latency (${s.wakes} answers at random points of the default 1 s poll cycle)`)
+  bench.note(`11c. wake-up latency (${s.wakes} answers at random points of the default 1 s poll cycle)`)
   for (const [backend, label] of [["memory", "memory"], ["fs", "file system"]]) {
     const name = `effect-pocketflow, ${label}, default poll`
     const latencies = await bench.once({
