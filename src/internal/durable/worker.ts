@@ -158,9 +158,8 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
       }).pipe(
         logged<void>(`continuing run ${id}`, undefined),
         Effect.withSpan("durable.worker.run", {
-          attributes: { "pocketflow.run": id, "pocketflow.worker": worker },
-          captureStackTrace: false
-        }),
+          attributes: { "pocketflow.run": id, "pocketflow.worker": worker }
+        }, { captureStackTrace: false }),
         Effect.annotateLogs({ "pocketflow.run": id, "pocketflow.worker": worker })
       )
 
@@ -196,9 +195,8 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
       }).pipe(
         logged(`starting the ticks of schedule ${schedule.name}`, now + config.pollMillis),
         Effect.withSpan("durable.worker.schedule", {
-          attributes: { "pocketflow.schedule": schedule.name, "pocketflow.worker": worker },
-          captureStackTrace: false
-        })
+          attributes: { "pocketflow.schedule": schedule.name, "pocketflow.worker": worker }
+        }, { captureStackTrace: false })
       )
 
     const poll = (now: number, limit: number) =>
@@ -206,9 +204,8 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
         logged("asking for due runs", { ids: [] } as CheckpointerNs.Due),
         // A span per poll and per run: no stack trace captured for them (an `Error` each), as the walk's spans.
         Effect.withSpan("durable.worker.poll", {
-          attributes: { "pocketflow.worker": worker },
-          captureStackTrace: false
-        })
+          attributes: { "pocketflow.worker": worker }
+        }, { captureStackTrace: false })
       )
 
     yield* Effect.annotateLogs(Effect.logDebug(`Durable.worker ${worker} started`), "pocketflow.worker", worker)
