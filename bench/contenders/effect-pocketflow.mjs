@@ -399,7 +399,8 @@ const waiters = () => {
 
 /**
  * `runs` runs of the durable loop (`n` steps each) on the memory checkpointer: called with `Durable.run` one after
- * the other (`via: "run"`), or queued with `Durable.start` and continued by a worker of `concurrency` polling every
+ * the other (`via: "run"`), queued with `Durable.start` and then continued with `Durable.run` (`"start-run"`), or
+ * queued with `Durable.start` and continued by a worker of `concurrency` polling every
  * `pollMs` (`via: "worker"`; a run is over when the worker reports it `Continued`).
  */
 export const workerOverhead = async ({ n, runs, via, concurrency, pollMs }) => {
@@ -407,7 +408,7 @@ export const workerOverhead = async ({ n, runs, via, concurrency, pollMs }) => {
   if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
   const flow = loopFlow("worker-loop", incNode(DurableStore, n))
   const continued = waiters()
-  const layer = via === "run" ? Checkpointer.layerMemory : Layer.provideMerge(
+  const layer = via !== "worker" ? Checkpointer.layerMemory : Layer.provideMerge(
     Durable.layerWorker({
       flows: [Durable.register(flow, { stores: [DurableStore] })],
       concurrency,
@@ -421,11 +422,14 @@ export const workerOverhead = async ({ n, runs, via, concurrency, pollMs }) => {
   const store = [DurableStore.initial({ n: 0 })]
   let k = 0
   let ids = []
-  const one = via === "run"
+  const one = via !== "worker"
     ? () => {
       const id = `run-${k++}`
       ids.push(id)
-      return runtime.runPromise(Durable.run(flow, { id, stores: store }))
+      const run = Durable.run(flow, { id, stores: store })
+      return runtime.runPromise(
+        via === "start-run" ? Effect.andThen(Durable.start(flow, { id, stores: store }), run) : run
+      )
     }
     : undefined
   return {

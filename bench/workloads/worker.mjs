@@ -32,6 +32,7 @@ const backends = [
 ]
 const dueName = (label, idle) => `${label}, ${idle} idle`
 const direct = "effect-pocketflow, Durable.run one after another"
+const startThenRun = "effect-pocketflow, Durable.start then Durable.run, one after another"
 const viaWorker = (c) => `effect-pocketflow, Durable.start + worker (concurrency ${c})`
 
 export const run = async (bench, s) => {
@@ -80,6 +81,8 @@ export const run = async (bench, s) => {
   })
   await bench.interleaved("worker-overhead", "µs/run", [
     overhead(direct, "run"),
+    // The same queued run as the worker's, continued by a direct call: what the worker adds to a queued run.
+    overhead(startThenRun, "start-run"),
     overhead(viaWorker(1), "worker", 1),
     overhead(viaWorker(10), "worker", 10)
   ], { trials: s.trials, ref: direct })
@@ -120,4 +123,11 @@ export const targets = (t, s) => {
     )
   }
   t.ratio("worker overhead per run (concurrency 1): ≤ 1.2× Durable.run", "worker-overhead", viaWorker(1), direct, 1.2)
+  t.ratio(
+    "worker overhead per queued run (concurrency 1): ≤ 1.2× Durable.start then Durable.run",
+    "worker-overhead",
+    viaWorker(1),
+    startThenRun,
+    1.2
+  )
 }
