@@ -15,7 +15,8 @@ const workloads = [
   "workflow",
   "model",
   "limits",
-  "cache"
+  "cache",
+  "worker"
 ]
 
 main(workloads).catch((e) => {

@@ -17,6 +17,7 @@ import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
 import * as chat from "./chat.ts"
+import * as digest from "./digest.ts"
 import * as hello from "./hello.ts"
 import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
@@ -43,6 +44,7 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
   approval: approval.main,
+  digest: digest.main,
   rag: rag.main,
   supervisor: supervisor.main,
   "multi-agent": multiAgent.main,
@@ -79,6 +81,7 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     "structured-output": run(structuredOutput.program, structuredOutput.layer),
     // Its two processes each build their own model from scratch: it stays on the scripted one.
     approval: Effect.andThen(Console.log("(approval runs on the scripted model)"), approval.main),
+    digest: digest.mainOn(model),
     // the embeddings stay on the offline TestEmbeddingModel; only the answers come from `model`
     rag: run(rag.program, rag.layer),
     supervisor: run(supervisor.program, supervisor.layer),

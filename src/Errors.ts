@@ -226,6 +226,33 @@ export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
 }
 
 /**
+ * A child run (`Durable.child`) failed: the parent's step fails with this typed error, `failure` being the child's
+ * failure as rendered in its snapshot. Also when the id names a run that is still going and was not started as a child
+ * of this parent (its `failure` says so): a parent waits only for its own children, which wake it when they end.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new Errors.ChildFailed({ id: "digest/alice", failure: "Error: SMTP down" })).pipe(
+ *   Effect.catchTag("ChildFailed", (e) => Effect.succeed(`child ${e.id} failed`))
+ * )
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export class ChildFailed extends Schema.TaggedError<ChildFailed>()("ChildFailed", {
+  id: Schema.String,
+  failure: Schema.String
+}) {
+  override get message(): string {
+    return `Child run "${this.id}" failed: ${this.failure}`
+  }
+}
+
+/**
  * `Durable.run` found the run failed: it is not re-executed (use `Durable.resume` to retry from the failed step).
  *
  * @example

@@ -8,6 +8,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { join } from "node:path"
+import { performance } from "node:perf_hooks"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
 import { modelLoops } from "./support/model-loop.mjs"
@@ -174,7 +175,7 @@ export const wiring = ({ size, reps, slowMs }) => ({
 })
 
 /** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
-const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => {
+const checkpointer = async ({ backend, directory, fsync, synchronous, url, table }) => {
   const { Checkpointer } = Lib
   // each backend may land separately: a layer that is not a value (or not a function) yet is not built
   const has = (name, kind) => typeof Checkpointer?.[name] === kind
@@ -199,7 +200,9 @@ const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => 
   if (!has("layerSql", "function")) return notBuilt("layerSql")
   const PgClient = await importOptional("@effect/sql-pg/PgClient")
   if (PgClient === undefined) return { skip: "@effect/sql-pg not installed at the root" }
-  return Checkpointer.layerSql().pipe(Layer.provide(PgClient.layer({ url: Redacted.make(url) })))
+  return Checkpointer.layerSql(table === undefined ? undefined : { table }).pipe(
+    Layer.provide(PgClient.layer({ url: Redacted.make(url) }))
+  )
 }
 
 // A store declared with a Schema, as durable runs need
@@ -317,6 +320,194 @@ export const cache = async ({ runs, mode, execMs }) => {
   })
   return {
     run: () => runtime.runPromise(program).then(() => done),
+    dispose: () => runtime.dispose()
+  }
+}
+
+// The worker workload (workloads/worker.mjs): the due poll, a worker against Durable.run, the wake-up latency.
+
+/** A saved run that waits and is not due: half wait for an answer, half sleep for a year. */
+const idleSnapshot = (id, flow, now, i) => ({
+  format: 1,
+  id,
+  flow,
+  version: 1,
+  status: i % 2 === 0 ? "suspended" : "sleeping",
+  steps: 1,
+  position: {},
+  stores: {},
+  waiting: [{
+    key: "idle/wait#1/approval#1",
+    kind: i % 2 === 0 ? "input" : "timer",
+    input: "approval",
+    path: "idle/wait#1",
+    prompt: null,
+    token: `token-${id}`,
+    answerSchema: {},
+    ...(i % 2 === 0 ? {} : { until: now + 365 * 86_400_000 })
+  }],
+  updatedAt: now
+})
+
+/**
+ * One `due` poll (what a worker asks every `poll`) on a checkpointer holding `idle` runs that wait (for an answer, or
+ * a timer a year away) and `due` queued runs of the same flow; the answer must be the `due` runs. Nobody claims them,
+ * so every poll finds the same ones.
+ */
+export const workerDue = async (args) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const layer = await checkpointer(args)
+  if (layer.skip !== undefined) return layer
+  const runtime = ManagedRuntime.make(layer)
+  const flow = "bench-due"
+  const now = Date.now()
+  await runtime.runPromise(Effect.gen(function*() {
+    const cp = yield* Checkpointer.Checkpointer
+    yield* Effect.forEach(range(args.idle), (i) => cp.save(idleSnapshot(`idle-${i}`, flow, now, i)), {
+      concurrency: 8,
+      discard: true
+    })
+    const store = DurableStore.initial({ n: 0 })
+    const queued = Flow.make({ name: flow, start: Node.make({ name: "x" }) })
+    yield* Effect.forEach(range(args.due), (i) => Durable.start(queued, { id: `due-${i}`, stores: [store] }), {
+      discard: true
+    })
+  }))
+  const poll = Effect.flatMap(
+    Effect.service(Checkpointer.Checkpointer),
+    (cp) => Effect.suspend(() => cp.due({ now: Date.now(), limit: args.due, flows: [flow] }))
+  )
+  return {
+    run: () => runtime.runPromise(poll).then((due) => due.ids.length),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/** Resolves the promise of `id` (made by `expect`) when `settle(id)` is called. */
+const waiters = () => {
+  const pending = new Map()
+  return {
+    expect: (id) => new Promise((done) => pending.set(id, done)),
+    settle: (id) => {
+      const done = pending.get(id)
+      pending.delete(id)
+      done?.()
+    }
+  }
+}
+
+/**
+ * `runs` runs of the durable loop (`n` steps each) on the memory checkpointer: called with `Durable.run` one after
+ * the other (`via: "run"`), queued with `Durable.start` and then continued with `Durable.run` (`"start-run"`), or
+ * queued with `Durable.start` and continued by a worker of `concurrency` polling every
+ * `pollMs` (`via: "worker"`; a run is over when the worker reports it `Continued`).
+ */
+export const workerOverhead = async ({ n, runs, via, concurrency, pollMs }) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const flow = loopFlow("worker-loop", incNode(DurableStore, n))
+  const continued = waiters()
+  const layer = via !== "worker" ? Checkpointer.layerMemory : Layer.provideMerge(
+    Durable.layerWorker({
+      flows: [Durable.register(flow, { stores: [DurableStore] })],
+      concurrency,
+      poll: `${pollMs} millis`,
+      onEvent: (e) => e._tag === "Continued" && continued.settle(e.id)
+    }),
+    Checkpointer.layerMemory
+  )
+  const runtime = ManagedRuntime.make(layer)
+  await runtime.runPromise(Effect.void)
+  const store = [DurableStore.initial({ n: 0 })]
+  let k = 0
+  let ids = []
+  const one = via !== "worker"
+    ? () => {
+      const id = `run-${k++}`
+      ids.push(id)
+      const run = Durable.run(flow, { id, stores: store })
+      return runtime.runPromise(
+        via === "start-run" ? Effect.andThen(Durable.start(flow, { id, stores: store }), run) : run
+      )
+    }
+    : undefined
+  return {
+    run: async () => {
+      if (one !== undefined) {
+        for (let i = 0; i < runs; i++) await one()
+        return { last: ids.at(-1) }
+      }
+      const batch = range(runs).map(() => `worker-${k++}`)
+      ids.push(...batch)
+      const over = Promise.all(batch.map(continued.expect))
+      await runtime.runPromise(
+        Effect.forEach(batch, (id) => Durable.start(flow, { id, stores: store }), { discard: true })
+      )
+      await over
+      return { last: batch.at(-1) }
+    },
+    inspect: async ({ last }) => {
+      const run = await runtime.runPromise(Durable.get(last))
+      return {
+        outcome: run._tag === "Some" && run.value.status === "done" ? "Done" : run.value?.status,
+        saved: (await runtime.runPromise(Durable.state(last, DurableStore))).n
+      }
+    },
+    afterTrial: async () => {
+      for (const id of ids.splice(0)) await runtime.runPromise(Durable.delete(id))
+    },
+    dispose: () => runtime.dispose()
+  }
+}
+
+const WakeApproval = Lib.Durable?.input?.("bench-wake", { answer: Schema.Boolean })
+
+/**
+ * The wake-up latency of an answered run: a worker (poll `pollMs`, the default 1 s unless given) hosts a flow that
+ * asks. `wakes` times, one after the other: `Durable.run` leaves a run waiting for its answer, a pause of a random
+ * part of the poll interval puts the answer at a random point of the worker's poll cycle, then the answer is written
+ * and the time to the worker's claim of the run measured. One run of the row does them all and answers the
+ * latencies (ms); the row runs once (`bench.once`), untimed by the harness.
+ */
+export const workerWake = async ({ pollMs, backend, directory, wakes }) => {
+  const { Checkpointer, Durable } = Lib
+  if (typeof Durable?.worker !== "function") return { skip: "Durable.worker not built" }
+  const base = await checkpointer({ backend, directory })
+  if (base.skip !== undefined) return base
+  const ask = Node.make({ name: "ask", exec: () => WakeApproval.ask() })
+  const flow = Flow.make({ name: "wake", start: ask })
+  const claimed = waiters()
+  const continued = waiters()
+  const runtime = ManagedRuntime.make(Layer.provideMerge(
+    Durable.layerWorker({
+      flows: [Durable.register(flow, { stores: [] })],
+      ...(pollMs === undefined ? {} : { poll: `${pollMs} millis` }),
+      onEvent: (e) => {
+        if (e._tag === "Claimed") claimed.settle(e.id)
+        if (e._tag === "Continued") continued.settle(e.id)
+      }
+    }),
+    base
+  ))
+  const cycle = pollMs ?? 1000
+  return {
+    run: async () => {
+      const latencies = []
+      for (let k = 0; k < wakes; k++) {
+        const id = `wake-${k}`
+        await runtime.runPromise(Durable.run(flow, { id, stores: [] }))
+        await new Promise((done) => setTimeout(done, Math.random() * cycle))
+        const woke = claimed.expect(id)
+        const over = continued.expect(id)
+        const t0 = performance.now()
+        await runtime.runPromise(Durable.answer({ id, input: WakeApproval, value: true }))
+        await woke
+        latencies.push(performance.now() - t0)
+        await over
+      }
+      return latencies
+    },
     dispose: () => runtime.dispose()
   }
 }

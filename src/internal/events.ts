@@ -90,7 +90,7 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly path: string
     readonly runs: ReadonlyArray<number>
     readonly version: number
-    readonly status: "running" | "suspended" | "done" | "failed" | "interrupted"
+    readonly status: "running" | "suspended" | "sleeping" | "waiting" | "done" | "failed" | "interrupted"
   }
   Suspended: {
     readonly path: string

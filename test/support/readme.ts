@@ -1,23 +1,28 @@
-/** The README's code blocks, for the tests that keep each snippet a file of this suite that runs. */
+/** The code blocks of the README and the docs, for the tests that keep each snippet a file of this suite that runs. */
 import { assert, vi } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 
-const readme = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8")
+/** A markdown file of the repository, by its path from the root. */
+const read = (doc: string) => readFileSync(resolve(import.meta.dirname, "../..", doc), "utf8")
 
-/** The code of the first ```ts block after the line `heading` (a heading, or a marker such as a comment). */
-export const snippet = (heading: string): string => {
-  const start = readme.indexOf(`\n${heading}\n`)
-  assert.isAtLeast(start, 0, `README has no "${heading}" line`)
-  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(start))?.[1]
-  assert.isDefined(block, `README has no ts block after "${heading}"`)
+/**
+ * The code of the first ```ts block after the line `heading` (a heading, or a marker such as a comment) of `doc` (the
+ * README unless given, e.g. "docs/durable.md").
+ */
+export const snippet = (heading: string, doc = "README.md"): string => {
+  const text = read(doc)
+  const start = text.indexOf(`\n${heading}\n`)
+  assert.isAtLeast(start, 0, `${doc} has no "${heading}" line`)
+  const block = /```ts\n([\s\S]*?)```/.exec(text.slice(start))?.[1]
+  assert.isDefined(block, `${doc} has no ts block after "${heading}"`)
   return block!
 }
 
-/** Checks that the snippet after `heading` is, verbatim, `file` in `dirname` (the test's `import.meta.dirname`). */
-export const assertSnippetIs = (heading: string, dirname: string, file: string): void =>
-  assert.strictEqual(snippet(heading), readFileSync(resolve(dirname, file), "utf8"))
+/** Checks that the snippet after `heading` (of `doc`, the README by default) is, verbatim, `file` in `dirname`. */
+export const assertSnippetIs = (heading: string, dirname: string, file: string, doc = "README.md"): void =>
+  assert.strictEqual(snippet(heading, doc), readFileSync(resolve(dirname, file), "utf8"))
 
 /**
  * Runs a README snippet as written: writes `code` (its package imports rewritten by `imports`) next to the test in

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Schema from "effect/Schema"
-import type { InputTimeout } from "../../Errors.ts"
+import type { CheckpointError, ChildFailed, InputTimeout } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 import { SUSPENDED, type Suspended } from "../walk/host.ts"
 
@@ -28,6 +28,21 @@ export interface AskOptions {
   readonly timeout?: number | undefined
 }
 
+/** When a durable timer fires: at a time (epoch millis), or a duration (millis) after the first `sleep` of its key. */
+export type Wake = { readonly until: number } | { readonly duration: number }
+
+/** A child run to start or join: its flow's name, its id and its initial stores (their JSON encodings). */
+export interface ChildRequest {
+  readonly flow: string
+  readonly id: string
+  readonly stores: { readonly [key: string]: Json }
+}
+
+/** How a child run ended, as its parent's `Durable.child` returns it (a failed child is `ChildFailed`). */
+export type ChildOutcome =
+  | { readonly _tag: "Done"; readonly action: string; readonly steps: number }
+  | { readonly _tag: "Interrupted"; readonly steps: number }
+
 /** The step running in the current fiber. */
 export interface Step {
   /** The step id: `root/node#visit/…`. */
@@ -44,7 +59,15 @@ export interface Step {
     prompt: unknown,
     options: AskOptions | undefined
   ) => Effect.Effect<unknown, InputTimeout>
-  /** Set by `ask` when it suspends the step. */
+  /** The engine's durable timer at `key`: return when it is due, or suspend until then. */
+  readonly sleep: (step: Step, key: string, wake: Wake) => Effect.Effect<void>
+  /** The engine's child run at `key`: its outcome once it ended, or suspend until then. */
+  readonly child: (
+    step: Step,
+    key: string,
+    request: ChildRequest
+  ) => Effect.Effect<ChildOutcome, ChildFailed | CheckpointError>
+  /** Set by `ask` (or `sleep`, `child`) when it suspends the step. */
   suspended: boolean
   /** The engine's record of the sub-step `name` (see `memo`). */
   readonly memo: Memo
