@@ -37,6 +37,9 @@ import * as internal from "./internal/events.ts"
  *   written by a program that could check only its JSON Schema): it left the inbox and the run waits for another.
  * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
  *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
+ * - `EventsGap` (the server's event stream, `effect-pocketflow/server`): the server no longer holds the events with
+ *   sequence numbers after `after` and before `next` (a client came back after its buffer moved on, or the server
+ *   restarted): they are lost to this subscriber, never silently.
  *
  * @example
  * ```ts
@@ -252,6 +255,22 @@ export const BatchProgress = ctors.BatchProgress
 export const EventsDropped = ctors.EventsDropped
 
 /**
+ * Makes an `EventsGap` event: the events numbered after `after` and before `next` are no longer held by the server
+ * that streams them, so a re-attaching subscriber misses them (the server says so instead of skipping them silently).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.EventsGap({ path: "essay", runs: [], after: 41, next: 97 })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const EventsGap = ctors.EventsGap
+
+/**
  * Makes a `CheckpointSaved` event.
  *
  * @example
@@ -451,6 +470,8 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
     case "AnswerRejected":
       return `${where(event)}: the answer to ${event.key} was rejected (${event.error}); asking again`
+    case "EventsGap":
+      return `${where(event)}: events ${event.after + 1} to ${event.next - 1} are no longer held (not delivered)`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
   }

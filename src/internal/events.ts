@@ -117,6 +117,14 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly node: string
     readonly data: unknown
   }
+  EventsGap: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    /** The last sequence number the subscriber had. */
+    readonly after: number
+    /** The first sequence number the server still holds (or will assign next): the ones between are lost. */
+    readonly next: number
+  }
 }>
 
 export const ctors = Data.taggedEnum<FlowEvent>()
