@@ -20,10 +20,12 @@ import type * as HttpServerError from "effect/http/HttpServerError"
 import * as Layer from "effect/Layer"
 import type * as PlatformError from "effect/PlatformError"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import type { Checkpointer } from "../Checkpointer.ts"
 import * as Flow from "../Flow.ts"
+import type { Json } from "../internal/json.ts"
 import type * as Node from "../Node.ts"
 import type * as Shared from "../Shared.ts"
 import * as api from "./internal/api.ts"
@@ -180,6 +182,10 @@ const start = Effect.fnUntraced(function*(options: Options & Internal) {
       name,
       diagram: Flow.toMermaid(hosted.flow),
       stores: hosted.stores,
+      storeSchemas: hosted.stores.map((store) => ({
+        key: store.key,
+        schema: Schema.toJsonSchemaDocument(store.schema) as unknown as Json
+      })),
       start: () => Effect.die(new Error("Server: starting a run needs the worker (Durable.start)"))
     })
   }
@@ -215,7 +221,10 @@ const start = Effect.fnUntraced(function*(options: Options & Internal) {
     Layer.mergeAll(
       HttpApiBuilder.layer(theApi, { openapiPath: "/openapi.json" }),
       HttpApiSwagger.layer(theApi, { path: "/docs" })
-    ).pipe(Layer.provide(handlers.layers(theApi, env)), Layer.provide(authorization))
+    ).pipe(
+      Layer.provide(handlers.layers(theApi, env)),
+      Layer.provide(Layer.merge(authorization, handlers.requestErrors))
+    )
   )
   yield* server.serve(guard({ host, port, token, assets, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 }, app))
   // Open event streams end first, so the server's graceful shutdown does not wait for them.

@@ -213,6 +213,17 @@ export const RunStatus = Schema.Struct({ id: Schema.String, status: Status })
 
 export const Deleted = Schema.Struct({ id: Schema.String, deleted: Schema.Boolean })
 
+/** A flow the server hosts, for clients that start runs of it (the page's "Start a run"). */
+export const FlowInfo = Schema.Struct({
+  name: Schema.String,
+  /** Its Mermaid flowchart. */
+  diagram: Schema.String,
+  /** The stores a run is started with: key and the JSON Schema of the state's encoding. */
+  stores: Schema.Array(Schema.Struct({ key: Schema.String, schema: Schema.Json }))
+})
+
+export const FlowList = Schema.Struct({ flows: Schema.Array(FlowInfo) })
+
 // ---------------------------------------------------------------------------------------------------
 // answers
 // ---------------------------------------------------------------------------------------------------
@@ -273,6 +284,21 @@ export const makeAuthorization = (cookie: string) => {
   return Authorization
 }
 
+/**
+ * Turns a request that does not decode (its body, path, query or headers) into a `BadRequest` saying what was
+ * expected; the server implements it with `HttpApiMiddleware.layerSchemaErrorTransform`.
+ */
+export class RequestErrors extends HttpApiMiddleware.Service<RequestErrors>()("effect-pocketflow/server/RequestErrors", {
+  error: BadRequest
+}) {}
+
+/** The body each endpoint that reads one expects, for the 400 that says so. */
+export const expectedBody: Readonly<Record<string, string>> = {
+  "runs.start": "{ flow, id?, stores? }",
+  "runs.fork": "{ version, to?, stores? }",
+  "answers.answer": "{ token, value } or { id, input, key?, value }"
+}
+
 const IdParams = { id: Schema.String }
 
 /** The API and its security middleware, with the cookie the server accepts besides the bearer token. */
@@ -328,6 +354,7 @@ const build = <A extends ReturnType<typeof makeAuthorization>>(Authorization: A)
       error: [BadRequest, NotFound]
     })
   )
+  const flows = HttpApiGroup.make("flows").add(HttpApiEndpoint.get("list", "/flows", { success: FlowList }))
   const answers = HttpApiGroup.make("answers").add(
     HttpApiEndpoint.post("answer", "/answers", {
       payload: Schema.Union([AnswerByToken, AnswerByKey]),
@@ -344,7 +371,9 @@ const build = <A extends ReturnType<typeof makeAuthorization>>(Authorization: A)
     })
   )
   return HttpApi.make("effect-pocketflow")
-    .add(runs, answers, events)
+    .add(runs, flows, answers, events)
+    // The first is the innermost: the token is checked before anything of the request is decoded.
+    .middleware(RequestErrors)
     .middleware(Authorization)
     .annotate(OpenApi.Title, "effect-pocketflow server")
     .annotate(

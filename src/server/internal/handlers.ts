@@ -9,21 +9,24 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as HttpApiBuilder from "effect/http-api/HttpApiBuilder"
+import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as Stream from "effect/Stream"
 import { Checkpointer } from "../../Checkpointer.ts"
 import * as Durable from "../../Durable.ts"
 import type { CheckpointError } from "../../Errors.ts"
 import { runIdProblem } from "../../internal/checkpointer/service.ts"
-import { parseToken } from "../../internal/durable/ask.ts"
+import type { Json } from "../../internal/json.ts"
 import { ctors } from "../../internal/events.ts"
 import type * as Shared from "../../Shared.ts"
 import * as api from "./api.ts"
 import { highlight, nodeAt } from "./diagram.ts"
 import { dataOf, type Hub } from "./hub.ts"
 import type { Live } from "./live.ts"
+import * as operations from "./operations.ts"
 import * as wire from "./wire.ts"
 
 /** Where a standalone viewer finds a run's diagram: an item record the program wrote with `Viewer.record`. */
@@ -37,6 +40,8 @@ export interface Hosted {
   readonly name: string
   readonly diagram: string
   readonly stores: ReadonlyArray<Shared.AnySchemaService>
+  /** Each store's key and the JSON Schema of its state's encoding. */
+  readonly storeSchemas: ReadonlyArray<{ readonly key: string; readonly schema: Json }>
   readonly start: (
     id: string,
     stores: ReadonlyArray<Shared.Initial<any, any>>
@@ -80,6 +85,38 @@ const canonical = (json: unknown): string =>
       : value)
 
 const ended = (status: string) => status === "done" || status === "failed" || status === "interrupted"
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/** A request that does not decode, as a `BadRequest` saying what the endpoint expected. */
+export const requestErrors = HttpApiMiddleware.layerSchemaErrorTransform(api.RequestErrors, (error, { endpoint, group }) => {
+  const detail = formatIssue(error.cause.issue)
+  switch (error.kind) {
+    case "Payload": {
+      if (detail.includes("Expected a valid JSON body")) {
+        return Effect.fail(new api.BadRequest({ error: "the request body is not valid JSON", kind: "BadJson" }))
+      }
+      const expected = api.expectedBody[`${group.identifier}.${endpoint.identifier}`]
+      return Effect.fail(
+        new api.BadRequest({
+          error: `the request body does not have the expected shape${expected === undefined ? "" : `, ${expected}`}: ${
+            detail.replaceAll("\n", "; ")
+          }`,
+          kind: "BadShape"
+        })
+      )
+    }
+    case "Params":
+    case "Query":
+    case "Headers":
+      return Effect.fail(
+        new api.BadRequest({ error: `bad ${error.kind.toLowerCase()}: ${detail.replaceAll("\n", "; ")}`, kind: "BadRequest" })
+      )
+    default:
+      // The server's own response did not encode: not the client's mistake.
+      return Effect.fail(error)
+  }
+})
 
 /** The run groups' layers. */
 export const layers = (theApi: api.Api, env: Env) => {
@@ -291,56 +328,26 @@ export const layers = (theApi: api.Api, env: Env) => {
           return { id: params.id, deleted: true }
         }).pipe(checkpointFailure)))
 
-  const answerRun = (id: string, key: string, token: string, value: unknown) =>
-    Effect.gen(function*() {
-      yield* Durable.answer({ token, value }).pipe(
-        Effect.catchTags({
-          SchemaError: (e) => Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" })),
-          NotWaiting: (e) =>
-            Effect.fail(new api.Conflict({ error: e.message, kind: "NotWaiting", waiting: e.waiting })),
-          AlreadyAnswered: (e) => Effect.fail(new api.Conflict({ error: e.message, kind: "AlreadyAnswered" }))
-        })
-      )
-      yield* continueLive(id)
-      const snapshot = yield* Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.load(id))
-      return { id, key, continued: snapshot !== undefined && isLive(id, snapshot.flow) }
-    })
-
   const answers = HttpApiBuilder.group(theApi, "answers", (handlers) =>
     handlers.handle("answer", ({ payload }) =>
       Effect.gen(function*() {
-        if ("token" in payload) {
-          const parsed = parseToken(payload.token)
-          if (parsed === undefined || runIdProblem(parsed[0]) !== undefined) {
-            return yield* new api.Conflict({
-              error: "the token is not a valid answer token (it names no waiting input)",
-              kind: "NotWaiting"
-            })
-          }
-          return yield* answerRun(parsed[0], parsed[1], payload.token, payload.value)
-        }
-        yield* checkId(payload.id)
-        const details = yield* Durable.get(payload.id)
-        if (Option.isNone(details)) return yield* notFound(payload.id)
-        const run = details.value
-        const matching = run.waiting.filter((w) =>
-          w.input === payload.input && (payload.key === undefined || w.key === payload.key)
-        )
-        const open = matching.filter((w) => !run.answered.includes(w.key))
-        const candidates = open.length > 0 ? open : matching
-        if (candidates.length !== 1) {
-          return yield* new api.Conflict({
-            error: candidates.length === 0
-              ? `run ${JSON.stringify(payload.id)} has no waiting input ${JSON.stringify(payload.input)}${
-                payload.key === undefined ? "" : ` with key ${JSON.stringify(payload.key)}`
-              }`
-              : `several inputs ${JSON.stringify(payload.input)} wait in run ${JSON.stringify(payload.id)}: pass key`,
-            kind: "NotWaiting",
-            waiting: run.waiting.map((w) => w.key)
+        if (!("token" in payload)) yield* checkId(payload.id)
+        const { id, key } = yield* operations.answer(
+          "token" in payload ? { token: payload.token } : payload,
+          payload.value
+        ).pipe(
+          Effect.catchTags({
+            SchemaError: (e) => Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" })),
+            RunNotFound: (e) => Effect.fail(notFound(e.id)),
+            NotWaiting: (e) =>
+              Effect.fail(new api.Conflict({ error: e.message, kind: "NotWaiting", waiting: e.waiting })),
+            AlreadyAnswered: (e) => Effect.fail(new api.Conflict({ error: e.message, kind: "AlreadyAnswered" }))
           })
-        }
-        const waiting = candidates[0]!
-        return yield* answerRun(payload.id, waiting.key, waiting.token, payload.value)
+        )
+        yield* continueLive(id)
+        const cp = yield* Checkpointer
+        const snapshot = yield* cp.load(id)
+        return { id, key, continued: snapshot !== undefined && isLive(id, snapshot.flow) }
       }).pipe(checkpointFailure))
   )
 
@@ -365,7 +372,13 @@ export const layers = (theApi: api.Api, env: Env) => {
       }).pipe(checkpointFailure))
   )
 
-  return Layer.mergeAll(runs, answers, events)
+  const flowList = HttpApiBuilder.group(theApi, "flows", (handlers) =>
+    handlers.handle("list", () =>
+      Effect.succeed({
+        flows: Array.from(flows.values(), (f) => ({ name: f.name, diagram: f.diagram, stores: f.storeSchemas }))
+      })))
+
+  return Layer.mergeAll(runs, flowList, answers, events)
 }
 
 interface SseEvent {
