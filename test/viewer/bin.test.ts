@@ -14,8 +14,8 @@ import * as example from "../../examples/viewer.ts"
 import { forEachCheckpointer, type Place } from "../support/checkpointers.ts"
 
 const root = resolve(import.meta.dirname, "../..")
-/** The bin from source (the built one is dist/viewer/cli.js, the same code). */
-const bin = ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/viewer/cli.ts"]
+/** The bin from source (the built one is dist/bin.js, the same code). */
+const bin = ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/bin.ts"]
 
 /** Starts the bin on a free port and returns the URL it prints; the process is killed when the scope closes. */
 const startBin = (args: ReadonlyArray<string>) =>
@@ -79,25 +79,26 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
           fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>)
         )
 
-      const runs = yield* get("/api/runs")
+      const runs = yield* get("/runs")
       const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])
+      // Not live: nothing in this server runs the release flow.
       assert.deepStrictEqual(rows, [["rel-1", "suspended", false]])
-      const one = yield* get("/api/runs/rel-1")
-      assert.deepStrictEqual(one.diagram.waiting, ["review"])
-      assert.isNull(one.events)
-      const schema = one.snapshot.waiting[0].answerSchema.schema
+      const diagram = yield* get("/runs/rel-1/diagram")
+      assert.deepStrictEqual(diagram.waiting, ["review"])
+      const one = yield* get("/runs/rel-1")
+      const schema = one.waiting[0].answerSchema.schema
       assert.deepStrictEqual(Object.keys(schema.properties), ["approve", "feedback"])
       const mermaidJs = yield* Effect.promise(() => fetch(`${base}/mermaid.min.js`).then((r) => r.text()))
       assert.isAbove(mermaidJs.length, 100_000)
 
       const answer = yield* Effect.promise(() =>
-        fetch(`${base}/api/answer`, {
+        fetch(`${base}/answers`, {
           method: "POST",
           headers: { ...auth, "content-type": "application/json" },
           body: JSON.stringify({ token: answerToken, value: { approve: true, feedback: "from the viewer" } })
         }).then((r) => r.json())
       )
-      assert.deepStrictEqual(answer, { ok: true, id: "rel-1", continued: false })
+      assert.deepStrictEqual(answer, { id: "rel-1", key: "release/review#1/review#1", continued: false })
 
       // The program continues the run with the answer the standalone viewer stored.
       const end = yield* Effect.provide(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), layer)
@@ -111,23 +112,27 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
 describe("effect-pocketflow view", () => {
   it.live("refuses bad arguments with its usage", () =>
     Effect.gen(function*() {
-      const none = yield* runBin([])
-      assert.strictEqual(none.code, 2)
-      assert.include(none.output, "Usage:")
-      const both = yield* runBin(["view", "--dir", "x", "--postgres", "postgres://localhost/x"])
-      assert.strictEqual(both.code, 2)
+      const unknown = yield* runBin(["veiw"])
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.output, "USAGE")
+      const both = yield* runBin(["view", "--dir", root, "--postgres", "postgres://localhost/x"])
+      assert.strictEqual(both.code, 1)
+      assert.include(both.output, "USAGE")
       assert.include(both.output, "exactly one of --dir and --postgres")
+      const neither = yield* runBin(["view"])
+      assert.strictEqual(neither.code, 1)
+      assert.include(neither.output, "exactly one of --dir and --postgres")
     }), 60_000)
 
   it.live("refuses an empty or non-loopback --host unless --allow-remote is given", () =>
     Effect.gen(function*() {
       // An unbindable address first: a bin that does not refuse fails there rather than listening everywhere.
       for (const host of [["--host", "192.168.1.20"], ["--host="], ["--host", "0.0.0.0"]]) {
-        const refused = yield* runBin(["view", "--dir", "x", ...host])
-        assert.strictEqual(refused.code, 2, host.join(" "))
+        const refused = yield* runBin(["view", "--dir", root, ...host])
+        assert.strictEqual(refused.code, 1, host.join(" "))
         assert.include(refused.output, "refuses to listen there")
         assert.include(refused.output, "add --allow-remote")
-        assert.include(refused.output, "Usage:")
+        assert.include(refused.output, "USAGE")
         assert.notInclude(refused.output, "Run viewer:")
       }
     }), 60_000)

@@ -139,8 +139,8 @@ const view = Command.make("view", { ...storage, ...listen }, (input) =>
         "diagram), shows its stores and history, and answers waiting inputs. It needs none of the app's code and " +
         "runs nothing: an answer lands in the run's inbox for the program (or a worker) to continue."
     ),
-    Command.validate(checkStorage),
-    Command.validate(checkHost("The run viewer"))
+    Command.validate(checkHost("The run viewer")),
+    Command.validate(checkStorage)
   )
 
 /** The hosted flows a `--flows` module exports: `flows` (or its default export), and `layer` for their services. */
@@ -199,8 +199,8 @@ const serve = Command.make("serve", {
       "The server: the HTTP API (start, list, read, answer, interrupt, fork, delete runs; their events as " +
         "Server-Sent Events), the run viewer's page, /openapi.json and /docs, over a checkpointer's storage."
     ),
-    Command.validate(checkStorage),
-    Command.validate(checkHost("The server"))
+    Command.validate(checkHost("The server")),
+    Command.validate(checkStorage)
   )
 
 // ---------------------------------------------------------------------------------------------------

@@ -99,9 +99,9 @@ export const requestErrors = HttpApiMiddleware.layerSchemaErrorTransform(api.Req
       const expected = api.expectedBody[`${group.identifier}.${endpoint.identifier}`]
       return Effect.fail(
         new api.BadRequest({
-          error: `the request body does not have the expected shape${expected === undefined ? "" : `, ${expected}`}: ${
-            detail.replaceAll("\n", "; ")
-          }`,
+          error: `the request body does not have the expected shape${
+            expected === undefined ? "" : ` (expected ${expected})`
+          }: ${detail.replaceAll("\n", "; ")}`,
           kind: "BadShape"
         })
       )
