@@ -4,7 +4,19 @@
 import { main } from "./harness/main.mjs"
 
 // The workloads, in the order they run and print: one file each in bench/workloads/
-const workloads = ["loop", "chain", "memory", "batch", "nested", "wiring", "durable", "workflow"]
+const workloads = [
+  "loop",
+  "chain",
+  "memory",
+  "batch",
+  "nested",
+  "wiring",
+  "durable",
+  "workflow",
+  "model",
+  "limits",
+  "cache"
+]
 
 main(workloads).catch((e) => {
   console.error(e)

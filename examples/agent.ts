@@ -1,34 +1,35 @@
 /**
- * `agent`: a research agent. `decide` asks the model whether to search the web or answer; `search`
- * calls the `WebSearch` service and loops back to `decide`; `answer` writes the final answer. The loop
- * is bounded by the flow's `maxSteps`, so a model that never stops searching fails with
- * `MaxStepsExceeded` instead of running forever.
+ * `agent`: a research agent on `Agent.make`. The model has one tool, `web_search` (the `WebSearch` service), and
+ * calls it until it can answer; the agent node runs that loop, and its `post` writes the searches and the answer to
+ * the store. `maxTurns` bounds the model calls, so a model that never stops searching fails with
+ * `AgentTurnsExceeded` instead of running forever. The flow is the agent alone, so other flows can use it as a node
+ * (`supervisor` does).
  *
  * Run it with `npm run example -- agent`.
  */
-import { Flow, Node, Shared } from "effect-pocketflow"
+import { Agent, Flow, Shared } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
+import * as Tool from "effect/ai/Tool"
+import * as Toolkit from "effect/ai/Toolkit"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { ask } from "./model.ts"
 
 // ---------------------------------------------------------------------------------------------------
 // The web search service and its offline fake
 // ---------------------------------------------------------------------------------------------------
 
 /** One search hit. */
-export interface SearchResult {
-  readonly title: string
-  readonly url: string
-  readonly snippet: string
-}
+export const SearchResult = Schema.Struct({ title: Schema.String, url: Schema.String, snippet: Schema.String })
+export type SearchResult = typeof SearchResult.Type
 
 /** The search backend was unreachable or refused the query. */
-export class SearchError extends Data.TaggedError("SearchError")<{ readonly query: string; readonly reason: string }> {}
+export class SearchError extends Schema.TaggedError<SearchError>()("SearchError", {
+  query: Schema.String,
+  reason: Schema.String
+}) {}
 
 const pages: ReadonlyArray<SearchResult> = [
   {
@@ -79,11 +80,31 @@ export class WebSearch extends Context.Service<WebSearch, {
           .map(({ page }) => page)
       })
   })
+
+  /** A backend that is down. */
+  static readonly down: Layer.Layer<WebSearch> = Layer.succeed(WebSearch, {
+    search: (query) => Effect.fail(new SearchError({ query, reason: "503 from the search API" }))
+  })
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The store and the nodes
+// The tool, the store and the agent
 // ---------------------------------------------------------------------------------------------------
+
+/** The one tool: a web search. Its failure is typed, so a search backend that is down fails the agent with it. */
+export const WebSearchTool = Tool.make("web_search", {
+  description: "Searches the web; returns the two best pages (title, url, snippet)",
+  parameters: Schema.Struct({ query: Schema.String }),
+  success: Schema.Array(SearchResult),
+  failure: SearchError
+})
+export const Tools = Toolkit.make(WebSearchTool)
+
+/** The tool's handler: the `WebSearch` service. */
+export const ToolHandlers = Tools.toLayer(Effect.gen(function*() {
+  const web = yield* WebSearch
+  return { web_search: ({ query }) => web.search(query) }
+}))
 
 /** One search the agent made and what it found. */
 export interface Research {
@@ -95,7 +116,6 @@ export interface Research {
 export interface AgentState {
   readonly question: string
   readonly research: ReadonlyArray<Research>
-  readonly query: string | undefined
   readonly answer: string | undefined
   readonly trail: ReadonlyArray<string>
 }
@@ -104,27 +124,7 @@ export interface AgentState {
 export class AgentStore extends Shared.Service<AgentStore, AgentState>()("examples/agent/Store") {}
 
 /** A fresh agent state for `question`. */
-export const initial = (question: string): AgentState => ({
-  question,
-  research: [],
-  query: undefined,
-  answer: undefined,
-  trail: []
-})
-
-/** What the model decided, decoded from its `key: value` reply. */
-export const Decision = Schema.Union([
-  Schema.Struct({ action: Schema.Literal("search"), reason: Schema.String, query: Schema.NonEmptyString }),
-  Schema.Struct({ action: Schema.Literal("answer"), reason: Schema.String })
-])
-
-const parseFields = (text: string): Record<string, string> =>
-  Object.fromEntries(
-    text.split("\n").flatMap((line) => {
-      const match = /^\s*(\w+)\s*:\s*(.*)$/.exec(line)
-      return match === null ? [] : [[match[1]!.toLowerCase(), match[2]!.trim()]]
-    })
-  )
+export const initial = (question: string): AgentState => ({ question, research: [], answer: undefined, trail: [] })
 
 const renderResearch = (research: ReadonlyArray<Research>) =>
   research.length === 0
@@ -133,67 +133,43 @@ const renderResearch = (research: ReadonlyArray<Research>) =>
       .map((r) => `### Search: ${r.query}\n${r.results.map((p) => `- ${p.title}: ${p.snippet}`).join("\n")}`)
       .join("\n")
 
-const log = (line: string) => AgentStore.update((s) => ({ ...s, trail: [...s.trail, line] }))
+/** The searches an agent run made, from its tool calls. */
+const searchesOf = (result: Agent.Result): ReadonlyArray<Research> =>
+  result.tools.map((use) => ({
+    query: (use.params as { readonly query: string }).query,
+    results: use.result as ReadonlyArray<SearchResult>
+  }))
 
-/** Asks the model for the next move. A reply that does not decode is a typed failure, retried twice. */
-export const decide = Node.make({
-  name: "decide",
-  prep: AgentStore.get,
-  exec: (s) =>
-    ask(
-      [
-        "You are a research agent. Decide whether to search the web or to answer the question now.",
-        `## QUESTION\n${s.question}`,
-        `## RESEARCH SO FAR\n${renderResearch(s.research)}`,
-        "## REPLY FORMAT (exactly these lines)\naction: search | answer\nreason: <one sentence>\n" +
-        "query: <web search query, only when action is search>"
-      ].join("\n\n")
-    ).pipe(Effect.flatMap((reply) => Schema.decodeUnknownEffect(Decision)(parseFields(reply)))),
-  retry: { times: 2 },
-  post: (_s, decision) =>
-    Effect.gen(function*() {
-      if (decision.action === "search") {
-        yield* AgentStore.update((s) => ({ ...s, query: decision.query }))
-        yield* log(`decide → search "${decision.query}" (${decision.reason})`)
-        return "search"
+/** The research agent: searches until it can answer, at most six model calls. */
+export const researcher = Agent.make({
+  name: "research",
+  instructions: "You are a research agent. Search the web until the research answers the question, " +
+    "then answer in at most three sentences, using only the research.",
+  prompt: AgentStore.get.pipe(
+    Effect.map((s) => `## QUESTION\n${s.question}\n\n## RESEARCH SO FAR\n${renderResearch(s.research)}`)
+  ),
+  toolkit: Tools,
+  maxTurns: 6,
+  post: (result) =>
+    AgentStore.update((s) => {
+      const found = searchesOf(result)
+      return {
+        ...s,
+        research: [...s.research, ...found],
+        answer: result.text,
+        trail: [
+          ...s.trail,
+          ...found.map((r) =>
+            `search "${r.query}" → ${r.results.length} results: ${r.results.map((p) => p.title).join("; ")}`
+          ),
+          `answer (${result.turns} model calls)`
+        ]
       }
-      yield* log(`decide → answer (${decision.reason})`)
-      return "answer"
     })
 })
 
-/** Runs the query `decide` chose and adds the hits to the research. */
-export const search = Node.make({
-  name: "search",
-  prep: AgentStore.get.pipe(Effect.map((s) => s.query ?? s.question)),
-  exec: (query) => Effect.flatMap(WebSearch, (web) => web.search(query)),
-  post: (query, results) =>
-    AgentStore.update((s) => ({ ...s, query: undefined, research: [...s.research, { query, results }] })).pipe(
-      Effect.andThen(log(`search → ${results.length} results: ${results.map((r) => r.title).join("; ")}`))
-    )
-})
-
-/** Answers from the research gathered so far. */
-export const answer = Node.make({
-  name: "answer",
-  prep: AgentStore.get,
-  exec: (s) =>
-    ask(
-      [
-        "Answer the question using only the research below, in at most three sentences.",
-        `## QUESTION\n${s.question}`,
-        `## RESEARCH\n${renderResearch(s.research)}`
-      ].join("\n\n")
-    ),
-  post: (_s, text) => AgentStore.update((s) => ({ ...s, answer: text })).pipe(Effect.andThen(log("answer → done")))
-})
-
-/** decide → (search → decide)* → answer, at most 10 node steps. */
-export const flow = Flow.make({ name: "agent", start: decide, maxSteps: 10 }).pipe(
-  Flow.on(decide, "search", search),
-  Flow.on(decide, "answer", answer),
-  Flow.next(search, decide)
-)
+/** The agent as a flow, so it can run alone or as a node of a bigger flow. */
+export const flow = Flow.make({ name: "agent", start: researcher })
 
 // ---------------------------------------------------------------------------------------------------
 // The offline model, layers and programs
@@ -202,38 +178,36 @@ export const flow = Flow.make({ name: "agent", start: decide, maxSteps: 10 }).pi
 /** The question the example asks. */
 export const question = "Who won the 2024 Nobel Prize in Physics, and for what?"
 
-const searches = (prompt: string) => prompt.split("### Search:").length - 1
-const isDecide = (prompt: string) => prompt.startsWith("You are a research agent")
+const searches = (prompt: string) =>
+  prompt.split("### Search:").length + prompt.split("tool result web_search").length - 2
 
 /**
- * The offline model acts like a careful researcher: with no research it looks up the winners, with
- * one search it looks up the winners' work, then it answers. Its answer is only as good as the research
- * in its prompt, so the test checks that the searches really reached it.
+ * The offline model acts like a careful researcher: with no research it looks up the winners, with one search it
+ * looks up the winners' work, then it answers. Its answer is only as good as the research in its prompt (the tool
+ * results included), so the test checks that the searches really reached it.
  */
-export const model = TestLanguageModel.layer(({ text }) => {
-  if (isDecide(text)) {
-    switch (searches(text)) {
-      case 0:
-        return "action: search\nreason: I need to know who the laureates are.\nquery: 2024 Nobel Prize Physics winners"
-      case 1:
-        return "action: search\nreason: I should explain what the laureates invented.\n" +
-          "query: Hopfield network Boltzmann machine neural network"
-      default:
-        return "action: answer\nreason: The research covers the winners and their work."
-    }
+export const model = TestLanguageModel.layer(({ text, tools }) => {
+  if (!tools.includes("web_search")) return undefined
+  switch (searches(text)) {
+    case 0:
+      return TestLanguageModel.toolCall("web_search", { query: "2024 Nobel Prize Physics winners" })
+    case 1:
+      return TestLanguageModel.toolCall("web_search", { query: "Hopfield network Boltzmann machine neural network" })
+    default:
+      return text.includes("Hopfield") && text.includes("Boltzmann")
+        ? "John J. Hopfield and Geoffrey E. Hinton won the 2024 Nobel Prize in Physics for foundational " +
+          "discoveries that enable machine learning with artificial neural networks: Hopfield for the Hopfield " +
+          "network, an associative memory, and Hinton for the Boltzmann machine, which learns patterns in data."
+        : "The research does not say."
   }
-  if (text.startsWith("Answer the question")) {
-    return text.includes("Hopfield") && text.includes("Boltzmann")
-      ? "John J. Hopfield and Geoffrey E. Hinton won the 2024 Nobel Prize in Physics for foundational " +
-        "discoveries that enable machine learning with artificial neural networks: Hopfield for the Hopfield " +
-        "network, an associative memory, and Hinton for the Boltzmann machine, which learns patterns in data."
-      : "The research does not say."
-  }
-  return undefined
 })
 
 /** The offline model, the offline web search and a fresh store holding the example's question. */
-export const layer = Layer.mergeAll(model, WebSearch.offline, AgentStore.layer(initial(question)))
+export const layer = Layer.mergeAll(
+  model,
+  ToolHandlers.pipe(Layer.provide(WebSearch.offline)),
+  AgentStore.layer(initial(question))
+)
 
 /** Runs the agent and returns the final store; the caller provides `layer` or its own. */
 export const program = Effect.gen(function*() {

@@ -1,16 +1,14 @@
 /**
  * `approval`: a durable run that stops to ask a human, and continues in another process.
  *
- * An essay flow (outline → draft → review → publish) runs with `Durable.run` on the file-system checkpointer. The
- * review step asks for approval with `Approval.ask(draft)`: the run saves its checkpoint and the process ends. The
- * answer is written to the run's inbox (`Durable.answer`), and a new process continues the run from its checkpoint:
- * the outline and the draft are not written again.
+ * An essay flow (outline → draft → review → publish) runs with `Durable.run` on the SQLite checkpointer (one file
+ * that both processes open). The review step asks for approval with `Approval.ask(draft)`: the run saves its
+ * checkpoint and the process ends. The answer is written to the run's inbox (`Durable.answer`), and a new process
+ * continues the run from its checkpoint: the outline and the draft are not written again.
  *
  * Run it with `npm run example -- approval` (in a terminal it asks you; otherwise it approves with a scripted answer).
  * Each half runs in its own process: `tsx examples/approval.ts --step <directory> <run id>`.
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
 import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
@@ -92,8 +90,8 @@ export const model = TestLanguageModel.layer(({ text }) => {
 
 export const initial = EssayStore.initial({ topic: "Effect", outline: "", draft: "", note: "", published: false })
 
-const checkpoints = (directory: string) =>
-  Checkpointer.layerFileSystem({ directory }).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
+/** The checkpoints: one SQLite file in `directory`, which every process of the example opens. */
+const checkpoints = (directory: string) => Checkpointer.layerSqlite({ filename: join(directory, "runs.db") })
 
 /**
  * One process's share of the run: continue (or start) it, print the nodes this process ran and what it skipped,

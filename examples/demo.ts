@@ -41,19 +41,19 @@ const wrap = (text: string, width = 100, indent = "  ") => {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Section 1: the research agent (decide → search → decide … → answer)
+// Section 1: the research agent (Agent.make: the model searches the web until it can answer)
 // ---------------------------------------------------------------------------------------------------
 
 const agentSection = Effect.gen(function*() {
-  yield* heading("Agent: decide → search → answer")
+  yield* heading("Agent: a web-search tool loop (Agent.make)")
   // `agent.program` runs the flow and reads the store; here the run goes through Flow.events to trace it.
   const events = yield* observe.collect(agent.flow)
   const state = yield* agent.AgentStore.get
   const calls = yield* TestLanguageModel.calls
-  // Each trail line starts with the node that wrote it, so the path is the run's node sequence.
+  // Each trail line starts with what the agent did: a search or the answer.
   const path = state.trail.map((line) => line.split(" ")[0])
   yield* Console.log(`Question: ${state.question}`)
-  yield* Console.log(`Nodes run: ${path.join(" → ")}  (${path.length} steps, ${calls.length} model calls)`)
+  yield* Console.log(`Steps: ${path.join(" → ")}  (${calls.length} model calls)`)
   for (const [i, line] of state.trail.entries()) yield* Console.log(`  ${i + 1}. ${line}`)
   yield* Console.log("Answer:")
   yield* Console.log(wrap(state.answer ?? "(none)"))

@@ -12,6 +12,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
+import * as agentApproval from "./agent-approval.ts"
 import * as agent from "./agent.ts"
 import * as approval from "./approval.ts"
 import * as batchFlow from "./batch-flow.ts"
@@ -19,6 +20,8 @@ import * as chat from "./chat.ts"
 import * as hello from "./hello.ts"
 import * as majorityVote from "./majority-vote.ts"
 import * as mapReduce from "./map-reduce.ts"
+import * as mcpAgent from "./mcp-agent.ts"
+import * as mcpServer from "./mcp-server.ts"
 import * as multiAgent from "./multi-agent.ts"
 import * as nestedBatch from "./nested-batch.ts"
 import * as parallelResearch from "./parallel-research.ts"
@@ -35,6 +38,7 @@ import * as viewer from "./viewer.ts"
 export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = {
   hello: hello.main,
   agent: agent.main,
+  "agent-approval": agentApproval.main,
   "map-reduce": mapReduce.main,
   "batch-flow": batchFlow.main,
   "structured-output": structuredOutput.main,
@@ -46,6 +50,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "majority-vote": majorityVote.main,
   chat: chat.main,
   tools: tools.main,
+  "mcp-server": mcpServer.main,
+  "mcp-agent": mcpAgent.main,
   resilient: resilient.main,
   "text-to-sql": textToSql.main,
   streaming: streaming.main,
@@ -66,6 +72,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
   return {
     hello: run(hello.program, hello.layer),
     agent: run(agent.program, agent.layer),
+    // Its two processes each build their own model from scratch: it stays on the scripted one.
+    "agent-approval": Effect.andThen(Console.log("(agent-approval runs on the scripted model)"), agentApproval.main),
     "map-reduce": run(mapReduce.program, mapReduce.layer),
     "batch-flow": run(batchFlow.program, batchFlow.layer),
     "structured-output": run(structuredOutput.program, structuredOutput.layer),
@@ -82,6 +90,9 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
       Layer.merge(chat.layer, process.stdin.isTTY ? chat.ChatIO.terminal : chat.ChatIO.scripted(chat.demoLines))
     ),
     tools: run(tools.program, tools.layer),
+    // No model in the server; the agent's MCP server is a child process.
+    "mcp-server": mcpServer.main,
+    "mcp-agent": run(mcpAgent.program, Layer.orDie(mcpAgent.layer)),
     resilient: run(resilient.program, resilient.layer),
     // It prints the queries and rows rather than the store: the database is the interesting part.
     "text-to-sql": textToSql.mainOn(model),

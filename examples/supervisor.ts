@@ -1,6 +1,6 @@
 /**
- * `supervisor`: a flow used as a node. The research agent of `agent.ts` (decide → search → answer) runs as
- * one step of an outer flow; a supervisor node checks its answer and either accepts it or clears it and
+ * `supervisor`: a flow used as a node. The research agent of `agent.ts` (an `Agent.make` node searching the web)
+ * runs as one step of an outer flow; a supervisor node checks its answer and either accepts it or clears it and
  * sends the agent back to work. The research gathered so far is kept, so the second round answers at once.
  * The outer flow's `maxSteps` bounds the rounds: an agent that never gives an acceptable answer fails with
  * `MaxStepsExceeded` instead of looping forever.
@@ -15,7 +15,7 @@ import { TestLanguageModel } from "effect-pocketflow/testing"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { AgentStore, flow as agent, initial, question, WebSearch } from "./agent.ts"
+import { AgentStore, flow as agent, initial, question, ToolHandlers, WebSearch } from "./agent.ts"
 
 /** Phrases that give an answer away as made up. */
 export const nonsense: ReadonlyArray<string> = ["coffee break", "made up", "purple unicorns"]
@@ -64,16 +64,17 @@ export const goodAnswer = "John J. Hopfield and Geoffrey E. Hinton won the 2024 
  * research, so it answers at once, and well.
  */
 export const model = TestLanguageModel.layer([
-  "action: search\nreason: I need the laureates.\nquery: 2024 Nobel Prize Physics winners",
-  "action: search\nreason: I need their work.\nquery: Hopfield network Boltzmann machine neural network",
-  "action: answer\nreason: I have enough.",
+  TestLanguageModel.toolCall("web_search", { query: "2024 Nobel Prize Physics winners" }),
+  TestLanguageModel.toolCall("web_search", { query: "Hopfield network Boltzmann machine neural network" }),
   badAnswer,
-  "action: answer\nreason: The research is already here.",
   goodAnswer
 ])
 
+/** The agent's tool on the offline web search. */
+export const tools = ToolHandlers.pipe(Layer.provide(WebSearch.offline))
+
 /** The scripted model, the offline web search and a fresh store holding the question. */
-export const layer = Layer.mergeAll(model, WebSearch.offline, AgentStore.layer(initial(question)))
+export const layer = Layer.mergeAll(model, tools, AgentStore.layer(initial(question)))
 
 /** Runs the supervised agent and returns the final store. */
 export const program = Effect.gen(function*() {

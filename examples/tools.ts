@@ -1,17 +1,15 @@
 /**
  * `tools`: a tool-calling agent on `effect/ai`'s `Toolkit`. The tools are declared with `Tool.make`
- * (parameters and results are Schemas), their handlers are a Layer, and the model chooses which to call:
- * `LanguageModel.generateText({ toolkit })` runs the handlers of the calls the model makes. The flow is one
- * `think` node looping on itself: after a turn with tool calls it appends the calls and their results to
- * the conversation and thinks again; a turn with plain text is the answer. `maxSteps` bounds the loop.
+ * (parameters and results are Schemas), their handlers are a Layer, and the model chooses which to call.
+ * `Agent.make` runs the loop: each turn sends the conversation so far, runs the tools the model called and sends
+ * their results back; a turn with plain text is the answer. `maxTurns` bounds the model calls.
  *
  * Offline, `TestLanguageModel.toolCall` scripts the model's tool calls; the handlers really run.
  *
  * Run it with `npm run example -- tools`.
  */
-import { Flow, Node, Shared } from "effect-pocketflow"
+import { Agent, Flow, Shared } from "effect-pocketflow"
 import { TestLanguageModel } from "effect-pocketflow/testing"
-import * as LanguageModel from "effect/ai/LanguageModel"
 import * as Prompt from "effect/ai/Prompt"
 import * as Tool from "effect/ai/Tool"
 import * as Toolkit from "effect/ai/Toolkit"
@@ -56,9 +54,9 @@ export interface ToolUse {
   readonly result: unknown
 }
 
-/** The conversation (with tool calls and results as messages), the tools used and the answer. */
+/** The question, the tools used and the answer. */
 export interface ToolsState {
-  readonly conversation: Prompt.Prompt
+  readonly question: string
   readonly used: ReadonlyArray<ToolUse>
   readonly answer: string | undefined
 }
@@ -66,43 +64,26 @@ export interface ToolsState {
 /** The shared store of the tool-calling agent. */
 export class ToolsStore extends Shared.Service<ToolsStore, ToolsState>()("examples/tools/Store") {}
 
-/** A fresh conversation asking `question`. */
-export const initial = (question: string): ToolsState => ({
-  conversation: Prompt.make([
-    { role: "system", content: "You answer questions about the weather. Use the tools; never guess a number." },
-    { role: "user", content: question }
-  ]),
-  used: [],
-  answer: undefined
+/** A fresh state asking `question`. */
+export const initial = (question: string): ToolsState => ({ question, used: [], answer: undefined })
+
+/** The agent: the model calls tools until it can answer; at most 5 model calls. */
+export const assistant = Agent.make({
+  name: "assistant",
+  instructions: "You answer questions about the weather. Use the tools; never guess a number.",
+  prompt: Effect.map(ToolsStore.get, (s) => s.question),
+  toolkit: Tools,
+  maxTurns: 5,
+  post: ({ text, tools }) =>
+    ToolsStore.update((s) => ({
+      ...s,
+      used: tools.map(({ name, params, result }) => ({ name, params, result })),
+      answer: text
+    }))
 })
 
-/** One model turn with the toolkit: tool calls loop back here, text is the answer. */
-export const think = Node.make({
-  name: "think",
-  prep: ToolsStore.get.pipe(Effect.map((s) => s.conversation)),
-  exec: (conversation) => LanguageModel.generateText({ prompt: conversation, toolkit: Tools }),
-  post: (_conversation, response) =>
-    Effect.gen(function*() {
-      const used = response.toolResults.map((r): ToolUse => ({
-        name: r.name,
-        params: response.toolCalls.find((c) => c.id === r.id)?.params,
-        result: r.result
-      }))
-      yield* ToolsStore.update((s) => ({
-        ...s,
-        conversation: Prompt.concat(s.conversation, Prompt.fromResponseParts(response.content)),
-        used: [...s.used, ...used],
-        answer: used.length === 0 ? response.text : s.answer
-      }))
-      return yield* (used.length === 0 ? Node.action("answered") : Node.action("tools"))
-    })
-})
-
-/** think → think while the model calls tools; at most 6 turns. */
-export const flow = Flow.make({ name: "tools", start: think, maxSteps: 6 }).pipe(
-  Flow.on(think, "tools", think),
-  Flow.end(think, "answered")
-)
+/** The agent as a flow. */
+export const flow = Flow.make({ name: "tools", start: assistant })
 
 /** The example's question. */
 export const question = "Do I need a jacket in Oslo today? Tell me the temperature in Fahrenheit too."
@@ -134,7 +115,7 @@ export const model = TestLanguageModel.layer(({ prompt, tools }) => {
   return `Yes: it is ${celsius} °C (${fahrenheit} °F) with ${sky} in ${city}, so take a jacket.`
 })
 
-/** The scripted model, the tool handlers and a fresh conversation. */
+/** The scripted model, the tool handlers and a fresh state. */
 export const layer = Layer.mergeAll(model, ToolHandlers, ToolsStore.layer(initial(question)))
 
 /** Runs the agent and returns the tools it used and its answer. */

@@ -1,7 +1,7 @@
 /**
  * `viewer`: an approval flow you answer in the browser.
  *
- * A release-notes flow (draft → review → publish, or back to draft) runs durably on the file-system checkpointer
+ * A release-notes flow (draft → review → publish, or back to draft) runs durably on the SQLite checkpointer
  * under the run viewer (`Viewer.layer` + `Viewer.run`). The review step asks a human; the program prints the
  * viewer's URL and waits. Open it, see the run waiting at `review` with the draft as the prompt, fill the form and
  * submit: the viewer writes the answer to the run's inbox and continues the run in this program.
@@ -87,10 +87,10 @@ export const initial = ReleaseStore.initial({
   published: false
 })
 
-/** The checkpointer in `directory`, with the viewer over it. */
+/** The checkpointer (a SQLite file in `directory`), with the viewer over it. */
 export const layer = (directory: string, options?: Viewer.Options) =>
   Viewer.layer(options).pipe(
-    Layer.provideMerge(Checkpointer.layerFileSystem({ directory })),
+    Layer.provideMerge(Checkpointer.layerSqlite({ filename: join(directory, "runs.db") })),
     Layer.provideMerge(NodeServices.layer),
     Layer.provideMerge(model)
   )

@@ -1,7 +1,8 @@
 /**
  * Where durable runs keep their checkpoints: a service with a small documented contract (load, compare-and-set
  * save, item records, an inbox written once per key, leases, listing, deletion). `Durable` runs on any
- * implementation; `layerMemory`, `layerFileSystem` and `layerSql` ship with the library, and the conformance suite
+ * implementation; `layerMemory`, `layerFileSystem`, `layerSqlite` and `layerSql` ship with the library, and the
+ * conformance suite
  * in `effect-pocketflow/testing` checks a home-made one against the same rules.
  *
  * ## The contract
@@ -37,6 +38,7 @@ import * as Layer from "effect/Layer"
 import * as fileSystem from "./internal/checkpointer/fileSystem.ts"
 import * as service from "./internal/checkpointer/service.ts"
 import * as sql from "./internal/checkpointer/sql.ts"
+import * as sqlite from "./internal/checkpointer/sqlite.ts"
 
 /**
  * A run's status as saved: `"running"` while an owner walks it (or after a crash), `"suspended"` while it waits
@@ -408,3 +410,44 @@ export const layerFileSystem = fileSystem.layer
  * @since 0.2.0
  */
 export const layerSql = sql.layer
+
+/**
+ * Options of `Checkpointer.layerSqlite`: the database file, `keep`, `maxStateBytes` and SQLite's `synchronous` setting.
+ *
+ * @example
+ * ```ts
+ * import type { Checkpointer } from "effect-pocketflow"
+ *
+ * const options: Checkpointer.SqliteOptions = { filename: "runs.db", keep: 20, synchronous: "full" }
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type SqliteOptions = sqlite.SqliteOptions
+
+/**
+ * Checkpoints in one SQLite file, on Node's built-in `node:sqlite` (Node.js 22.16 or later; no native add-on): the
+ * SQL checkpointer's tables and rules (`layerSql`) over a connection in WAL mode. A save is one transaction that
+ * takes the write lock at its start; leases are conditional statements. Several processes on one machine may open
+ * the same file, and two layers on one file in one process behave as two processes: a statement that meets
+ * another connection's lock waits on a timer (up to 5 seconds), not by blocking the event loop. The file and its
+ * `-wal` and `-shm` companions must be on a local disk (not a network file system).
+ *
+ * `synchronous` (default `"normal"`): every committed save survives the process being killed; `"full"` also
+ * survives a power cut, with a sync to disk per save.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Checkpointer } from "effect-pocketflow"
+ *
+ * declare const program: Effect.Effect<void, never, Checkpointer.Checkpointer>
+ * const checkpoints = Checkpointer.layerSqlite({ filename: "runs.db" })
+ * Effect.runPromise(program.pipe(Effect.provide(checkpoints)))
+ * ```
+ * @category layers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const layerSqlite = sqlite.layer

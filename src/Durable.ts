@@ -11,6 +11,8 @@
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Cron from "effect/Cron"
+import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -28,6 +30,7 @@ import type * as CheckpointerNs from "./Checkpointer.ts"
 import {
   AlreadyAnswered,
   CheckpointError,
+  type ChildFailed,
   type InputTimeout,
   NotWaiting,
   RunExists,
@@ -37,14 +40,17 @@ import {
 } from "./Errors.ts"
 import type { EventsOptions } from "./Flow.ts"
 import type * as FlowEvent from "./FlowEvent.ts"
-import { checkRunId, runIdProblem } from "./internal/checkpointer/service.ts"
+import { checkRunId, isWaiting, kindOf, runIdProblem } from "./internal/checkpointer/service.ts"
 import * as ask from "./internal/durable/ask.ts"
 import * as details from "./internal/durable/details.ts"
 import * as executor from "./internal/durable/executor.ts"
 import * as snapshot from "./internal/durable/snapshot.ts"
 import * as step from "./internal/durable/step.ts"
+import * as waits from "./internal/durable/waits.ts"
+import * as workerNs from "./internal/durable/worker.ts"
 import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import type { AnyNode } from "./internal/node.ts"
 import * as subscriber from "./internal/subscriber.ts"
 import type * as Node from "./Node.ts"
@@ -222,15 +228,131 @@ export const layerAnswers = <Name extends string, A, P, E = never, R = never>(
     Run,
     Effect.map(
       Effect.zip(Effect.serviceOption(Run), Effect.context<R>()),
-      ([outer, context]) => ({
-        ask: (def: step.InputDef, prompt: unknown, options: Parameters<Run["Service"]["ask"]>[2]) => {
-          if (def.name === input.name) return Effect.provideContext(Effect.orDie(answer(prompt as P)), context)
-          if (Option.isSome(outer)) return outer.value.ask(def, prompt, options)
-          return Effect.die(new Error(`Durable.layerAnswers: nobody answers the input ${JSON.stringify(def.name)}`))
-        }
-      })
+      ([outer, context]) =>
+        inline(outer, "Durable.layerAnswers", {
+          ask: (def, prompt, options) => {
+            if (def.name === input.name) return Effect.provideContext(Effect.orDie(answer(prompt as P)), context)
+            if (Option.isSome(outer)) return outer.value.ask(def, prompt, options)
+            return Effect.die(new Error(`Durable.layerAnswers: nobody answers the input ${JSON.stringify(def.name)}`))
+          }
+        })
     )
   )
+
+/**
+ * A `Durable.Run` for plain runs (`layerAnswers`, `layerTimers`): `own` handles what it handles, the rest goes to the
+ * layer below, if any; with none, it is a defect naming what was asked.
+ */
+const inline = (
+  outer: Option.Option<Run["Service"]>,
+  who: string,
+  own: Partial<Run["Service"]>
+): Run["Service"] => ({
+  ask: own.ask ?? ((def, prompt, options) =>
+    Option.isSome(outer)
+      ? outer.value.ask(def, prompt, options)
+      : Effect.die(new Error(`${who}: nobody answers the input ${JSON.stringify(def.name)}`))),
+  sleep: own.sleep ?? ((wake) =>
+    Option.isSome(outer)
+      ? outer.value.sleep(wake)
+      : Effect.die(
+        new Error(`${who}: Durable.sleep needs a durable run, or Durable.layerTimers under a plain Flow.run`)
+      )),
+  child: own.child ?? ((request) =>
+    Option.isSome(outer)
+      ? outer.value.child(request)
+      : Effect.die(
+        new Error(
+          `${who}: Durable.child ${JSON.stringify(request.id)} needs a durable run (Durable.run, or a worker): ` +
+            `a plain Flow.run cannot wait for another run`
+        )
+      ))
+})
+
+// ---------------------------------------------------------------------------------------------------
+// timers
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * A durable timer inside any prep, exec or post: the run suspends with status "sleeping" and a wake-up time (the
+ * waiting record's `until`), saved, so the sleep survives a crash or a restart; continuing the run before that time
+ * suspends it again without running anything, and after it the sleep returns. The wake-up time is fixed by the first
+ * sleep of its key (`path#visit/sleep#n`, numbered like an input's asks): a step that runs again does not start its
+ * timer over. A worker (`Durable.worker`) continues the run when it is due; under a plain `Flow.run`,
+ * `Durable.layerTimers` sleeps in process.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Durable, Node } from "effect-pocketflow"
+ *
+ * const remind = Node.make({
+ *   name: "remind",
+ *   exec: () => Effect.andThen(Durable.sleep("3 days"), Effect.log("three days later"))
+ * })
+ * ```
+ * @category timers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const sleep = (duration: Duration.Input): Effect.Effect<void, never, Run> => {
+  const millis = Duration.toMillis(Duration.fromInputUnsafe(duration))
+  if (!(millis >= 0) || !Number.isFinite(millis)) {
+    throw new RangeError(`Durable.sleep: the duration must be finite and not negative (got ${String(duration)})`)
+  }
+  return Effect.flatMap(Effect.service(Run), (run) => run.sleep({ duration: millis }))
+}
+
+/**
+ * A durable timer until a point in time (a `Date` or a `DateTime`): like `Durable.sleep`; a time already past returns
+ * at once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Durable, Node } from "effect-pocketflow"
+ *
+ * const waitForDeadline = Node.make({
+ *   name: "wait",
+ *   exec: () => Durable.sleepUntil(new Date("2030-01-01T09:00:00Z"))
+ * })
+ * ```
+ * @category timers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const sleepUntil = (date: Date | DateTime.DateTime): Effect.Effect<void, never, Run> => {
+  const until = date instanceof Date ? date.getTime() : DateTime.toEpochMillis(date)
+  if (!Number.isFinite(until)) throw new RangeError(`Durable.sleepUntil: not a valid time (got ${String(date)})`)
+  return Effect.flatMap(Effect.service(Run), (run) => run.sleep({ until }))
+}
+
+/**
+ * Provides `Durable.Run` for a plain `Flow.run` whose nodes sleep: `Durable.sleep` sleeps on the `Clock` in process
+ * (`TestClock` in tests). It stacks with `Durable.layerAnswers` (either over the other).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Durable, Flow, Node } from "effect-pocketflow"
+ *
+ * const nap = Node.make({ name: "nap", exec: () => Durable.sleep("1 second") })
+ * const program = Flow.run(Flow.make({ name: "f", start: nap })).pipe(Effect.provide(Durable.layerTimers))
+ * ```
+ * @category timers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const layerTimers: Layer.Layer<Run> = Layer.effect(
+  Run,
+  Effect.map(Effect.serviceOption(Run), (outer) =>
+    inline(outer, "Durable.layerTimers", {
+      sleep: (wake) =>
+        "duration" in wake
+          ? Effect.sleep(wake.duration)
+          : Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Math.max(0, wake.until - now)))
+    }))
+)
 
 /**
  * The step key of the running exec: run id, step position and visit (e.g. `essay-42:essay/publish#1`). Use it as an
@@ -480,7 +602,8 @@ const checkStarting = (
 
 /**
  * The run as a stream of `FlowEvent`s (like `Flow.events`): node events, transitions, and the durable ones
- * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`). It starts or continues the run like
+ * (`CheckpointSaved`, `Suspended`, `Resumed`, `AnswerStale`, `AnswerRejected`); with `model: true` also the model
+ * events (`ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`). It starts or continues the run like
  * `Durable.run`. `bufferSize` and `strategy` work as in `Flow.events`: by default (`"suspend"`) a full buffer makes
  * the run wait for the subscriber, so every event arrives, in order; `"sliding"`/`"dropping"` are for monitors that
  * must never slow the run.
@@ -509,20 +632,494 @@ export const events = <
   const Stores extends ReadonlyArray<Shared.Initial<any, any>>
 >(
   flow: Node.Node<A, E, R>,
-  options: RunOptions<Stores> & EventsOptions
+  options: RunOptions<Stores> & EventsOptions & {
+    /** Also report every `LanguageModel` call in any node, as `Flow.events(flow, { model: true })` does. */
+    readonly model?: boolean | undefined
+  }
 ): Stream.Stream<FlowEvent.FlowEvent, E | CheckpointError | RunLocked | RunFailed, RunServices<R, Stores>> => {
   checkStarting("Durable.events", options)
   const checked = subscriber.check(`Durable.events ${JSON.stringify(options.id)}`, options)
-  return subscriber.stream({ ...checked, path: flow.name }, (emit) =>
-    executor.execute(flow as unknown as AnyNode, {
-      id: options.id,
-      mode: "run",
-      initial: options.stores,
-      stores: [],
-      lease: options.lease,
-      takeover: options.takeover,
-      emit
-    })) as any
+  const withModel = options.model === true ? modelEvents.install : <X>(self: X) => self
+  return subscriber.stream(
+    { ...checked, path: flow.name },
+    (emit) =>
+      withModel(executor.execute(flow as unknown as AnyNode, {
+        id: options.id,
+        mode: "run",
+        initial: options.stores,
+        stores: [],
+        lease: options.lease,
+        takeover: options.takeover,
+        emit
+      }))
+  ) as any
+}
+
+// ---------------------------------------------------------------------------------------------------
+// child runs, starting, workers, schedules
+// ---------------------------------------------------------------------------------------------------
+
+/** The stores' encodings by key (a state its schema cannot encode is a programming error: a defect). */
+const encodeInitial = (stores: ReadonlyArray<Shared.Initial<any, any>>) =>
+  Effect.sync(() => {
+    const out: Record<string, Json> = {}
+    for (const initial of stores) {
+      const store = initial.store as Shared.AnySchemaService
+      out[store.key] = Schema.encodeSync(store.schema as Schema.Codec<unknown, unknown, never, never>)(
+        initial.state
+      ) as Json
+    }
+    return out
+  })
+
+/**
+ * Starts (or joins) the child run `id` of `flow` from inside a node of a durable run, and waits for its outcome: the
+ * parent suspends with status "waiting" (its waiting record has `kind: "child"` and the child's id) until the child
+ * ends; then this returns the child's `Done` or `Interrupted` outcome, or fails with `ChildFailed` when the child
+ * failed. The child is queued (like `Durable.start`) with this run as its `parent`; a worker hosting its flow runs it,
+ * and its last save makes the parent due. The id makes it idempotent: a parent that runs the step again (after a
+ * crash, or a later suspension) joins the child it started instead of starting a second one. Interrupting the parent
+ * interrupts its children. An id of an existing run of another flow is `CheckpointError` ("flow mismatch"); one of a
+ * run still going that is not this run's child is `ChildFailed`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable, Flow, Node, Shared } from "effect-pocketflow"
+ *
+ * class Mail extends Shared.Service<Mail>()("app/Mail", { schema: Schema.Struct({ to: Schema.String }) }) {}
+ * declare const send: Flow.Flow<"default", never, Mail>
+ *
+ * const notify = Node.make({
+ *   name: "notify",
+ *   exec: () => Durable.child(send, { id: "digest-1/alice", stores: [Mail.initial({ to: "alice" })] })
+ * })
+ * ```
+ * @category child runs
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const child = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.Initial<any, any>>
+>(
+  flow: Node.Node<A, E, R>,
+  options: { readonly id: string; readonly stores: Stores }
+): Effect.Effect<Outcome<A>, ChildFailed | CheckpointError, Run> => {
+  checkStarting("Durable.child", options)
+  const name = flow.name
+  return Effect.flatMap(
+    encodeInitial(options.stores),
+    (stores) => Effect.flatMap(Effect.service(Run), (run) => run.child({ flow: name, id: options.id, stores }))
+  ) as Effect.Effect<Outcome<A>, ChildFailed | CheckpointError, Run>
+}
+
+/**
+ * What `Durable.start` did: created the run, or found it (`created: false`; the call changed nothing).
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const say = (s: Durable.Started) => s.created ? `queued ${s.id}` : `${s.id} exists already`
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Started {
+  readonly id: string
+  readonly created: boolean
+}
+
+/**
+ * Records the run `id` of `flow` as queued (status "running", version 1, nobody holding it, its stores from the given
+ * initial states) and returns at once: a worker hosting the flow (`Durable.worker`) runs it. Idempotent by id: when
+ * the run exists it changes nothing and says so (`created: false`); a run of another flow under that id is
+ * `CheckpointError` ("flow mismatch"). For servers and schedulers.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable, Flow, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ topic: Schema.String }) }) {}
+ * declare const essay: Flow.Flow<"default", never, Store>
+ * const queued = Durable.start(essay, { id: "essay-43", stores: [Store.initial({ topic: "cron" })] })
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const start = <A extends string, E, R, const Stores extends ReadonlyArray<Shared.Initial<any, any>>>(
+  flow: Node.Node<A, E, R>,
+  options: { readonly id: string; readonly stores: Stores }
+): Effect.Effect<Started, CheckpointError, Checkpointer> => {
+  checkStarting("Durable.start", options)
+  const name = flow.name
+  return Effect.gen(function*() {
+    const cp = yield* Checkpointer
+    const stores = yield* encodeInitial(options.stores)
+    const now = yield* Clock.currentTimeMillis
+    const found = yield* waits.startRun(cp, waits.queued(options.id, name, stores, now, undefined))
+    if (found === undefined) return { id: options.id, created: true }
+    if (found.flow !== name) return yield* waits.flowMismatch(options.id, found.flow, name)
+    return { id: options.id, created: false }
+  })
+}
+
+/**
+ * A flow a worker may host (`Durable.register`): the flow, and the store classes its runs are restored with. `R` is
+ * what its nodes need besides those stores and `Durable.Run`: the worker's requirements.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const named = (r: Durable.Registered<unknown>) => r.name
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Registered<out R = never> {
+  readonly _tag: "Registered"
+  /** The flow's name: a worker hosts the runs saved under it. */
+  readonly name: string
+  readonly stores: ReadonlyArray<Shared.AnySchemaService>
+  /** What the worker runs (the flow and its stores). */
+  readonly hosted: workerNs.Hosted
+  /** Type-level only: what the flow's nodes need. */
+  readonly "~requirements"?: R | undefined
+}
+
+/**
+ * Makes `flow` one a worker may host: `stores` lists its store classes (declared with a schema), from which its runs
+ * are restored. A worker refuses two different flows of one name (a run records only its flow's name); a run continues
+ * only under the flow of its name (`CheckpointError`, "flow mismatch", otherwise).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Durable, Flow, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ topic: Schema.String }) }) {}
+ * declare const essay: Flow.Flow<"default", never, Store>
+ * const hosted = Durable.register(essay, { stores: [Store] })
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const register = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.AnySchemaService>
+>(
+  flow: Node.Node<A, E, R>,
+  options: { readonly stores: Stores }
+): Registered<Exclude<R, Run | StoreSelf<Stores[number]>>> => {
+  const root = flow as unknown as AnyNode
+  if (typeof root?.name !== "string") throw new TypeError("Durable.register: the first argument must be a flow")
+  if (!Array.isArray(options?.stores)) {
+    throw new TypeError(`Durable.register ${JSON.stringify(root.name)}: stores must be an array of store classes`)
+  }
+  checkStores(`Durable.register ${JSON.stringify(root.name)}`, options.stores)
+  return { _tag: "Registered", name: root.name, stores: options.stores, hosted: { flow: root, stores: options.stores } }
+}
+
+/**
+ * A cron schedule a worker runs (`Durable.schedule`): at every tick it starts one run of the flow, whose id is
+ * `${name}@${tick.toISOString()}`. It registers its flow too.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const named = (s: Durable.Scheduled<unknown>) => `${s.name} runs ${s.flow}`
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Scheduled<out R = never> {
+  readonly _tag: "Scheduled"
+  /** The schedule's name: the prefix of its runs' ids. */
+  readonly name: string
+  /** The flow's name. */
+  readonly flow: string
+  readonly cron: Cron.Cron
+  /** What the worker runs (the flow and its stores). */
+  readonly hosted: workerNs.Hosted
+  /** How the worker starts a tick's run. */
+  readonly schedule: workerNs.ScheduleDef
+  /** Type-level only: what the flow's nodes need. */
+  readonly "~requirements"?: R | undefined
+}
+
+/**
+ * A run of `flow` at every tick of an effect `Cron`, started by the workers that list the schedule in `flows`: the run
+ * id is `${name}@${tick.toISOString()}` and its stores are `stores(tick)`, so of any number of workers exactly one
+ * creates each tick's run (the others find it). A worker that starts catches up the latest tick at or before its
+ * start, once, and every tick after it. `stores` is also called once here, with the epoch, to learn the store classes
+ * (as `Durable.register` takes them).
+ *
+ * @example
+ * ```ts
+ * import { Cron, Schema } from "effect"
+ * import { Durable, Flow, Shared } from "effect-pocketflow"
+ *
+ * class Day extends Shared.Service<Day>()("app/Day", { schema: Schema.Struct({ date: Schema.String }) }) {}
+ * declare const digest: Flow.Flow<"default", never, Day>
+ * const daily = Durable.schedule(digest, {
+ *   name: "digest",
+ *   cron: Cron.parseUnsafe("0 8 * * *", "UTC"),
+ *   stores: (tick) => [Day.initial({ date: tick.toISOString().slice(0, 10) })]
+ * })
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const schedule = <
+  A extends string,
+  E,
+  R,
+  const Stores extends ReadonlyArray<Shared.Initial<any, any>>
+>(
+  flow: Node.Node<A, E, R>,
+  options: { readonly name: string; readonly cron: Cron.Cron; readonly stores: (tick: Date) => Stores }
+): Scheduled<Exclude<R, Run | SelfOf<Stores[number]>>> => {
+  const root = flow as unknown as AnyNode
+  const name = options?.name
+  if (typeof name !== "string" || name.length === 0) {
+    throw new TypeError("Durable.schedule: name must be a non-empty string (it prefixes the runs' ids)")
+  }
+  const where = `Durable.schedule ${JSON.stringify(name)}`
+  if (!Cron.isCron(options.cron)) throw new TypeError(`${where}: cron must be an effect Cron (Cron.parse, Cron.make)`)
+  if (typeof options.stores !== "function") {
+    throw new TypeError(`${where}: stores must be a function of the tick's Date returning [Store.initial(state), …]`)
+  }
+  const sample = options.stores(new Date(0))
+  checkStarting(where, { id: workerNs.tickId(name, new Date(0)), stores: sample })
+  const stores = sample.map((i) => i.store as Shared.AnySchemaService)
+  const hosted = { flow: root, stores }
+  return {
+    _tag: "Scheduled",
+    name,
+    flow: root.name,
+    cron: options.cron,
+    hosted,
+    schedule: {
+      name,
+      cron: options.cron,
+      flow: root,
+      stores: (tick) => options.stores(tick).map((i) => ({ store: i.store as executor.SchemaStore, state: i.state }))
+    }
+  }
+}
+
+/**
+ * What a worker reports to `onEvent`: `Claimed`, `Continued` (the call's `outcome`, or its `failure` rendered),
+ * `Released`, `Scheduled` (it created a cron tick's run), and, with `observe: true`, `RunEvent` (every `FlowEvent` of
+ * the runs it hosts, with the run id). Each carries the worker's name and the run id.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * const line = (e: Durable.WorkerEvent) => e._tag === "RunEvent" ? `${e.id}: ${e.event._tag}` : `${e._tag} ${e.id}`
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type WorkerEvent = workerNs.WorkerEvent
+
+/**
+ * The constructors and matchers of `WorkerEvent` (`Data.taggedEnum`).
+ *
+ * @example
+ * ```ts
+ * import { Durable } from "effect-pocketflow"
+ *
+ * const isClaim = Durable.WorkerEvent.$is("Claimed")
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const WorkerEvent = workerNs.WorkerEvent
+
+/**
+ * Options of `Durable.worker` and `Durable.layerWorker`.
+ *
+ * @example
+ * ```ts
+ * import type { Durable } from "effect-pocketflow"
+ *
+ * declare const hosted: Durable.Registered<never>
+ * const options: Durable.WorkerOptions<readonly [Durable.Registered<never>]> = {
+ *   flows: [hosted],
+ *   concurrency: 4,
+ *   poll: "500 millis",
+ *   onEvent: (e) => console.log(e._tag, e.id)
+ * }
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface WorkerOptions<Flows extends ReadonlyArray<Registered<any> | Scheduled<any>>> {
+  /** The flows it hosts (`Durable.register`) and the schedules it runs (`Durable.schedule`). */
+  readonly flows: Flows
+  /** How many runs it continues at once (default 10). */
+  readonly concurrency?: number | undefined
+  /** How often it asks for due runs when nothing wakes it sooner (default 1 second). */
+  readonly poll?: Duration.Input | undefined
+  /** The lease of each run it continues (default 30 seconds), renewed every third of it. */
+  readonly lease?: Duration.Input | undefined
+  /** Its name, in lease owners (`<name>#<n>`), events, logs and spans (default `worker-<random>`). */
+  readonly name?: string | undefined
+  /** Called, synchronously, for each `WorkerEvent`: keep it quick and let it not throw. */
+  readonly onEvent?: ((event: WorkerEvent) => void) | undefined
+  /** Also report every `FlowEvent` of the runs it hosts, as `RunEvent` (default false: runs are not observed). */
+  readonly observe?: boolean | undefined
+}
+
+type WorkerRequirements<F> = F extends Registered<infer R> ? R : F extends Scheduled<infer R> ? R : never
+
+const positive = (where: string, option: string, value: Duration.Input | undefined, fallback: Duration.Input) => {
+  const millis = Duration.toMillis(Duration.fromInputUnsafe(value ?? fallback))
+  if (!(millis > 0) || !Number.isFinite(millis)) {
+    throw new RangeError(`${where}: ${option} must be a positive, finite duration (got ${String(value)})`)
+  }
+  return millis
+}
+
+/** The worker's configuration from its options, checked (a bad option throws at the call). */
+const workerConfig = (options: WorkerOptions<ReadonlyArray<Registered<any> | Scheduled<any>>>): workerNs.Config => {
+  const where = "Durable.worker"
+  if (!Array.isArray(options?.flows)) {
+    throw new TypeError(`${where}: flows must be an array of Durable.register(…) and Durable.schedule(…) values`)
+  }
+  const hosted = new Map<string, workerNs.Hosted>()
+  const schedules: Array<workerNs.ScheduleDef> = []
+  const host = (h: workerNs.Hosted) => {
+    const name = h.flow.name
+    const known = hosted.get(name)
+    if (known === undefined) return void hosted.set(name, h)
+    if (known.flow !== h.flow) {
+      throw new TypeError(
+        `${where}: two different flows are named ${JSON.stringify(name)}; a run records only its flow's name, so ` +
+          `the flows a worker hosts must have different names`
+      )
+    }
+    const keys = (stores: ReadonlyArray<executor.SchemaStore>) => stores.map((s) => s.key).sort().join("\n")
+    if (keys(known.stores) !== keys(h.stores)) {
+      throw new TypeError(`${where}: flow ${JSON.stringify(name)} is listed twice with different stores`)
+    }
+  }
+  for (const entry of options.flows) {
+    if (entry?._tag === "Registered") host(entry.hosted)
+    else if (entry?._tag === "Scheduled") {
+      host(entry.hosted)
+      if (schedules.some((s) => s.name === entry.name)) {
+        throw new TypeError(`${where}: two schedules are named ${JSON.stringify(entry.name)}`)
+      }
+      schedules.push(entry.schedule)
+    } else {
+      throw new TypeError(`${where}: flows lists Durable.register(…) and Durable.schedule(…) values`)
+    }
+  }
+  const concurrency = options.concurrency ?? 10
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`${where}: concurrency must be a positive integer (got ${String(options.concurrency)})`)
+  }
+  if (options.name !== undefined && (typeof options.name !== "string" || options.name.length === 0)) {
+    throw new TypeError(`${where}: name must be a non-empty string`)
+  }
+  positive(where, "lease", options.lease, "30 seconds")
+  return {
+    hosted,
+    schedules,
+    concurrency,
+    pollMillis: positive(where, "poll", options.poll, "1 second"),
+    lease: options.lease ?? "30 seconds",
+    name: options.name,
+    onEvent: options.onEvent,
+    observe: options.observe === true
+  }
+}
+
+/**
+ * The worker: an Effect you fork (or `Durable.layerWorker`) that never ends by itself. It asks the checkpointer for
+ * runs that can move (`due`) and continues each under its registered flow, with a lease, at most `concurrency` at
+ * once: runs queued by `Durable.start` or `Durable.child`, runs whose input was answered, whose timer or input deadline
+ * came, whose child ended, runs whose owner stopped without finishing them (its lease expired, or it released it: a
+ * `Durable.run` interrupted midway is hosted too), and the runs of its schedules' cron ticks. Any number of workers,
+ * in any number of processes, may share one checkpointer: each run is claimed by one. It looks at least every `poll`,
+ * at once when a run it hosts returns, and at the time the next timer comes due. Interrupting it (or releasing its
+ * layer) is a graceful shutdown: the runs it hosts are interrupted (finalizers run, the step in flight runs again on
+ * the next worker) and their leases released, so they move at once elsewhere. A failure of its own (a storage error)
+ * is logged and retried at the next poll; a run that fails is saved "failed" (and logged). Spans:
+ * `durable.worker.poll`, `durable.worker.run` (around the run's `durable.claim`, `durable.save`, …) and
+ * `durable.worker.schedule`; logs carry `pocketflow.worker` and `pocketflow.run`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Checkpointer, Durable, Flow, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ topic: Schema.String }) }) {}
+ * declare const essay: Flow.Flow<"default", never, Store>
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Effect.forkChild(Durable.worker({ flows: [Durable.register(essay, { stores: [Store] })] }))
+ *   yield* Durable.start(essay, { id: "essay-44", stores: [Store.initial({ topic: "workers" })] })
+ * }).pipe(Effect.provide(Checkpointer.layerMemory))
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const worker = <const Flows extends ReadonlyArray<Registered<any> | Scheduled<any>>>(
+  options: WorkerOptions<Flows>
+): Effect.Effect<never, never, Checkpointer | WorkerRequirements<Flows[number]>> =>
+  workerNs.run(workerConfig(options)) as Effect.Effect<never, never, Checkpointer | WorkerRequirements<Flows[number]>>
+
+/**
+ * `Durable.worker` as a Layer: the worker runs while the layer is alive; releasing it shuts the worker down gracefully
+ * (its runs' leases are released, so they move at once to another worker).
+ *
+ * @example
+ * ```ts
+ * import { Layer, Schema } from "effect"
+ * import { Checkpointer, Durable, Flow, Shared } from "effect-pocketflow"
+ *
+ * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ topic: Schema.String }) }) {}
+ * declare const essay: Flow.Flow<"default", never, Store>
+ *
+ * const WorkerLive = Durable.layerWorker({ flows: [Durable.register(essay, { stores: [Store] })] }).pipe(
+ *   Layer.provide(Checkpointer.layerMemory)
+ * )
+ * ```
+ * @category workers
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const layerWorker = <const Flows extends ReadonlyArray<Registered<any> | Scheduled<any>>>(
+  options: WorkerOptions<Flows>
+): Layer.Layer<never, never, Checkpointer | WorkerRequirements<Flows[number]>> => {
+  const config = workerConfig(options)
+  return Layer.effectDiscard(Effect.forkScoped(workerNs.run(config))) as Layer.Layer<
+    never,
+    never,
+    Checkpointer | WorkerRequirements<Flows[number]>
+  >
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -592,8 +1189,10 @@ const answerRun = Effect.fnUntraced(function*(options: AnswerOptions) {
   }
   const snapshot = yield* cp.load(id)
   if (snapshot === undefined) return yield* new NotWaiting({ id, key, waiting: [], reason: "no such run" })
-  const keys = snapshot.waiting.map((w) => w.key)
-  if (snapshot.status !== "suspended" && snapshot.status !== "running") {
+  // Timers and children are not answered: only inputs are candidates.
+  const inputs = snapshot.waiting.filter((w) => kindOf(w) === "input")
+  const keys = inputs.map((w) => w.key)
+  if (!isWaiting(snapshot.status) && snapshot.status !== "running") {
     return yield* new NotWaiting({ id, key, waiting: [], reason: `the run is ${snapshot.status}` })
   }
   const inputName = options.input?.name
@@ -605,7 +1204,7 @@ const answerRun = Effect.fnUntraced(function*(options: AnswerOptions) {
       return w !== undefined && JSON.stringify(w.prompt) === JSON.stringify(a.prompt)
     }).map((a) => a.key)
   )
-  const matching = snapshot.waiting.filter((w) =>
+  const matching = inputs.filter((w) =>
     (key === undefined || w.key === key) && (inputName === undefined || w.input === inputName)
   )
   const open = matching.filter((w) => !answeredKeys.has(w.key))
@@ -863,7 +1462,7 @@ const forkRun = Effect.fnUntraced(function*(options: {
     )) as Json
   }
   const now = yield* Clock.currentTimeMillis
-  const status: CheckpointerNs.Status = source.status === "suspended" || source.status === "done"
+  const status: CheckpointerNs.Status = isWaiting(source.status) || source.status === "done"
     ? source.status
     : "running"
   const snapshot: CheckpointerNs.Snapshot = {
@@ -877,6 +1476,9 @@ const forkRun = Effect.fnUntraced(function*(options: {
   }
   if (status !== "done") delete (snapshot as { action?: string }).action
   delete (snapshot as { failure?: string }).failure
+  // A fork is nobody's child, and the children of the run it copies are not its own.
+  delete (snapshot as { parent?: string }).parent
+  delete (snapshot as { children?: ReadonlyArray<string> }).children
   yield* Effect.catchTag(
     cp.save(snapshot),
     "CheckpointError",
@@ -917,6 +1519,9 @@ const interruptRun = Effect.fnUntraced(function*(id: string) {
   // its release (and our claim fails only while it holds the run), so one of us always sees the other.
   yield* cp.requestInterrupt(id)
   yield* executor.interruptIdle(cp, id)
+  // Its children too (`interruptIdle` stops those of a run it stopped; a running parent's owner stops its children
+  // when it stops, and these are the ones it has now).
+  yield* executor.interruptChildren(cp, snapshot.children)
 })
 
 /**

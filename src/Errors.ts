@@ -226,6 +226,33 @@ export class RunLocked extends Schema.TaggedError<RunLocked>()("RunLocked", {
 }
 
 /**
+ * A child run (`Durable.child`) failed: the parent's step fails with this typed error, `failure` being the child's
+ * failure as rendered in its snapshot. Also when the id names a run that is still going and was not started as a child
+ * of this parent (its `failure` says so): a parent waits only for its own children, which wake it when they end.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new Errors.ChildFailed({ id: "digest/alice", failure: "Error: SMTP down" })).pipe(
+ *   Effect.catchTag("ChildFailed", (e) => Effect.succeed(`child ${e.id} failed`))
+ * )
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export class ChildFailed extends Schema.TaggedError<ChildFailed>()("ChildFailed", {
+  id: Schema.String,
+  failure: Schema.String
+}) {
+  override get message(): string {
+    return `Child run "${this.id}" failed: ${this.failure}`
+  }
+}
+
+/**
  * `Durable.run` found the run failed: it is not re-executed (use `Durable.resume` to retry from the failed step).
  *
  * @example
@@ -359,5 +386,60 @@ export class InputTimeout extends Schema.TaggedError<InputTimeout>()("InputTimeo
 }) {
   override get message(): string {
     return `Run "${this.id}": no answer to ${this.input} (${this.key}) before its deadline`
+  }
+}
+
+/**
+ * An agent (`Agent.make`) asked the model `maxTurns` times and the model still called tools instead of answering.
+ * A `Schema.TaggedError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new Errors.AgentTurnsExceeded({ agent: "assistant", maxTurns: 10 })).pipe(
+ *   Effect.catchTag("AgentTurnsExceeded", (e) => Effect.succeed(`${e.agent} gave up after ${e.maxTurns} turns`))
+ * )
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export class AgentTurnsExceeded extends Schema.TaggedError<AgentTurnsExceeded>()("AgentTurnsExceeded", {
+  agent: Schema.String,
+  maxTurns: Schema.Number
+}) {
+  override get message(): string {
+    return `Agent "${this.agent}" made ${this.maxTurns} model calls (maxTurns) without an answer`
+  }
+}
+
+/**
+ * A structured node (`Node.structured`) could not get an object its schema decodes: the model's last reply `text`
+ * did not decode (`error` says why), after the first ask and `repair` re-asks. A `Schema.TaggedError`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Errors } from "effect-pocketflow"
+ *
+ * const handled = Effect.fail(new Errors.StructuredOutputFailed({ node: "extract", text: "{", error: "bad JSON" })).pipe(
+ *   Effect.catchTag("StructuredOutputFailed", (e) => Effect.succeed(e.text))
+ * )
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export class StructuredOutputFailed extends Schema.TaggedError<StructuredOutputFailed>()("StructuredOutputFailed", {
+  node: Schema.String,
+  /** The model's last reply. */
+  text: Schema.String,
+  /** Why it did not decode. */
+  error: Schema.String
+}) {
+  override get message(): string {
+    return `Node "${this.node}" got no valid structured output: ${this.error}`
   }
 }

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Stream from "effect/Stream"
@@ -13,6 +14,7 @@ import { received } from "./internal/checks.ts"
 import * as internal from "./internal/flow.ts"
 import * as make_ from "./internal/make.ts"
 import * as mermaid from "./internal/mermaid.ts"
+import * as modelEvents from "./internal/model/events.ts"
 import { type AnyFlow, type AnyNode, type FlowDef, isFlow as isFlowInternal, isNode } from "./internal/node.ts"
 import * as observation from "./internal/observation.ts"
 import * as subscriber from "./internal/subscriber.ts"
@@ -109,7 +111,78 @@ export interface Options<Start extends Node.Any> {
   readonly start: Start
   /** A run that would take more node steps fails with `MaxStepsExceeded`. */
   readonly maxSteps?: number | undefined
+  /** Options for every node of the flow and of flows nested in it (see `Defaults`). */
+  readonly defaults?: Defaults | undefined
 }
+
+/**
+ * Options applied to every node of a flow and of the flows nested in it (their batch items included), in exactly the
+ * forms of the node options they stand for. A nested flow's own defaults win over its parent's, option by option,
+ * and a node's own option wins over both (`limit: []` on a node sets no limit). They apply to what a node's exec
+ * does: a node without exec is left alone, and a `cache` default caches the nodes that have a `resultSchema`. A flow
+ * that a node runs from inside its exec is not nested in the flow: it does not inherit them. Checked when the flow is
+ * made.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { Flow, Node } from "effect-pocketflow"
+ *
+ * const ask = Node.make({ name: "ask", exec: () => Effect.succeed("hi") })
+ * const flow = Flow.make({
+ *   name: "chat",
+ *   start: ask,
+ *   defaults: { retry: { times: 2, schedule: Schedule.exponential("100 millis") }, timeout: "30 seconds" }
+ * })
+ * // flow: Flow<"default", NodeTimeout, never>
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Defaults {
+  /** Retries every node's exec (errors of any node: the schedule and `while` see `unknown`). */
+  readonly retry?: Node.Retry<unknown> | undefined
+  /** Fails one attempt of every node's exec with `NodeTimeout` after this long. */
+  readonly timeout?: Duration.Input | undefined
+  /** Caches the results of every node that has a `resultSchema`, by `key(prep)` (requires `Persistence`). */
+  readonly cache?: Node.Cache<unknown> | undefined
+  /** The limits every exec attempt takes a permit of (requires `Limits`). */
+  readonly limit?: Node.Limit | undefined
+}
+
+/**
+ * The errors a flow's `defaults` of type `D` may add: `NodeTimeout` when a default `timeout` may be set.
+ *
+ * @example
+ * ```ts
+ * import type { Flow } from "effect-pocketflow"
+ *
+ * type None = Flow.DefaultsError<{ readonly retry: { readonly times: 2 } }> // never
+ * type Timeout = Flow.DefaultsError<{ readonly timeout: "1 second" }> // NodeTimeout
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type DefaultsError<D> = "timeout" extends keyof D ? Node.TimeoutError<D["timeout" & keyof D]> : never
+
+/**
+ * The services a flow's `defaults` of type `D` may require: `Persistence` for a `cache`, `Limits` for a `limit`.
+ *
+ * @example
+ * ```ts
+ * import type { Flow } from "effect-pocketflow"
+ *
+ * type R = Flow.DefaultsServices<{ readonly limit: "openai" }> // Limits
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type DefaultsServices<D> =
+  | ("cache" extends keyof D ? Node.CacheServices<D["cache" & keyof D]> : never)
+  | ("limit" extends keyof D ? Node.LimitServices<D["limit" & keyof D]> : never)
 
 /**
  * Makes a flow that starts at `start`. Wire it with `Flow.on` and `Flow.next`. With `prep` and
@@ -142,21 +215,37 @@ export function make<
   R1 = never,
   E2 = never,
   R2 = never,
-  M extends number | undefined = undefined
+  M extends number | undefined = undefined,
+  D extends Defaults | undefined = undefined
 >(
   options: Options<Start> & {
     readonly maxSteps?: M
+    readonly defaults?: D
     readonly prep?: Effect.Effect<P, E1, R1> | undefined
     readonly post: (prep: P, lastAction: string) => Effect.Effect<O, E2, R2>
   }
-): Flow<Node.ActionOf<O>, Node.Error<Start> | E1 | E2 | MaxStepsError<M>, Node.Services<Start> | R1 | R2, "own">
-export function make<Start extends Node.Any, M extends number | undefined = undefined>(
-  options: Options<Start> & { readonly maxSteps?: M }
-): Flow<Node.Action<Start>, Node.Error<Start> | MaxStepsError<M>, Node.Services<Start>>
+): Flow<
+  Node.ActionOf<O>,
+  Node.Error<Start> | E1 | E2 | MaxStepsError<M> | DefaultsError<D>,
+  Node.Services<Start> | R1 | R2 | DefaultsServices<D>,
+  "own"
+>
+export function make<
+  Start extends Node.Any,
+  M extends number | undefined = undefined,
+  D extends Defaults | undefined = undefined
+>(
+  options: Options<Start> & { readonly maxSteps?: M; readonly defaults?: D }
+): Flow<
+  Node.Action<Start>,
+  Node.Error<Start> | MaxStepsError<M> | DefaultsError<D>,
+  Node.Services<Start> | DefaultsServices<D>
+>
 export function make(options: {
   readonly name: string
   readonly start: Node.Any
   readonly maxSteps?: number | undefined
+  readonly defaults?: Defaults | undefined
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly post?: ((prep: unknown, last: string) => Effect.Effect<string | void, unknown, unknown>) | undefined
 }): Any {
@@ -601,6 +690,11 @@ export interface EventsOptions {
    * latest progress; `"dropping"` drops the newest, keeping the beginning of the run.
    */
   readonly strategy?: "suspend" | "sliding" | "dropping" | undefined
+  /**
+   * Also report every `LanguageModel` call in any node: `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`,
+   * with the node's path (the run's `LanguageModel` is wrapped for it; nodes call no `Flow.emit`). Default `false`.
+   */
+  readonly model?: boolean | undefined
 }
 
 /**
@@ -608,7 +702,8 @@ export interface EventsOptions {
  * finishing, retries, fallbacks, transitions, unmatched actions, batch progress, the `Custom` events nodes send
  * with `Flow.emit`, and the flow's end. A parallel block's branches report under its path (`flow/block/branch`).
  * The stream ends when the flow ends and fails with the flow's error (after its `FlowFailed` event).
- * Stopping the stream early interrupts the flow.
+ * Stopping the stream early interrupts the flow. With `{ model: true }` every `LanguageModel` call in any node is
+ * reported too (`ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished`), without the nodes calling `Flow.emit`.
  *
  * Events go through a buffer of `bufferSize` events (1024 by default). By default (`strategy: "suspend"`) a full
  * buffer makes the run wait for its subscriber — before its next step, its next batch item or branch, or in
@@ -658,12 +753,14 @@ export const events: {
     }
     const root = flow as unknown as AnyNode
     const checked = subscriber.check(`Flow.events(${JSON.stringify(root.name)})`, options)
+    const model = options?.model === true
     return subscriber.stream(
       { ...checked, path: root.name },
       (emit) =>
-        Effect.withFiber((fiber) =>
-          observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
-        )
+        Effect.withFiber((fiber) => {
+          const run = observation.subscribing(observed.runRoot(root, observation.root(fiber, root, emit)))
+          return model ? modelEvents.install(run) : run
+        })
     ) as Stream.Stream<FlowEvent.FlowEvent, E, R>
   }
 )

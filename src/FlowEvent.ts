@@ -35,8 +35,13 @@ import * as internal from "./internal/events.ts"
  *   for the old prompt was dropped and the run waits for a new one.
  * - `AnswerRejected` (durable runs): the answer in the inbox for `key` does not decode with the input's schema (it was
  *   written by a program that could check only its JSON Schema): it left the inbox and the run waits for another.
+ * - `CacheHit`: the node's `cache` had a result for `key`, so exec did not run (`cache` on the node or in a flow's
+ *   defaults). Inside a batch node's item, `runs` ends with the item index.
  * - `Custom`: a node called `Flow.emit(data)` (LLM tokens, tool calls, progress); `path` is the node's path. Inside a
  *   batch node's item, `runs` ends with the item index. Durable runs may repeat them when a step runs again.
+ * - `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished` (only with `{ model: true }`): a `LanguageModel` call in
+ *   the node at `path` produced text (each streamed chunk, or a whole reply), asked for a tool call, got a tool's result
+ *   (its JSON encoding) or finished with its token `usage`. No node calls `Flow.emit` for them.
  * - `EventsGap` (the server's event stream, `effect-pocketflow/server`): the server no longer holds the events with
  *   sequence numbers after `after` and before `next` (a client came back after its buffer moved on, or the server
  *   restarted): they are lost to this subscriber, never silently.
@@ -354,6 +359,21 @@ export const AnswerStale = ctors.AnswerStale
 export const AnswerRejected = ctors.AnswerRejected
 
 /**
+ * Makes a `CacheHit` event, as a node's cache does when it has a result for `key`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.CacheHit({ path: "chat/embed", runs: [], node: "embed", key: "hello world" })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const CacheHit = ctors.CacheHit
+
+/**
  * Makes a `Custom` event, as `Flow.emit(data)` does inside the node at `path`.
  *
  * @example
@@ -367,6 +387,70 @@ export const AnswerRejected = ctors.AnswerRejected
  * @since 0.2.0
  */
 export const Custom = ctors.Custom
+
+/**
+ * Makes a `ModelDelta` event: text a `LanguageModel` call in the node at `path` produced (a streamed chunk, or the whole
+ * text of a reply that was not streamed).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ModelDelta({ path: "chat/answer", runs: [], node: "answer", text: "Hel" })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ModelDelta = ctors.ModelDelta
+
+/**
+ * Makes a `ToolCalled` event: the model asked to call tool `name` with `params`.
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ToolCalled({ path: "agent", runs: [], node: "agent", name: "search", params: { q: "x" } })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ToolCalled = ctors.ToolCalled
+
+/**
+ * Makes a `ToolResult` event: tool `name` returned `result` (its JSON encoding; a failure the tool returns as its
+ * result, or an approval's rejection, included).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.ToolResult({ path: "agent", runs: [], node: "agent", name: "search", result: ["a hit"] })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ToolResult = ctors.ToolResult
+
+/**
+ * Makes a `ModelFinished` event: a `LanguageModel` call ended, having used `usage` tokens.
+ *
+ * @example
+ * ```ts
+ * import { Response } from "effect/ai"
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const usage = new Response.Usage({ inputTokens: { total: 12 }, outputTokens: { total: 3 } })
+ * const e = FlowEvent.ModelFinished({ path: "chat/answer", runs: [], node: "answer", usage })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const ModelFinished = ctors.ModelFinished
 
 /**
  * A type guard for one case: `FlowEvent.is("NodeFinished")(event)`.
@@ -395,7 +479,8 @@ export const is = ctors.$is
  *   NodeFinished: () => 1, NodeFailed: () => 1, RetryScheduled: (e) => e.attempt, FallbackUsed: () => 1,
  *   Transition: () => 0, UnmatchedAction: () => 1, BatchProgress: (e) => e.done, EventsDropped: (e) => e.count,
  *   CheckpointSaved: () => 0, Suspended: () => 0, Resumed: () => 0, AnswerStale: () => 0, AnswerRejected: () => 0,
- *   Custom: () => 0
+ *   Custom: () => 0, ModelDelta: () => 0, ToolCalled: () => 1, ToolResult: () => 0, ModelFinished: () => 0,
+ *   CacheHit: () => 0
  * })
  * ```
  * @category pattern matching
@@ -470,9 +555,20 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: the answer to ${event.key} was for an older prompt; asking again`
     case "AnswerRejected":
       return `${where(event)}: the answer to ${event.key} was rejected (${event.error}); asking again`
+    case "CacheHit":
+      return `${where(event)}: cache hit for ${JSON.stringify(event.key)}`
     case "EventsGap":
       return `${where(event)}: events ${event.after + 1} to ${event.next - 1} are no longer held (not delivered)`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
+    case "ModelDelta":
+      return `${where(event)}: model: ${JSON.stringify(event.text)}`
+    case "ToolCalled":
+      return `${where(event)}: tool call ${event.name}(${Formatter.format(event.params)})`
+    case "ToolResult":
+      return `${where(event)}: tool result ${event.name}: ${Formatter.format(event.result)}`
+    case "ModelFinished":
+      return `${where(event)}: model finished (${event.usage.inputTokens.total ?? "?"} tokens in, ` +
+        `${event.usage.outputTokens.total ?? "?"} out)`
   }
 }

@@ -4,16 +4,22 @@
  *
  * @since 0.1.0
  */
+import type * as AiError from "effect/ai/AiError"
+import type * as LanguageModel from "effect/ai/LanguageModel"
+import type * as Prompt from "effect/ai/Prompt"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type * as Persistence from "effect/persistence/Persistence"
 import type * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
-import type { NodeTimeout } from "./Errors.ts"
+import type { NodeTimeout, StructuredOutputFailed } from "./Errors.ts"
+import type { Limits } from "./internal/limits.ts"
 import * as make_ from "./internal/make.ts"
 import * as internal from "./internal/node.ts"
 import type { RetryOptions } from "./internal/policy.ts"
+import * as structured_ from "./internal/structured.ts"
 
 /**
  * A node: an Effect that runs prep → exec → post and succeeds with the action that picks the next
@@ -232,6 +238,132 @@ export interface Options<P, X, O extends string | void, E1, R1, E2, R2, E3, R3> 
   readonly retry?: Retry<E2 | NodeTimeout> | undefined
   /** Fails one attempt of exec with `NodeTimeout` after this long. */
   readonly timeout?: Duration.Input | undefined
+  /** The limits each attempt of exec takes a permit of (requires `Limits`). */
+  readonly limit?: Limit | undefined
+  /** The Schema of exec's result: how `cache` stores it (required with `cache`). */
+  readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
+}
+
+/**
+ * A node's result cache: exec's result is kept under `key(input)` — `input` is prep's result (a batch item for
+ * `Node.batch`) — with the node's name and `version`, for `ttl` (default: as long as the store keeps it), encoded with
+ * the node's `resultSchema`, in effect's `Persistence` service (`Persistence.layerMemory`, `layerKvs` over
+ * `KeyValueStore.layerFileSystem`, `layerSql`, `layerRedis`, …). A hit skips exec, its retries and limits, and
+ * reports `FlowEvent.CacheHit`; only successes are kept (never a fallback's result). Bump `version` when exec
+ * changes, so older results are not used. A store that fails is logged, and the node runs as if it had no cache.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Node } from "effect-pocketflow"
+ *
+ * const embed = Node.make({
+ *   name: "embed",
+ *   prep: Effect.succeed("hello world"),
+ *   exec: (text) => Effect.succeed(text.length),
+ *   resultSchema: Schema.Number,
+ *   cache: { key: (text) => text, ttl: "1 day", version: 2 }
+ * })
+ * // embed: Node<"default", never, Persistence>
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Cache<in P> {
+  /** The key of a result: the same key, the same result (keep it short; hash long inputs). */
+  readonly key: (input: P) => string
+  /** How long a result is kept. */
+  readonly ttl?: Duration.Input | undefined
+  /** Part of the key: bump it to stop using the results of an older exec. Default 0. */
+  readonly version?: number | undefined
+}
+
+/**
+ * The limits an exec attempt takes a permit of: a name configured in `Limits.layer`, or several. `[]` sets no limit
+ * (over a flow's default).
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const one: Node.Limit = "openai"
+ * const both: Node.Limit = ["openai", "embeddings"]
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type Limit = string | ReadonlyArray<string>
+
+/**
+ * effect's `Persistence` when a `cache` of type `C` may be set.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type None = Node.CacheServices<undefined> // never
+ * type Some = Node.CacheServices<Node.Cache<string>> // Persistence
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type CacheServices<C> = [C] extends [undefined] ? never : Persistence.Persistence
+
+/**
+ * The `Limits` service when a `limit` of type `L` may be set.
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * type None = Node.LimitServices<undefined> // never
+ * type Some = Node.LimitServices<"openai"> // Limits
+ * ```
+ * @category utility types
+ * @stability experimental
+ * @since 0.4.0
+ */
+export type LimitServices<L> = [L] extends [undefined] ? never : Limits
+
+/**
+ * What the overloads with `cache` add to the options: the cache (its key takes `P`, prep's result or a batch item)
+ * and the Schema of exec's result `X`, which the cache stores results with.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const options: Node.Cached<string, number> = { cache: { key: (text) => text }, resultSchema: Schema.Number }
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Cached<P, X> {
+  readonly cache: Cache<P>
+  readonly resultSchema: Schema.Codec<X, any, never, never>
+}
+
+/**
+ * What the overloads without `cache` say about it: a `cache` is accepted only with `resultSchema` (the type error
+ * names it).
+ *
+ * @example
+ * ```ts
+ * import type { Node } from "effect-pocketflow"
+ *
+ * const options: Node.Uncached = {}
+ * ```
+ * @category models
+ * @stability experimental
+ * @since 0.4.0
+ */
+export interface Uncached {
+  readonly cache?: { readonly "a cache needs resultSchema: the Schema of exec's result": never } | undefined
 }
 
 /**
@@ -254,7 +386,10 @@ export type TimeoutError<T> = [T] extends [undefined] ? never : NodeTimeout
 
 /**
  * Makes a node. The action union is inferred from `post` (string literals, no `as const`); with no
- * `post`, or a `post` returning nothing, the action is `"default"`.
+ * `post`, or a `post` returning nothing, the action is `"default"`. With `cache` (and `resultSchema`) exec's results
+ * are kept in effect's `Persistence` (see `Cache`); with `limit` each attempt of exec holds a permit of the named
+ * limits (see the `Limits` module). A flow's `defaults` may set `retry`, `timeout`, `cache` and `limit` for the nodes
+ * that do not set them.
  *
  * @example
  * ```ts
@@ -289,13 +424,15 @@ export function make<
   E3 = never,
   R3 = never,
   Ef = never,
-  Rf = never
+  Rf = never,
+  L extends Limit | undefined = undefined
 >(
-  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & {
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Cached<P, X> & {
     /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
     readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
   }
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | Persistence.Persistence | LimitServices<L>>
 export function make<
   P = void,
   X = void,
@@ -306,10 +443,46 @@ export function make<
   R2 = never,
   E3 = never,
   R3 = never,
-  T extends Duration.Input | undefined = undefined
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Cached<P, X> & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | Persistence.Persistence | LimitServices<L>>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never,
+  L extends Limit | undefined = undefined
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Uncached & {
+    /** Replaces exec's result after its last failed attempt; its errors replace exec's. */
+    readonly fallback: (prep: P, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | LimitServices<L>>
+export function make<
+  P = void,
+  X = void,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
+>(
+  options: Options<P, X, O, E1, R1, E2, R2, E3, R3> & Uncached & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | LimitServices<L>>
 export function make(options: {
   readonly name: string
   readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
@@ -318,6 +491,9 @@ export function make(options: {
   readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly cache?: unknown
+  readonly limit?: Limit | undefined
+  readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
 }): Any {
   return make_.step(options) as Any
 }
@@ -371,9 +547,11 @@ export interface BatchOptions<I, X, O extends string | void, E1, R1, E2, R2, E3,
   readonly timeout?: Duration.Input | undefined
   /**
    * The Schema of exec's result. A durable run then saves each finished item (one record per item), so a resumed
-   * batch runs only the items that had not finished.
+   * batch runs only the items that had not finished; `cache` stores results with it.
    */
   readonly resultSchema?: Schema.Codec<X, any, never, never> | undefined
+  /** The limits each item's exec attempt takes a permit of (requires `Limits`). */
+  readonly limit?: Limit | undefined
 }
 
 /**
@@ -409,12 +587,14 @@ export function batch<
   E3 = never,
   R3 = never,
   Ef = never,
-  Rf = never
+  Rf = never,
+  L extends Limit | undefined = undefined
 >(
-  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & {
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Cached<I, X> & {
     readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
   }
-): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf>
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | Persistence.Persistence | LimitServices<L>>
 export function batch<
   I,
   X,
@@ -425,10 +605,45 @@ export function batch<
   R2 = never,
   E3 = never,
   R3 = never,
-  T extends Duration.Input | undefined = undefined
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
 >(
-  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & { readonly timeout?: T }
-): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3>
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Cached<I, X> & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | Persistence.Persistence | LimitServices<L>>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  Ef = never,
+  Rf = never,
+  L extends Limit | undefined = undefined
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Uncached & {
+    readonly fallback: (item: I, error: E2 | NodeTimeout) => Effect.Effect<X, Ef, Rf>
+    readonly limit?: L
+  }
+): Node<ActionOf<O>, E1 | E3 | Ef, R1 | R2 | R3 | Rf | LimitServices<L>>
+export function batch<
+  I,
+  X,
+  O extends string | void = void,
+  E1 = never,
+  R1 = never,
+  E2 = never,
+  R2 = never,
+  E3 = never,
+  R3 = never,
+  T extends Duration.Input | undefined = undefined,
+  L extends Limit | undefined = undefined
+>(
+  options: BatchOptions<I, X, O, E1, R1, E2, R2, E3, R3> & Uncached & { readonly timeout?: T; readonly limit?: L }
+): Node<ActionOf<O>, E1 | E2 | TimeoutError<T> | E3, R1 | R2 | R3 | LimitServices<L>>
 export function batch(options: {
   readonly name: string
   readonly prep: Effect.Effect<unknown, unknown, unknown>
@@ -444,6 +659,8 @@ export function batch(options: {
   readonly timeout?: Duration.Input | undefined
   readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
   readonly resultSchema?: Schema.Codec<unknown, any, never, never> | undefined
+  readonly cache?: unknown
+  readonly limit?: Limit | undefined
 }): Any {
   return make_.batch(options) as Any
 }
@@ -511,3 +728,57 @@ export const as: {
  * @since 0.1.0
  */
 export const run = <A extends string, E, R>(node: Node<A, E, R>): Effect.Effect<A, E, R> => node
+
+/**
+ * Makes a node that asks the model (`LanguageModel.generateObject`) for an object of `schema`: `prompt` is an Effect
+ * of the request (like a prep), `post` gets the decoded object. A reply that does not decode goes back to the model
+ * with the decode error, up to `repair` re-asks after the first (default 1); then the node fails with
+ * `StructuredOutputFailed { node, text, error }` carrying the last reply. Other model failures are retried like an
+ * agent's (retry-after on 429, back-off on 5xx and dropped connections, none on other 4xx).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Node, Shared } from "effect-pocketflow"
+ *
+ * const Contact = Schema.Struct({ name: Schema.String, email: Schema.String })
+ * class Store extends Shared.Service<Store, { text: string; contact?: typeof Contact.Type }>()("app/Store") {}
+ *
+ * const extract = Node.structured({
+ *   name: "extract",
+ *   schema: Contact,
+ *   prompt: Effect.map(Store.get, (s) => `Extract the contact from: ${s.text}`),
+ *   repair: 2,
+ *   post: (contact) => Store.update((s) => ({ ...s, contact }))
+ * })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const structured = <
+  A,
+  I extends Record<string, any>,
+  RD = never,
+  RE = never,
+  EP = never,
+  RP = never,
+  O extends string | void = void,
+  E3 = never,
+  R3 = never
+>(options: {
+  /** The node's name. */
+  readonly name: string
+  /** The object's schema (sent to the model as the response format, then used to decode its reply). */
+  readonly schema: Schema.Codec<A, I, RD, RE>
+  /** The request: a string or an `effect/ai` prompt. */
+  readonly prompt: Effect.Effect<Prompt.RawInput, EP, RP>
+  /** Re-asks after a reply that does not decode (default 1). */
+  readonly repair?: number | undefined
+  /** Writes the object to the stores and picks the action. */
+  readonly post?: ((value: A) => Effect.Effect<O, E3, R3>) | undefined
+}): Node<
+  ActionOf<O>,
+  EP | AiError.AiError | StructuredOutputFailed | E3,
+  RP | LanguageModel.LanguageModel | RD | RE | R3
+> => structured_.make(options as Parameters<typeof structured_.make>[0]) as never

@@ -5,6 +5,20 @@
  */
 
 /**
+ * Agents: a tool-calling model as one node, durable call by call, with human approval of chosen tools.
+ *
+ * @example
+ * ```ts
+ * import { Agent } from "effect-pocketflow"
+ *
+ * const answer = Agent.Approval.make({ approve: true })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Agent from "./Agent.ts"
+/**
  * Where durable runs keep their checkpoints: the service contract and the memory, file-system and SQL layers.
  *
  * @example
@@ -77,6 +91,34 @@ export * as Flow from "./Flow.ts"
  */
 export * as FlowEvent from "./FlowEvent.ts"
 /**
+ * Rate and concurrency limits on exec attempts, shared by every branch, batch item and run under one layer.
+ *
+ * @example
+ * ```ts
+ * import { Limits } from "effect-pocketflow"
+ *
+ * const limits = Limits.layer({ openai: { concurrency: 8, rate: { limit: 500, window: "1 minute" } } })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Limits from "./Limits.ts"
+/**
+ * Flows as MCP tools: each call of the tool is a durable run of the flow.
+ *
+ * @example
+ * ```ts
+ * import { Mcp } from "effect-pocketflow"
+ *
+ * const shape = Mcp.Outcome
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as Mcp from "./Mcp.ts"
+/**
  * Nodes: prep, exec (with retry, timeout and fallback) and post; batch nodes; typed actions.
  *
  * @example
@@ -104,6 +146,21 @@ export * as Node from "./Node.ts"
  * @since 0.1.0
  */
 export * as Shared from "./Shared.ts"
+/**
+ * An `effect/sql` `SqlClient` over Node's built-in `node:sqlite`: what `Checkpointer.layerSqlite` runs on, and a
+ * SQLite file for anything written against `SqlClient` (e.g. effect's `Persistence.layerSql`).
+ *
+ * @example
+ * ```ts
+ * import { SqliteClient } from "effect-pocketflow"
+ *
+ * const sql = SqliteClient.layer({ filename: "app.db" })
+ * ```
+ * @category modules
+ * @stability experimental
+ * @since 0.4.0
+ */
+export * as SqliteClient from "./SqliteClient.ts"
 /**
  * The errors of flows and nodes, also exported at the root (see `Errors`).
  *

@@ -7,8 +7,10 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { join } from "node:path"
 import * as Lib from "../../dist/index.js"
 import { importOptional, onWorkflowEngine } from "./support/effect.mjs"
+import { modelLoops } from "./support/model-loop.mjs"
 import { range } from "./support/plain.mjs"
 
 const { Flow, Node, Shared } = Lib
@@ -172,7 +174,7 @@ export const wiring = ({ size, reps, slowMs }) => ({
 })
 
 /** The checkpointer layer a durable row runs on, or `{ skip }` with the reason. */
-const checkpointer = async ({ backend, directory, fsync, url }) => {
+const checkpointer = async ({ backend, directory, fsync, synchronous, url }) => {
   const { Checkpointer } = Lib
   // each backend may land separately: a layer that is not a value (or not a function) yet is not built
   const has = (name, kind) => typeof Checkpointer?.[name] === kind
@@ -185,6 +187,14 @@ const checkpointer = async ({ backend, directory, fsync, url }) => {
     const NodeServices = await importOptional("@effect/platform-node/NodeServices")
     if (NodeServices === undefined) return { skip: "@effect/platform-node not installed at the root" }
     return Checkpointer.layerFileSystem({ directory, fsync }).pipe(Layer.provide(NodeServices.layer))
+  }
+  if (backend === "sqlite") {
+    if (!has("layerSqlite", "function")) return notBuilt("layerSqlite")
+    const [major, minor] = process.versions.node.split(".").map(Number)
+    if (major < 22 || (major === 22 && minor < 16)) {
+      return { skip: `node:sqlite needs Node 22.16 (this is ${process.version})` }
+    }
+    return Checkpointer.layerSqlite({ filename: join(directory, "runs.db"), synchronous })
   }
   if (!has("layerSql", "function")) return notBuilt("layerSql")
   const PgClient = await importOptional("@effect/sql-pg/PgClient")
@@ -243,6 +253,70 @@ export const workflow = async ({ n, engine, url }) => {
     run: () =>
       runtime.runPromise(wf.workflow.execute({ id: `ours-${k++}`, stores: { [WorkflowStore.key]: { n: 0 } } })),
     inspect: (final) => final.stores[WorkflowStore.key].n,
+    dispose: () => runtime.dispose()
+  }
+}
+
+// The model-events workload (workloads/model.mjs): a loop whose node asks a fake model, observed or not.
+const models = modelLoops(Lib)
+export const modelLoop = models.modelLoop
+export const modelLoopEvents = models.modelLoopEvents
+export const modelLoopModelEvents = models.modelLoopModelEvents
+
+/**
+ * A batch of `items` items at `concurrency`, each waiting `waitMs` on a real timer, every exec holding a permit of a
+ * limit of `limit` concurrent (`Limits.layer`, built once); with `control`, no limit and the batch's own concurrency
+ * set to `limit` instead (the floor). The gauge: items in flight, counted inside exec.
+ */
+export const limits = ({ items, waitMs, concurrency, limit, control }) => {
+  if (Lib.Limits === undefined) return { skip: "Limits not built" }
+  const gauge = { inFlight: 0, most: 0 }
+  const node = Node.batch({
+    name: "calls",
+    prep: Effect.succeed(range(items)),
+    exec: (i) =>
+      Effect.suspend(() => {
+        gauge.most = Math.max(gauge.most, ++gauge.inFlight)
+        return Effect.as(Effect.ensuring(Effect.sleep(waitMs), Effect.sync(() => gauge.inFlight--)), i)
+      }),
+    ...(control ? { concurrency: limit } : { concurrency, limit: "api" })
+  })
+  const runtime = ManagedRuntime.make(Lib.Limits.layer({ api: { concurrency: limit } }))
+  return {
+    run: () => {
+      gauge.most = 0
+      return runtime.runPromise(Node.run(node)).then(() => ({ done: items, most: gauge.most }))
+    },
+    extra: () => ({ mostInFlight: gauge.most }),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/**
+ * A node whose exec waits 1 ms (a real timer), run `runs` times in one program: without a cache (`mode: "exec"`),
+ * with a cache hit every time (`"hit"`: the result stored before the trials), or a miss every time (`"miss"`: a new
+ * key per run, so each run runs exec and stores its result), on `Persistence.layerMemory`.
+ */
+export const cache = async ({ runs, mode, execMs }) => {
+  if (typeof Lib.FlowEvent.CacheHit !== "function") return { skip: "caching not built" }
+  const { Persistence } = await import("effect/persistence")
+  let k = 0
+  let done = 0
+  const node = Node.make({
+    name: "answer",
+    prep: Effect.sync(() => (mode === "miss" ? `q${k++}` : "q")),
+    exec: (q) => Effect.as(Effect.sleep(execMs), `answer to ${q}`),
+    post: () => Effect.sync(() => void done++),
+    ...(mode === "exec" ? {} : { resultSchema: Schema.String, cache: { key: (q) => q } })
+  })
+  const runtime = ManagedRuntime.make(Persistence.layerMemory)
+  if (mode === "hit") await runtime.runPromise(Node.run(node))
+  const program = Effect.suspend(() => {
+    done = 0
+    return Effect.forEach(range(runs), () => Node.run(node), { discard: true })
+  })
+  return {
+    run: () => runtime.runPromise(program).then(() => done),
     dispose: () => runtime.dispose()
   }
 }

@@ -50,18 +50,45 @@ export const batch = ({ items, waitMs, concurrency }) => {
   return { run: async () => (await app.invoke({ items: list }, options)).done }
 }
 
+/** SqliteSaver's driver, better-sqlite3, is a native add-on built by bench/harness/native.mjs: why it is not, if not. */
+const sqliteMissing = async () => {
+  const { createRequire } = await import("node:module")
+  const { dirname, join } = await import("node:path")
+  const { existsSync, readFileSync } = await import("node:fs")
+  try {
+    const require = createRequire(import.meta.url)
+    const saver = dirname(require.resolve("@langchain/langgraph-checkpoint-sqlite/package.json"))
+    const addon = dirname(createRequire(join(saver, "package.json")).resolve("better-sqlite3/package.json"))
+    const skipped = join(addon, "build", "skipped.txt")
+    if (existsSync(skipped)) return `better-sqlite3 not built: ${readFileSync(skipped, "utf8").trim()}`
+    const Database = createRequire(join(saver, "package.json"))("better-sqlite3")
+    new Database(":memory:").close()
+    return undefined
+  } catch (error) {
+    const why = String(error?.message ?? error).replace(/\s+/g, " ").slice(0, 300)
+    return `better-sqlite3 does not load on Node ${process.version}: ${why}`
+  }
+}
+
 /**
  * The loop with a checkpointer (`saver`: "memory" for MemorySaver, "postgres" for PostgresSaver on `url`, tables set
- * up once), `durability` as given (LangGraph's default: "async"). Every run is a new thread; threads are deleted
- * after each trial. The node's calls are counted and the final state read back from the checkpointer.
+ * up once, "sqlite" for SqliteSaver on `filename`), `durability` as given (LangGraph's default: "async"). Every run
+ * is a new thread; threads are deleted after each trial. The node's calls are counted and the final state read back
+ * from the checkpointer.
  */
-export const durable = async ({ n, saver, url, durability }) => {
+export const durable = async ({ n, saver, url, filename, durability }) => {
   let checkpointer = new MemorySaver()
   if (saver === "postgres") {
     // only this row loads the Postgres saver (and its driver)
     const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres")
     checkpointer = PostgresSaver.fromConnString(url)
     await checkpointer.setup()
+  }
+  if (saver === "sqlite") {
+    const missing = await sqliteMissing()
+    if (missing !== undefined) return { skip: missing }
+    const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite")
+    checkpointer = SqliteSaver.fromConnString(filename)
   }
   let calls = 0
   const app = looping(n, checkpointer, () => calls++)
@@ -87,6 +114,10 @@ export const durable = async ({ n, saver, url, durability }) => {
     afterTrial: async () => {
       for (const id of threads.splice(0)) await checkpointer.deleteThread(id)
     },
-    dispose: saver === "postgres" ? () => checkpointer.end() : undefined
+    dispose: saver === "postgres"
+      ? () => checkpointer.end()
+      : saver === "sqlite"
+      ? () => checkpointer.db.close()
+      : undefined
   }
 }

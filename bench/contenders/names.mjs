@@ -5,3 +5,4 @@ export const pocketflow = { contender: "pocketflow", name: "PocketFlow 1.0.4" }
 export const langgraph = { contender: "langgraph", name: "LangGraph" }
 export const rawEffect = { contender: "raw-effect", name: "raw Effect loop" }
 export const plainAsync = { contender: "plain-async", name: "plain async loop" }
+export const oursBase = { contender: "effect-pocketflow-base", name: "effect-pocketflow before (base build)" }

@@ -129,6 +129,8 @@ export const machine = (childNodeVersion) => {
       ["@langchain/langgraph", "../"],
       ["@langchain/core", "../"],
       ["@langchain/langgraph-checkpoint-postgres", "../"],
+      ["@langchain/langgraph-checkpoint-sqlite", "../"],
+      ["better-sqlite3", "../"],
       ["@effect/platform-node", "../../"],
       ["@effect/sql-pg", "../../"]
     ]

@@ -1,5 +1,6 @@
-// Workload 7: workload 1's loop as a durable run, checkpointed after every step (memory, file system, Postgres), next
-// to LangGraph with MemorySaver and PostgresSaver.
+// Workload 7: workload 1's loop as a durable run, checkpointed after every step (memory, file system, Postgres,
+// SQLite), next to LangGraph with MemorySaver, PostgresSaver and SqliteSaver.
+import { join } from "node:path"
 import { langgraph, ours } from "../contenders/names.mjs"
 import { expectEqual } from "../harness/expect.mjs"
 import { loopRow } from "./loop.mjs"
@@ -12,7 +13,8 @@ export const sizes = {
 export const labels = (s) => ({
   "durable-memory": `7a. durable loop, memory (${s.steps} steps)`,
   "durable-fs": `7b. durable loop, file system (${s.steps} steps)`,
-  "durable-pg": `7c. durable loop, Postgres (${s.steps} steps)`
+  "durable-pg": `7c. durable loop, Postgres (${s.steps} steps)`,
+  "durable-sqlite": `7d. durable loop, SQLite against the others (${s.steps} steps)`
 })
 
 /** The plain loop answers its count; a durable row its outcome or node calls, and the state it saved. */
@@ -28,6 +30,8 @@ export const check = (row, r) => {
 const memory = "effect-pocketflow, memory checkpointer"
 const fs = (fsync) => `effect-pocketflow, file system (fsync: ${fsync})`
 const ourPg = "effect-pocketflow, Postgres checkpointer"
+const sqlite = (synchronous) => `effect-pocketflow, SQLite (synchronous: ${synchronous})`
+const langgraphSqlite = "LangGraph, SqliteSaver (WAL, synchronous: full; durability: sync)"
 const langgraphPg = {
   async: "LangGraph, PostgresSaver (default durability: async)",
   sync: "LangGraph, PostgresSaver (durability: sync)"
@@ -55,21 +59,50 @@ export const run = async (bench, s) => {
     row(ours, fs(fsync), { backend: "fs", fsync, directory: bench.tempDir("pocketflow-bench-runs-") })
   await bench.interleaved("durable-fs", "µs/step", [onDisk(false), onDisk(true)], options(fs(false)))
 
-  // one throwaway server for both libraries
+  // one throwaway server for both libraries (and 7d)
   bench.note("7c. Postgres")
   const pg = await bench.postgres()
   if (pg.missing !== undefined) {
     for (const what of [ourPg, langgraphPg.async, langgraphPg.sync]) bench.skip("durable-pg", what, pg.missing)
-    return
+  } else {
+    await bench.interleaved("durable-pg", "µs/step", [
+      row(ours, ourPg, { backend: "pg", url: pg.url }),
+      row(langgraph, langgraphPg.async, { saver: "postgres", url: pg.url }),
+      row(langgraph, langgraphPg.sync, { saver: "postgres", url: pg.url, durability: "sync" })
+    ], options(ourPg))
   }
-  await bench.interleaved("durable-pg", "µs/step", [
-    row(ours, ourPg, { backend: "pg", url: pg.url }),
-    row(langgraph, langgraphPg.async, { saver: "postgres", url: pg.url }),
-    row(langgraph, langgraphPg.sync, { saver: "postgres", url: pg.url, durability: "sync" })
-  ], options(ourPg))
+
+  // SQLite against every other checkpointer in one table, so the ratios come from the same trials. LangGraph's
+  // SqliteSaver (better-sqlite3) runs with synchronous FULL, a sync to disk per commit: our "full" row is the like
+  // for like, "normal" (no sync per commit; a killed process loses nothing) our default.
+  bench.note("7d. SQLite")
+  const onSqlite = (synchronous) =>
+    row(ours, sqlite(synchronous), { backend: "sqlite", synchronous, directory: bench.tempDir("pocketflow-bench-db-") })
+  const rows = [
+    onSqlite("normal"),
+    onSqlite("full"),
+    row(ours, memory, { backend: "memory" }),
+    onDisk(false),
+    row(langgraph, langgraphSqlite, {
+      saver: "sqlite",
+      durability: "sync",
+      filename: join(bench.tempDir("pocketflow-bench-langgraph-"), "checkpoints.db")
+    })
+  ]
+  if (pg.missing === undefined) rows.push(row(ours, ourPg, { backend: "pg", url: pg.url }))
+  else bench.skip("durable-sqlite", ourPg, pg.missing)
+  await bench.interleaved("durable-sqlite", "µs/step", rows, options(sqlite("normal")))
 }
 
 export const targets = (t) => {
+  t.abs("durable loop, SQLite (synchronous: normal): ≤ 60 µs/step", "durable-sqlite", sqlite("normal"), 60)
+  t.ratio(
+    "durable loop, SQLite (synchronous: normal): ≤ 0.1× the file system (same run)",
+    "durable-sqlite",
+    sqlite("normal"),
+    fs(false),
+    0.1
+  )
   t.abs("durable loop, memory checkpointer: ≤ 10 µs/step", "durable-memory", memory, 10)
   t.abs("durable loop, file system without fsync: ≤ 300 µs/step", "durable-fs", fs(false), 300)
   t.ratio(

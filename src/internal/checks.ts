@@ -5,6 +5,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
+import type { CacheOptions } from "./cache.ts"
 import { type AnyNode, isNode, type Kind } from "./node.ts"
 import type { RetryOptions } from "./policy.ts"
 
@@ -73,8 +74,8 @@ export const checkNode = (kind: Kind, name: string, option: string, value: unkno
   return value
 }
 
-/** Checks a `timeout` and decodes it once, so each attempt does not parse it again. */
-export const checkTimeout = (kind: Kind, name: string, value: unknown): Duration.Duration | undefined => {
+/** Checks a duration option and decodes it once, so each attempt does not parse it again. */
+const checkDuration = (kind: Kind, name: string, option: string, value: unknown): Duration.Duration | undefined => {
   if (value === undefined) return undefined
   const expected = `must be a finite positive duration (e.g. "30 seconds", 5000 for millis, Duration.seconds(30))`
   const decoded = typeof value === "number" && Number.isNaN(value)
@@ -82,13 +83,70 @@ export const checkTimeout = (kind: Kind, name: string, value: unknown): Duration
     : Duration.fromInput(value as Duration.Input)
   if (decoded === undefined || decoded._tag === "None") {
     const error = typeof value === "number" ? RangeError : TypeError
-    throw new error(`${subject(kind, name)}: option "timeout" ${expected}; got ${received(value)}`)
+    throw new error(`${subject(kind, name)}: option "${option}" ${expected}; got ${received(value)}`)
   }
   const duration = decoded.value
   if (!Duration.isFinite(duration) || !Duration.isGreaterThan(duration, Duration.zero)) {
-    throw new RangeError(`${subject(kind, name)}: option "timeout" ${expected}; got ${received(value)}`)
+    throw new RangeError(`${subject(kind, name)}: option "${option}" ${expected}; got ${received(value)}`)
   }
   return duration
+}
+
+/** Checks a `timeout` (`option`: its name in messages, e.g. "defaults.timeout"). */
+export const checkTimeout = (
+  kind: Kind,
+  name: string,
+  value: unknown,
+  option = "timeout"
+): Duration.Duration | undefined => checkDuration(kind, name, option, value)
+
+const cacheKeys = new Set(["key", "ttl", "version"])
+
+/** Checks a `cache` option: `{ key, ttl?, version? }`. */
+export const checkCache = (kind: Kind, name: string, value: unknown, option = "cache"): CacheOptions | undefined => {
+  if (value === undefined) return undefined
+  const forms = `must be { key: (input) => string, ttl?: a duration, version?: a non-negative integer }`
+  if (typeof value !== "object" || value === null || Array.isArray(value) || Effect.isEffect(value)) {
+    throw new TypeError(`${subject(kind, name)}: option "${option}" ${forms}; got ${received(value)}`)
+  }
+  const unknown = Object.keys(value).filter((key) => !cacheKeys.has(key))
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `${subject(kind, name)}: option "${option}" ${forms}; got ${received(value)} (unknown: ${unknown.join(", ")})`
+    )
+  }
+  const { key, ttl, version } = value as Record<string, unknown>
+  if (typeof key !== "function") {
+    throw new TypeError(`${subject(kind, name)}: option "${option}.key" must be a function; got ${received(key)}`)
+  }
+  if (version !== undefined && (typeof version !== "number" || !Number.isInteger(version) || version < 0)) {
+    throw new RangeError(
+      `${subject(kind, name)}: option "${option}.version" must be a non-negative integer; got ${received(version)}`
+    )
+  }
+  return {
+    key: key as CacheOptions["key"],
+    ttl: checkDuration(kind, name, `${option}.ttl`, ttl),
+    version: (version as number | undefined) ?? 0
+  }
+}
+
+/** Checks a `limit` option: a limit's name or an array of them (`[]`: no limit, over a flow's default). */
+export const checkLimit = (
+  kind: Kind,
+  name: string,
+  value: unknown,
+  option = "limit"
+): ReadonlyArray<string> | undefined => {
+  if (value === undefined) return undefined
+  const names = typeof value === "string" ? [value] : value
+  if (!Array.isArray(names) || names.some((n) => typeof n !== "string" || n.length === 0)) {
+    throw new TypeError(
+      `${subject(kind, name)}: option "${option}" must be a limit's name or an array of names (non-empty ` +
+        `strings, configured in Limits.layer); got ${received(value)}`
+    )
+  }
+  return names as ReadonlyArray<string>
 }
 
 export const checkConcurrency = (kind: Kind, name: string, value: unknown): number | "unbounded" => {
@@ -106,12 +164,12 @@ export const checkConcurrency = (kind: Kind, name: string, value: unknown): numb
 
 const retryKeys = new Set(["times", "schedule", "while"])
 
-export const checkRetry = (kind: Kind, name: string, value: unknown): RetryOptions | undefined => {
+export const checkRetry = (kind: Kind, name: string, value: unknown, option = "retry"): RetryOptions | undefined => {
   if (value === undefined || Schedule.isSchedule(value)) return value as RetryOptions | undefined
   const forms = `must be a Schedule or { times?, schedule?, while? } with times a non-negative integer ` +
     `(retries after the first attempt: PocketFlow's max_retries=3 is { times: 2 })`
   const fail = (error: new(message: string) => Error, what: string) => {
-    throw new error(`${subject(kind, name)}: option "retry" ${forms}; got ${what}`)
+    throw new error(`${subject(kind, name)}: option "${option}" ${forms}; got ${what}`)
   }
   if (typeof value !== "object" || value === null || Array.isArray(value) || Effect.isEffect(value)) {
     return fail(TypeError, received(value))

@@ -2,6 +2,7 @@
  * The events of a flow run, as data: the type and constructors, shared by every walk host. The public `FlowEvent`
  * module re-exports them with their documentation.
  */
+import type * as Response from "effect/ai/Response"
 import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
@@ -89,7 +90,7 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly path: string
     readonly runs: ReadonlyArray<number>
     readonly version: number
-    readonly status: "running" | "suspended" | "done" | "failed" | "interrupted"
+    readonly status: "running" | "suspended" | "sleeping" | "waiting" | "done" | "failed" | "interrupted"
   }
   Suspended: {
     readonly path: string
@@ -111,6 +112,12 @@ export type FlowEvent = Data.TaggedEnum<{
     /** Why the input's schema refused the answer (the decode error's message). */
     readonly error: string
   }
+  CacheHit: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly key: string
+  }
   Custom: {
     readonly path: string
     readonly runs: ReadonlyArray<number>
@@ -124,6 +131,32 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly after: number
     /** The first sequence number the server still holds (or will assign next): the ones between are lost. */
     readonly next: number
+  }
+  ModelDelta: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly text: string
+  }
+  ToolCalled: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly name: string
+    readonly params: unknown
+  }
+  ToolResult: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly name: string
+    readonly result: unknown
+  }
+  ModelFinished: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    readonly node: string
+    readonly usage: Response.Usage
   }
 }>
 

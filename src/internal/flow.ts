@@ -2,9 +2,21 @@
  * Flow values: wiring (edges and exits, checked as they are added) and the lazy parts of a flow — its graph and its
  * plain program — built on first use. How a flow runs is the walk's business (`walk/`).
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import { FlowDefinitionError } from "../Errors.ts"
-import { checkEffect, checkFunction, checkName, checkNode, received, subject } from "./checks.ts"
+import {
+  checkCache,
+  checkEffect,
+  checkFunction,
+  checkLimit,
+  checkName,
+  checkNode,
+  checkRetry,
+  checkTimeout,
+  received,
+  subject
+} from "./checks.ts"
+import type { Defaults } from "./defaults.ts"
 import {
   type AnyFlow,
   type AnyNode,
@@ -222,6 +234,7 @@ export const define = (options: {
   readonly maxSteps?: unknown
   readonly prep?: unknown
   readonly post?: unknown
+  readonly defaults?: unknown
 }): FlowDef => {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Flow.make needs an options object; got ${received(options)}`)
@@ -243,6 +256,7 @@ export const define = (options: {
   }
   checkEffect("flow", name, "prep", options.prep, false)
   checkFunction("flow", name, "post", options.post, false)
+  const defaults = checkDefaults(name, options.defaults)
   return {
     _tag: "Flow",
     name,
@@ -251,6 +265,38 @@ export const define = (options: {
     length: 0,
     maxSteps,
     prep: options.prep as FlowDef["prep"],
-    post: options.post as FlowDef["post"]
+    post: options.post as FlowDef["post"],
+    defaults
   }
+}
+
+const defaultKeys = new Set(["retry", "timeout", "cache", "limit"])
+
+/** Checks a flow's `defaults`, each in the form of the node option it stands for; none set: `undefined`. */
+const checkDefaults = (name: string, value: unknown): Defaults | undefined => {
+  if (value === undefined) return undefined
+  if (typeof value !== "object" || value === null || Array.isArray(value) || Effect.isEffect(value)) {
+    throw new TypeError(
+      `${subject("flow", name)}: option "defaults" must be an object { retry?, timeout?, cache?, limit? }; ` +
+        `got ${received(value)}`
+    )
+  }
+  const unknown = Object.keys(value).filter((key) => !defaultKeys.has(key))
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `${subject("flow", name)}: option "defaults" takes retry, timeout, cache and limit; got ${received(value)} ` +
+        `(unknown: ${unknown.join(", ")})`
+    )
+  }
+  const options = value as Record<string, unknown>
+  const defaults: Defaults = {
+    retry: checkRetry("flow", name, options.retry, "defaults.retry"),
+    timeout: checkTimeout("flow", name, options.timeout, "defaults.timeout"),
+    cache: checkCache("flow", name, options.cache, "defaults.cache"),
+    limit: checkLimit("flow", name, options.limit, "defaults.limit")
+  }
+  const { cache, limit, retry, timeout } = defaults
+  return retry === undefined && timeout === undefined && cache === undefined && limit === undefined
+    ? undefined
+    : defaults
 }

@@ -5,12 +5,14 @@
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import { FlowDefinitionError } from "../Errors.ts"
 import {
+  checkCache,
   checkConcurrency,
   checkEffect,
   checkFunction,
+  checkLimit,
   checkName,
   checkNode,
   checkRetry,
@@ -19,7 +21,7 @@ import {
   subject
 } from "./checks.ts"
 import { type AnyNode, type Kind, makeNode } from "./node.ts"
-import { type RetryOptions, withPolicy } from "./policy.ts"
+import { type Policy, type RetryOptions, withPolicy } from "./policy.ts"
 import * as plain from "./walk/plain.ts"
 
 const quote = (s: string) => JSON.stringify(s)
@@ -36,62 +38,92 @@ const named = (options: unknown, api: string, kind: Kind): string => {
   return name as string
 }
 
-/** `Node.make`. */
-export const step = (options: {
-  readonly name: string
-  readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
-  readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
-  readonly post?: Post<[prep: unknown, exec: unknown]> | undefined
+/** The options of a node's exec policy, shared by `Node.make` and `Node.batch`. */
+interface PolicyOptions {
   readonly retry?: RetryOptions | undefined
   readonly timeout?: Duration.Input | undefined
-  readonly fallback?: ((prep: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
-}): AnyNode => {
+  readonly fallback?: ((input: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly cache?: unknown
+  readonly limit?: string | ReadonlyArray<string> | undefined
+  readonly resultSchema?: Schema.Codec<any, any, never, never> | undefined
+}
+
+/** Checks a node's policy options; `exec` wrapped with them, and what a flow's defaults need to wrap it again. */
+const policed = (
+  kind: "node" | "batch",
+  name: string,
+  body: ((input: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined,
+  options: PolicyOptions
+) => {
+  checkFunction(kind, name, "fallback", options.fallback, false)
+  const { resultSchema } = options
+  if (resultSchema !== undefined && !Schema.isSchema(resultSchema)) {
+    throw new TypeError(
+      `${subject(kind, name)}: option "resultSchema" must be a Schema (of exec's result); got ${received(resultSchema)}`
+    )
+  }
+  const cache = checkCache(kind, name, options.cache)
+  if (cache !== undefined && resultSchema === undefined) {
+    throw new TypeError(
+      `${subject(kind, name)}: option "cache" needs option "resultSchema", the Schema that encodes exec's result ` +
+        `for the store`
+    )
+  }
+  const policy: Policy = {
+    node: name,
+    retry: checkRetry(kind, name, options.retry),
+    timeout: checkTimeout(kind, name, options.timeout),
+    fallback: options.fallback,
+    cache,
+    limit: checkLimit(kind, name, options.limit),
+    resultSchema
+  }
+  return { exec: withPolicy(body ?? (() => Effect.void), policy), body, policy }
+}
+
+/** `Node.make`. */
+export const step = (
+  options: PolicyOptions & {
+    readonly name: string
+    readonly prep?: Effect.Effect<unknown, unknown, unknown> | undefined
+    readonly exec?: ((prep: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+    readonly post?: Post<[prep: unknown, exec: unknown]> | undefined
+  }
+): AnyNode => {
   const name = named(options, "Node.make", "node")
   checkEffect("node", name, "prep", options.prep, false)
   checkFunction("node", name, "exec", options.exec, false)
   checkFunction("node", name, "post", options.post, false)
-  checkFunction("node", name, "fallback", options.fallback, false)
-  const exec = withPolicy(options.exec ?? (() => Effect.void), {
-    node: name,
-    retry: checkRetry("node", name, options.retry),
-    timeout: checkTimeout("node", name, options.timeout),
-    fallback: options.fallback
-  })
-  const def = { _tag: "Step" as const, prep: options.prep, exec, post: options.post }
+  const { body, exec, policy } = policed("node", name, options.exec, options)
+  const def = { _tag: "Step" as const, prep: options.prep, exec, post: options.post, body, policy }
   return makeNode(name, def, () => plain.step(def))
 }
 
 /** `Node.batch`. */
-export const batch = (options: {
-  readonly name: string
-  readonly prep: Effect.Effect<unknown, unknown, unknown>
-  readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
-  readonly post?: Post<[items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>]> | undefined
-  readonly concurrency?: number | "unbounded" | undefined
-  readonly retry?: RetryOptions | undefined
-  readonly timeout?: Duration.Input | undefined
-  readonly fallback?: ((item: unknown, error: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
-  readonly resultSchema?: Schema.Codec<any, any, never, never> | undefined
-}): AnyNode => {
+export const batch = (
+  options: PolicyOptions & {
+    readonly name: string
+    readonly prep: Effect.Effect<unknown, unknown, unknown>
+    readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
+    readonly post?: Post<[items: ReadonlyArray<unknown>, results: ReadonlyArray<unknown>]> | undefined
+    readonly concurrency?: number | "unbounded" | undefined
+  }
+): AnyNode => {
   const name = named(options, "Node.batch", "batch")
   checkEffect("batch", name, "prep", options.prep, true)
   checkFunction("batch", name, "exec", options.exec, true)
   checkFunction("batch", name, "post", options.post, false)
-  checkFunction("batch", name, "fallback", options.fallback, false)
   const concurrency = checkConcurrency("batch", name, options.concurrency)
-  const exec = withPolicy(options.exec, {
-    node: name,
-    retry: checkRetry("batch", name, options.retry),
-    timeout: checkTimeout("batch", name, options.timeout),
-    fallback: options.fallback
-  })
+  const { body, exec, policy } = policed("batch", name, options.exec, options)
   const def = {
     _tag: "Batch" as const,
     prep: options.prep,
     exec,
     post: options.post,
     concurrency,
-    resultSchema: options.resultSchema
+    resultSchema: options.resultSchema,
+    body,
+    policy
   }
   return makeNode(name, def, plain.composite)
 }

@@ -8,6 +8,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
 import type * as Schema from "effect/Schema"
+import type { Defaults } from "./defaults.ts"
+import type { Policy } from "./policy.ts"
 
 export const TypeId = "~effect-pocketflow/Node" as const
 
@@ -16,8 +18,17 @@ export type Kind = "node" | "batch" | "flow" | "batch-flow" | "parallel"
 
 type Program = Effect.Effect<string | void, unknown, unknown>
 
-/** A plain node: prep → exec (already wrapped with its retry/timeout/fallback policy) → post. */
-export interface StepDef {
+/**
+ * What a flow's defaults need to wrap a node's exec again (`defaults.ts`): its own exec, unwrapped, and its own policy.
+ * A def without them runs the same under any defaults.
+ */
+interface Policed {
+  readonly body?: ((input: unknown) => Effect.Effect<unknown, unknown, unknown>) | undefined
+  readonly policy?: Policy | undefined
+}
+
+/** A plain node: prep → exec (already wrapped with its cache/retry/limit/timeout/fallback policy) → post. */
+export interface StepDef extends Policed {
   readonly _tag: "Step"
   readonly prep: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly exec: (prep: unknown) => Effect.Effect<unknown, unknown, unknown>
@@ -25,7 +36,7 @@ export interface StepDef {
 }
 
 /** A batch node: exec (with its policy) once per item of prep's result. */
-export interface BatchDef {
+export interface BatchDef extends Policed {
   readonly _tag: "Batch"
   readonly prep: Effect.Effect<unknown, unknown, unknown>
   readonly exec: (item: unknown) => Effect.Effect<unknown, unknown, unknown>
@@ -63,6 +74,8 @@ export interface FlowDef {
   readonly maxSteps: number | undefined
   readonly prep: Effect.Effect<unknown, unknown, unknown> | undefined
   readonly post: ((prep: unknown, last: string) => Program) | undefined
+  /** Options applied to every node of the flow and of flows nested in it (`defaults.ts`). */
+  readonly defaults?: Defaults | undefined
 }
 
 /** A batch flow: `inner` run once per parameter set, each run with its set as the `params` service. */

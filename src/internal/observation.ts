@@ -114,6 +114,16 @@ export const fallbackUsed = (node: string, error: unknown): Effect.Effect<void> 
     return o.spans ? Effect.annotateCurrentSpan("pocketflow.fallback", true) : Effect.void
   })
 
+/** Called by a node's cache when a stored result replaces exec. */
+export const cacheHit = (node: string, key: string): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const o = fiber.getRef(CurrentObservation)
+    if (o === undefined) return Effect.void
+    const runs = o.item === undefined ? o.runs : [...o.runs, o.item]
+    o.emit?.(ctors.CacheHit({ path: pathOf(o, node), runs, node, key }))
+    return o.spans ? Effect.annotateCurrentSpan("pocketflow.cache", "hit") : Effect.void
+  })
+
 /**
  * How many runs with an event subscriber (`Flow.events` runs, `Durable.events` steps) are in progress in this
  * process: while none is, `Flow.emit` need not look for an observation. Each counts itself from before its first

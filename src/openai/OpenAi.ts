@@ -25,8 +25,10 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as ModelRetry from "../internal/model/retry.ts"
 import { makeChunkReader } from "./internal/stream.ts"
 import * as Wire from "./internal/wire.ts"
 
@@ -509,3 +511,24 @@ export const layerConfig = (
     LanguageModel.LanguageModel,
     Effect.flatMap(config, (options) => make({ ...options, ...overrides }))
   )
+
+/**
+ * A `Schedule` for retrying model calls that reads the `AiError`: on a 429 it waits the `retry-after` the server sent
+ * (`retry-after-ms`, seconds or an HTTP date; a back-off when absent), on a 5xx, a dropped connection or a timeout it
+ * backs off exponentially from 500 ms with ±20% jitter (at most 30 s), and on any other 4xx (bad request, bad key,
+ * quota exhausted) it stops at once. At most 5 retries. It sleeps on the `Clock`, so `TestClock` drives it in tests.
+ * `Agent.make` retries its model calls with it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { LanguageModel } from "effect/ai"
+ * import { OpenAi } from "effect-pocketflow/openai"
+ *
+ * const answer = LanguageModel.generateText({ prompt: "Say hello" }).pipe(Effect.retry(OpenAi.retry))
+ * ```
+ * @category retries
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const retry: Schedule.Schedule<Duration.Duration, AiError.AiError> = ModelRetry.schedule

@@ -542,6 +542,83 @@ export const checks = <E>(make: MakeLayer<E>): ReadonlyArray<Check<E>> => {
           assert.isUndefined(yield* c.load("report-\uD83C\uDF89"), "a well-formed id is fine")
         }))
 
+      it.effect("due: running runs nobody holds, earliest first, up to limit; a live lease hides a run", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const flow = fresh("flow-due-running")
+          const flows = [flow]
+          const [a, b, d] = [fresh("due-a"), fresh("due-b"), fresh("due-d")]
+          yield* c.save(snapshot(a, 1, { flow, status: "running", updatedAt: 20 }))
+          yield* c.save(snapshot(b, 1, { flow, status: "running", updatedAt: 10 }))
+          yield* c.save(snapshot(d, 1, { flow, status: "running", updatedAt: 30 }))
+          assert.deepStrictEqual((yield* c.due({ now: 100, limit: 10, flows })).ids, [b, a, d])
+          assert.deepStrictEqual((yield* c.due({ now: 100, limit: 2, flows })).ids, [b, a], "limit")
+          assert.deepStrictEqual((yield* c.due({ now: 100, limit: 10, flows: [fresh("flow-none")] })).ids, [])
+          assert.isUndefined(yield* c.claim(a, { owner: "x", now: 100, expiresAt: 200, force: false }))
+          assert.deepStrictEqual((yield* c.due({ now: 150, limit: 10, flows })).ids, [b, d], "held by a live owner")
+          assert.deepStrictEqual((yield* c.due({ now: 200, limit: 10, flows })).ids, [b, a, d], "its lease expired")
+          yield* c.release(a, "x")
+          assert.deepStrictEqual((yield* c.due({ now: 150, limit: 10, flows })).ids, [b, a, d], "released")
+          yield* c.save(snapshot(d, 2, { flow, status: "done", updatedAt: 160 }))
+          yield* c.delete(b)
+          assert.deepStrictEqual((yield* c.due({ now: 170, limit: 10, flows })).ids, [a], "ended and deleted runs")
+        }))
+
+      it.effect("due: a waiting run once answered, or at its timer or deadline; records already over count for nothing", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const flow = fresh("flow-due-waiting")
+          const flows = [flow]
+          // Far in the future, so no other check's run comes before these in `next`.
+          const t = 4_000_000_000_000
+          const [idle, answered, sleeping, deadline, over] = ["idle", "answered", "sleeping", "deadline", "over"].map(
+            fresh
+          )
+          yield* c.save(snapshot(idle, 1, { flow, status: "suspended", waiting: [waiting("k#1")], updatedAt: t }))
+          yield* c.save(snapshot(answered, 1, { flow, status: "suspended", waiting: [waiting("k#1")], updatedAt: t }))
+          yield* c.save(snapshot(sleeping, 1, { flow, status: "sleeping", waiting: [timer("s#1", t + 500)] }))
+          yield* c.save(
+            snapshot(deadline, 1, { flow, status: "suspended", waiting: [waiting("k#1", t + 700)], deadline: t + 700 })
+          )
+          yield* c.save(
+            snapshot(over, 1, {
+              flow,
+              status: "sleeping",
+              waiting: [{ ...timer("s#1", t + 50), answered: true }, timer("s#2", t + 900)]
+            })
+          )
+          const at = (now: number) => c.due({ now, limit: 10, flows })
+          const first = yield* at(t + 100)
+          assert.deepStrictEqual(first.ids, [], "nothing answered, no time reached")
+          assert.strictEqual(first.next, t + 500, "next: the earliest time ahead")
+          assert.isTrue(yield* c.putAnswer(answered, { key: "k#1", value: true, prompt: null, answeredAt: t + 100 }))
+          assert.deepStrictEqual((yield* at(t + 100)).ids, [answered], "an answer makes it due")
+          assert.deepStrictEqual((yield* at(t + 499)).ids, [answered], "a timer is not due before its time")
+          assert.deepStrictEqual((yield* at(t + 500)).ids, [answered, sleeping], "a timer is due at its time")
+          assert.deepStrictEqual((yield* at(t + 700)).ids, [answered, sleeping, deadline], "an input's deadline")
+          assert.deepStrictEqual(
+            (yield* at(t + 900)).ids,
+            [answered, sleeping, deadline, over],
+            "a record already over (answered: true) does not make its run due"
+          )
+        }))
+
+      it.effect("due: the save that ends a child makes its waiting parent due", () =>
+        Effect.gen(function*() {
+          const c = yield* service
+          const flow = fresh("flow-due-parent")
+          const parent = fresh("parent")
+          const child = fresh("child")
+          yield* c.save(
+            snapshot(parent, 1, { flow, status: "waiting", waiting: [childWait("c#1", child)], children: [child] })
+          )
+          yield* c.save(snapshot(child, 1, { flow: fresh("flow-child"), status: "running", parent, updatedAt: 10 }))
+          assert.deepStrictEqual((yield* c.due({ now: 1000, limit: 10, flows: [flow] })).ids, [], "child running")
+          yield* c.save(snapshot(child, 2, { flow: fresh("flow-child"), status: "done", parent, updatedAt: 20 }))
+          assert.deepStrictEqual((yield* c.due({ now: 1000, limit: 10, flows: [flow] })).ids, [parent])
+          assert.deepStrictEqual((yield* c.list({ parent })).runs.map((s) => s.id), [child], "list by parent")
+        }))
+
       it.effect("a cursor no list returned is CheckpointError \"invalid cursor\"", () =>
         Effect.gen(function*() {
           const c = yield* service
@@ -647,6 +724,28 @@ const waiting = (key: string, deadline?: number): Checkpointer.Waiting => ({
   token: `token:${key}`,
   answerSchema: { type: "boolean" },
   deadline
+})
+
+const timer = (key: string, until: number): Checkpointer.Waiting => ({
+  key,
+  kind: "timer",
+  input: "sleep",
+  path: "f/nap#1",
+  prompt: null,
+  token: `token:${key}`,
+  answerSchema: null,
+  until
+})
+
+const childWait = (key: string, child: string): Checkpointer.Waiting => ({
+  key,
+  kind: "child",
+  input: "child",
+  path: "f/spawn#1",
+  prompt: null,
+  token: `token:${key}`,
+  answerSchema: null,
+  child
 })
 
 const snapshot = (

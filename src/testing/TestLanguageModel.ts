@@ -6,6 +6,8 @@
  * in order, or a function that picks each reply from the prompt. Every call is recorded, so the test can
  * read what the flow asked (`TestLanguageModel.prompts`, `TestLanguageModel.calls`).
  *
+ * Replies report their usage in words (the prompt's words as input tokens, the reply's as output tokens).
+ *
  * A script that has no reply for a call is a defect, never a typed `AiError`: a typed error would be
  * retried by a node's `retry` policy or absorbed by its `fallback`, and a test with too short a script
  * would pass without anyone noticing. Failures the model should produce are written into the script as
@@ -84,30 +86,108 @@ export interface ToolCall {
 export type Reply = string | Fail | ToolCall
 
 /**
- * Fails the call with an `AiError`. A string becomes an `AiError` whose reason is an `UnknownError` with
- * that description.
+ * Fails the call with an `AiError`. A string becomes an `AiError` whose reason is an `UnknownError` with that
+ * description, which is not retryable (`OpenAi.retry` and the agents' model calls stop at once); with
+ * `{ retryable: true }` it becomes an `InternalProviderError` (a provider's 5xx) with that description, which is. A
+ * node's own `retry` retries either: it retries every typed failure. For a provider's typed failures use
+ * {@link rateLimited}, {@link serverError} and {@link httpError}.
  *
  * @example
  * ```ts
  * import { TestLanguageModel } from "effect-pocketflow/testing"
  *
  * // the first call fails, the retry succeeds
- * const model = TestLanguageModel.layer([TestLanguageModel.fail("rate limited"), "Paris"])
+ * const model = TestLanguageModel.layer([TestLanguageModel.fail("overloaded", { retryable: true }), "Paris"])
  * ```
  * @category constructors
  * @stability stable
  * @since 0.1.0
  */
-export const fail = (error: AiError.AiError | string): Fail => ({
+export const fail = (
+  error: AiError.AiError | string,
+  options?: { readonly retryable?: boolean | undefined }
+): Fail => ({
   _tag: "Fail",
   error: typeof error === "string"
-    ? AiError.make({
-      module: "TestLanguageModel",
-      method: "script",
-      reason: new AiError.UnknownError({ description: error })
-    })
+    ? scripted(
+      options?.retryable === true
+        ? new AiError.InternalProviderError({ description: error })
+        : new AiError.UnknownError({ description: error })
+    )
     : error
 })
+
+const scripted = (reason: AiError.AiErrorReason) =>
+  AiError.make({ module: "TestLanguageModel", method: "script", reason })
+
+const http = (status: number) => ({ response: { status, headers: {} } })
+
+/**
+ * Fails the call as a provider's 429 does: a `RateLimitError` asking to retry after `retryAfter`, which is retryable
+ * (`OpenAi.retry` waits that long on the `Clock`).
+ *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const model = TestLanguageModel.layer([TestLanguageModel.rateLimited("20 seconds"), "Paris"])
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const rateLimited = (retryAfter: Duration.Input): Fail => ({
+  _tag: "Fail",
+  error: scripted(new AiError.RateLimitError({ retryAfter: Duration.fromInputUnsafe(retryAfter), http: http(429) }))
+})
+
+/**
+ * Fails the call as a provider's 500 does: an `InternalProviderError`, which is retryable (`OpenAi.retry` backs off).
+ *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const model = TestLanguageModel.layer([TestLanguageModel.serverError(), "Paris"])
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const serverError = (description: string = "internal server error"): Fail => httpError(500, description)
+
+/**
+ * Fails the call as a provider answering HTTP `status` does: 429 a `RateLimitError` and 5xx an `InternalProviderError`
+ * (both retryable); 401 and 403 an `AuthenticationError`, 400, 404 and 422 an `InvalidRequestError`, any other status
+ * an `UnknownError` (none of them retryable: `OpenAi.retry` stops at once on a 4xx).
+ *
+ * @example
+ * ```ts
+ * import { TestLanguageModel } from "effect-pocketflow/testing"
+ *
+ * const model = TestLanguageModel.layer([TestLanguageModel.httpError(400, "max_tokens is too large")])
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const httpError = (status: number, description: string = `HTTP ${status}`): Fail => {
+  const h = http(status)
+  const reason: AiError.AiErrorReason = status === 429
+    ? new AiError.RateLimitError({ http: h })
+    : status >= 500
+    ? new AiError.InternalProviderError({ description, http: h })
+    : status === 401 || status === 403
+    ? new AiError.AuthenticationError({
+      kind: status === 401 ? "InvalidKey" : "InsufficientPermissions",
+      description,
+      http: h
+    })
+    : status === 400 || status === 404 || status === 422
+    ? new AiError.InvalidRequestError({ description, http: h })
+    : new AiError.UnknownError({ description, http: h })
+  return { _tag: "Fail", error: scripted(reason) }
+}
 
 /**
  * Replies with a call of tool `name`. `params` are the tool's parameters in their encoded (JSON) form.
@@ -303,8 +383,9 @@ export const prompts: Effect.Effect<ReadonlyArray<string>, never, TestLanguageMo
 export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = TestLanguageModel.use((t) => t.maxInFlight)
 
 /**
- * Flattens a prompt to its text: each message's text parts, messages separated by a newline. Tool calls,
- * tool results and files are left out.
+ * Flattens a prompt to its text: each message's text parts, messages separated by a newline. A tool call the model
+ * made is a line `tool call <name> <params as JSON>`, a tool's result a line `tool result <name> <result as JSON>`
+ * (with `failed` after `result` for a failure), so a script can match on what the tools returned; files are left out.
  *
  * @example
  * ```ts
@@ -319,12 +400,23 @@ export const maxInFlight: Effect.Effect<number, never, TestLanguageModel> = Test
  */
 export const promptText = (prompt: Prompt.Prompt): string =>
   prompt.content
-    .map((message) =>
-      typeof message.content === "string"
-        ? message.content
-        : message.content.map((part) => (part.type === "text" ? part.text : "")).join("")
-    )
+    .map((message) => {
+      if (typeof message.content === "string") return message.content
+      let text = ""
+      for (const part of message.content) {
+        if (part.type === "text") text += part.text
+        else if (part.type === "tool-call") text += `${line(text)}tool call ${part.name} ${JSON.stringify(part.params)}`
+        else if (part.type === "tool-result") {
+          text += `${line(text)}tool result${part.isFailure ? " failed" : ""} ${part.name} ${
+            JSON.stringify(part.result)
+          }`
+        }
+      }
+      return text
+    })
     .join("\n")
+
+const line = (text: string) => text.length === 0 || text.endsWith("\n") ? "" : "\n"
 
 interface State {
   readonly calls: ReadonlyArray<Call>
@@ -332,9 +424,14 @@ interface State {
   readonly maxInFlight: number
 }
 
-const usage = { inputTokens: {}, outputTokens: {} }
+// Usage counts words, so a test can tell replies apart by their usage: the prompt's words in, the reply's words out.
+const words = (text: string) => text.split(/\s+/).filter((w) => w.length > 0).length
 
-const finish = (reason: "stop" | "tool-calls") => ({ type: "finish" as const, reason, usage })
+const finish = (reason: "stop" | "tool-calls", call: Call, reply: string) => ({
+  type: "finish" as const,
+  reason,
+  usage: { inputTokens: { total: words(call.text) }, outputTokens: { total: words(reply) } }
+})
 
 const toolCallPart = (reply: ToolCall, call: Call): Response.ToolCallPartEncoded => ({
   type: "tool-call",
@@ -437,11 +534,11 @@ export const layer = (
       const call = yield* begin("generateText", request)
       const reply = yield* replyTo(call)
       yield* wait
-      if (typeof reply === "string") return [{ type: "text" as const, text: reply }, finish("stop")]
+      if (typeof reply === "string") return [{ type: "text" as const, text: reply }, finish("stop", call, reply)]
       if (reply._tag === "Fail") return yield* Effect.fail(reply.error)
       const parts: Array<Response.PartEncoded> = []
       if (reply.text !== undefined) parts.push({ type: "text", text: reply.text })
-      parts.push(toolCallPart(reply, call), finish("tool-calls"))
+      parts.push(toolCallPart(reply, call), finish("tool-calls", call, reply.text ?? ""))
       return parts
     }, Effect.scoped)
 
@@ -456,12 +553,12 @@ export const layer = (
       const call = yield* begin("streamText", request)
       const reply = yield* replyTo(call)
       yield* wait
-      if (typeof reply === "string") return Stream.fromIterable([...textParts(reply), finish("stop")])
+      if (typeof reply === "string") return Stream.fromIterable([...textParts(reply), finish("stop", call, reply)])
       if (reply._tag === "Fail") return Stream.fail(reply.error)
       return Stream.fromIterable([
         ...(reply.text === undefined ? [] : textParts(reply.text)),
         toolCallPart(reply, call),
-        finish("tool-calls")
+        finish("tool-calls", call, reply.text ?? "")
       ])
     })
 

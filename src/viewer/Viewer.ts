@@ -180,6 +180,8 @@ const outcomeOf = (id: string) =>
       case "done":
         return Effect.succeed({ _tag: "Done", action: s.action ?? "default", steps: s.steps })
       case "suspended":
+      case "sleeping":
+      case "waiting":
         return Effect.succeed({
           _tag: "Suspended",
           steps: s.steps,
@@ -188,7 +190,10 @@ const outcomeOf = (id: string) =>
             input: w.input,
             path: w.path,
             prompt: w.prompt,
-            token: w.token
+            token: w.token,
+            kind: w.kind ?? "input",
+            ...(w.until === undefined ? {} : { until: w.until }),
+            ...(w.child === undefined ? {} : { child: w.child })
           }))
         })
       case "interrupted":

@@ -63,7 +63,7 @@ describe.skipIf(Pg.missing())("SQL checkpointer tables on Postgres", () => {
     Checkpointer.layerSql({ table: "a".repeat(50) })
   })
 
-  it.effect("the longest prefix accepted makes four tables and an index with their full names", () =>
+  it.effect("the longest prefix accepted makes four tables and their indexes with their full names", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const c = yield* Checkpointer.Checkpointer
@@ -73,7 +73,7 @@ describe.skipIf(Pg.missing())("SQL checkpointer tables on Postgres", () => {
         ORDER BY relname`
       assert.deepStrictEqual(
         names.map((n) => n.relname.slice(50)),
-        ["_inbox", "_items", "_runs", "_runs_updated", "_versions"]
+        ["_inbox", "_items", "_runs", "_runs_due", "_runs_parent", "_runs_updated", "_versions"]
       )
     }).pipe(Effect.provide(both("l".repeat(50)))))
 

@@ -189,12 +189,13 @@ describe("Durable answers", () => {
       assert.deepStrictEqual(yield* Durable.state("a10", Store), { n: 0, log: ["a:true"] })
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 
-  it.effect("Outcome.Suspended.waiting has key, input, path, prompt and token", () =>
+  it.effect("Outcome.Suspended.waiting has key, input, path, prompt, token and kind", () =>
     Effect.gen(function*() {
       const o = suspended(yield* Durable.run(reviewFlow(), { id: "a11", stores: [empty()] }))
       assert.strictEqual(o.waiting.length, 1)
       const w = o.waiting[0]!
-      assert.deepStrictEqual(Object.keys(w).sort(), ["input", "key", "path", "prompt", "token"])
+      assert.deepStrictEqual(Object.keys(w).sort(), ["input", "key", "kind", "path", "prompt", "token"])
+      assert.strictEqual(w.kind, "input")
       assert.deepStrictEqual(
         { key: w.key, input: w.input, path: w.path, prompt: w.prompt },
         { key: "f/review#1/approval#1", input: "approval", path: "f/review", prompt: "Publish?" }

@@ -33,4 +33,4 @@ export const program = Effect.gen(function*() {
   const second = yield* Durable.run(essay, { id: "essay-1", stores: [start] })
   const state = yield* Durable.state("essay-1", Store)
   return { first: first._tag, second: second._tag, state }
-}).pipe(Effect.provide(Checkpointer.layerMemory)) // or layerFileSystem({ directory }) / layerSql()
+}).pipe(Effect.provide(Checkpointer.layerMemory)) // or layerSqlite({ filename }) / layerFileSystem / layerSql

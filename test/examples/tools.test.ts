@@ -21,9 +21,10 @@ describe("examples/tools", () => {
         ["system", "user", "assistant", "tool"],
         ["system", "user", "assistant", "tool", "assistant", "tool"]
       ])
+      assert.include(calls[2]!.text, "tool result celsius_to_fahrenheit 39.2")
     }))
 
-  it.effect("a model that keeps calling tools is stopped by maxSteps", () =>
+  it.effect("a model that keeps calling tools is stopped by maxTurns", () =>
     Effect.gen(function*() {
       const model = TestLanguageModel.layer(() => TestLanguageModel.toolCall("get_weather", { city: "Lisbon" }))
       const error = yield* Effect.flip(
@@ -32,6 +33,7 @@ describe("examples/tools", () => {
           Layer.mergeAll(model, tools.ToolHandlers, tools.ToolsStore.layer(tools.initial("?")))
         )
       )
-      assert.strictEqual(error._tag, "MaxStepsExceeded")
+      assert.strictEqual(error._tag, "AgentTurnsExceeded")
+      if (error._tag === "AgentTurnsExceeded") assert.strictEqual(error.maxTurns, 5)
     }))
 })

@@ -56,6 +56,25 @@ export interface FakeServer {
   readonly waitForRequests: (n: number) => Effect.Effect<void>
 }
 
+/**
+ * Listens on an ephemeral port of 127.0.0.1 for the enclosing scope and succeeds with the port; when the scope ends the
+ * server closes, dropping open connections.
+ */
+export const listening = (server: http.Server) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.callback<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.callback<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    ),
+    () => (server.address() as AddressInfo).port
+  )
+
 /** Starts the fake for the enclosing scope; it closes (dropping open connections) when the scope ends. */
 export const fakeServer = (replies: ReadonlyArray<Reply>) =>
   Effect.gen(function*() {
@@ -97,17 +116,7 @@ export const fakeServer = (replies: ReadonlyArray<Reply>) =>
         }
       })
     })
-    yield* Effect.acquireRelease(
-      Effect.callback<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.callback<void>((resume) => {
-          server.closeAllConnections()
-          server.close(() => resume(Effect.void))
-        })
-    )
-    const { port } = server.address() as AddressInfo
+    const port = yield* listening(server)
     const fake: FakeServer = {
       baseUrl: `http://127.0.0.1:${port}/v1`,
       received,

@@ -10,6 +10,7 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { join } from "node:path"
 import * as Checkpointer from "../../src/Checkpointer.ts"
 import { make as makeSql } from "../../src/internal/checkpointer/sql.ts"
 
@@ -67,6 +68,14 @@ export const kinds: ReadonlyArray<Kind> = [
       Checkpointer.layerFileSystem({ ...options, directory: place.directory, fsync: true }).pipe(
         Layer.provide(nodeFileSystem)
       )
+  },
+  {
+    // One file in the place's directory: every layer and process opened on the place shares it.
+    name: "SQLite",
+    variant: false,
+    shared: true,
+    missing: always,
+    layer: (place, options) => Checkpointer.layerSqlite({ ...options, filename: join(place.directory, "runs.db") })
   },
   {
     name: "Postgres",

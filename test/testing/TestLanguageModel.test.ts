@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Ref, Schema, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Layer, Ref, Schema, Stream } from "effect"
 import { Flow, Node } from "effect-pocketflow"
+import { OpenAi } from "effect-pocketflow/openai"
 import { TestLanguageModel } from "effect-pocketflow/testing"
-import { AiError, LanguageModel, Tool, Toolkit } from "effect/ai"
+import { AiError, LanguageModel, Prompt, Tool, Toolkit } from "effect/ai"
 import { TestClock } from "effect/testing"
 
 const ask = (prompt: string) => Effect.map(LanguageModel.generateText({ prompt }), (r) => r.text)
@@ -349,5 +350,88 @@ describe("TestLanguageModel tool calls", () => {
       Effect.provide(
         Layer.mergeAll(TestLanguageModel.layer([TestLanguageModel.toolCall("search", { q: 1 })]), handlers)
       )
+    ))
+})
+
+describe("TestLanguageModel provider failures", () => {
+  const failureOf = (reply: TestLanguageModel.Reply) =>
+    Effect.flip(ask("q")).pipe(Effect.provide(TestLanguageModel.layer([reply])))
+
+  it.effect("rateLimited(retryAfter) and serverError() are retryable AiErrors; OpenAi.retry waits retry-after", () =>
+    Effect.gen(function*() {
+      const limited = yield* failureOf(TestLanguageModel.rateLimited("20 seconds"))
+      assert.strictEqual(limited.reason._tag, "RateLimitError")
+      assert.isTrue(limited.isRetryable)
+      assert.strictEqual(Duration.toMillis(limited.retryAfter!), 20_000)
+      const server = yield* failureOf(TestLanguageModel.serverError())
+      assert.strictEqual(server.reason._tag, "InternalProviderError")
+      assert.isTrue(server.isRetryable)
+
+      const fiber = yield* Effect.all({
+        answer: ask("q").pipe(Effect.retry(OpenAi.retry)),
+        calls: TestLanguageModel.calls
+      }).pipe(
+        Effect.provide(TestLanguageModel.layer([TestLanguageModel.rateLimited("20 seconds"), "Paris"])),
+        Effect.forkChild
+      )
+      yield* TestClock.adjust("19 seconds")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("1 second")
+      const { answer, calls } = yield* Fiber.join(fiber)
+      assert.strictEqual(answer, "Paris")
+      assert.strictEqual(calls.length, 2)
+    }))
+
+  it.effect("a scripted 4xx is not retryable: OpenAi.retry stops at once", () =>
+    Effect.gen(function*() {
+      for (const [status, tag] of [[400, "InvalidRequestError"], [401, "AuthenticationError"]] as const) {
+        const error = yield* failureOf(TestLanguageModel.httpError(status))
+        assert.strictEqual(error.reason._tag, tag)
+        assert.isFalse(error.isRetryable)
+      }
+      const { calls, error } = yield* Effect.all({
+        error: Effect.flip(ask("q").pipe(Effect.retry(OpenAi.retry))),
+        calls: TestLanguageModel.calls
+      }).pipe(Effect.provide(TestLanguageModel.layer([TestLanguageModel.httpError(400), "never"])))
+      assert.strictEqual(error.reason._tag, "InvalidRequestError")
+      assert.strictEqual(calls.length, 1)
+    }))
+
+  it.effect("a string failure is an UnknownError (not retryable), or with { retryable: true } a retryable one", () =>
+    Effect.gen(function*() {
+      const plain = yield* failureOf(TestLanguageModel.fail("overloaded"))
+      assert.strictEqual(plain.reason._tag, "UnknownError")
+      assert.isFalse(plain.isRetryable)
+      const retryable = yield* failureOf(TestLanguageModel.fail("overloaded", { retryable: true }))
+      assert.strictEqual(retryable.reason._tag, "InternalProviderError")
+      assert.isTrue(retryable.isRetryable)
+      assert.include(retryable.message, "overloaded")
+    }))
+})
+
+describe("TestLanguageModel recorded text", () => {
+  const Search = Tool.make("search", { parameters: Schema.Struct({ query: Schema.String }), success: Schema.String })
+  const Tools = Toolkit.make(Search)
+
+  it.effect("includes the tool calls the model made and the tools' results", () =>
+    Effect.gen(function*() {
+      const first = yield* LanguageModel.generateText({ prompt: "Who won?", toolkit: Tools })
+      yield* LanguageModel.generateText({
+        prompt: Prompt.concat(Prompt.make("Who won?"), Prompt.fromResponseParts(first.content)),
+        toolkit: Tools
+      })
+      const prompts = yield* TestLanguageModel.prompts
+      assert.strictEqual(
+        prompts[1],
+        "Who won?\nLet me look.\ntool call search {\"query\":\"Nobel\"}\ntool result search \"Hinton\""
+      )
+    }).pipe(
+      Effect.provide(Layer.mergeAll(
+        TestLanguageModel.layer([
+          TestLanguageModel.toolCall("search", { query: "Nobel" }, { text: "Let me look." }),
+          "Hinton"
+        ]),
+        Tools.toLayer({ search: () => Effect.succeed("Hinton") })
+      ))
     ))
 })

@@ -90,6 +90,38 @@ const fixtures: Record<string, Fixture> = {
     const die = Node.make({ name: "die", exec: () => Effect.andThen(keyed(keys), Effect.die(new Error("kaput"))) })
     return Flow.make({ name: "dying", start: a }).pipe(Flow.next(a, die))
   },
+  defaults: (keys) => {
+    // Batch items retried by the outer flow's default; a node of the nested flow by the nested flow's own.
+    const items = Node.batch({
+      name: "items",
+      prep: Effect.succeed([1, 2]),
+      exec: (n) =>
+        Effect.andThen(
+          keyed(keys),
+          Effect.flatMap(
+            Node.CurrentAttempt,
+            (a) => a === 1 ? Effect.fail(new Boom({ at: "items" })) : Effect.succeed(n)
+          )
+        ),
+      post: (_, xs) => note(`items ${xs.join(",")}`),
+      resultSchema: Schema.Number,
+      concurrency: 1
+    })
+    let tries = 0
+    const flaky = Node.make({
+      name: "flaky",
+      exec: () =>
+        Effect.andThen(
+          keyed(keys),
+          Effect.suspend(() => ++tries < 3 ? Effect.fail(new Boom({ at: "flaky" })) : Effect.succeed(tries))
+        ),
+      post: (_, n) => note(`flaky ${n}`)
+    })
+    const inner = Flow.make({ name: "inner", start: flaky, defaults: { retry: { times: 2 } } })
+    return Flow.make({ name: "defaults", start: items, defaults: { retry: { times: 1 } } }).pipe(
+      Flow.next(items, inner)
+    )
+  },
   "unmatched action": (keys) => {
     // Typed "left" | "right", returns "left" at run time: wired for "right" only.
     const pick = Node.make({
@@ -309,6 +341,7 @@ describe("walk parity across hosts", () => {
         assert.isAbove(d.keys.length, 0)
         assert.deepStrictEqual(w.keys, d.keys, "workflow vs durable step ids")
         if (name === "defect") assert.deepStrictEqual(p.end, { defect: `kaput at node "die" in flow "dying"` })
+        if (name === "defaults") assert.deepStrictEqual(p.log, ["items 1,2", "flaky 3"])
         // The same events from the observed and the durable host.
         assert.deepStrictEqual(de.events, o.events, "Durable.events vs Flow.events")
       }), 30_000)

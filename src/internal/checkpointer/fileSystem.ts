@@ -8,6 +8,7 @@
  * runs/<name(id)>/inbox/<name(key)>.json      one answer
  * runs/<name(id)>/lease/<counter>.json        the lease's states, the highest counter is the current one
  * runs/<name(id)>/interrupt                   present once an interrupt was requested
+ * due/<bucket>/<time>-<name(id)>.json         the `due` index: "look at this run from <time> on" (content: its id)
  * tmp/                                        files being written (same file system, so they can be linked)
  * trash/                                      run folders being deleted
  * ```
@@ -38,6 +39,16 @@
  * another process, or removed by hand) is a version conflict; items, answers, lease changes and interrupt marks
  * create their sub-folder only inside an existing run folder. Everything read back is checked: a file that is not
  * JSON of the expected shape, or a snapshot of another run, is `CheckpointError` naming the file.
+ *
+ * The due index: a folder of entries named by time (15 digits) in buckets of 2^22 ms (about 70 minutes), so `due`
+ * lists only the buckets up to now (and one more for `next`), never the runs. Writers only add entries, after the
+ * change they announce: a save adds one at the snapshot's `dueAtOf` (a "running" run once per claim, its entry
+ * standing while it runs), an answer at its time, the save that ends a child one for its parent. Several entries for
+ * one run are fine. Only `due` removes entries, after checking the run against its files (the lease, the latest
+ * snapshot, the inbox, the children: `movable`): an entry whose run cannot move is replaced by one at the run's next
+ * time, if any, and removed; then the run is read once more, so a change made while we decided (its writer's entry
+ * possibly removed with ours) is seen and the entry comes back. So the index may say too much, never too little, and
+ * `due` returns only runs that can move. Empty buckets more than two buckets old are removed.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -54,8 +65,14 @@ import {
   checkOptions,
   Checkpointer,
   conflict,
+  type Due,
+  dueAtOf,
+  type DueQuery,
+  isEnded,
+  kindOf,
   type Lease,
   matches,
+  movable,
   noRun,
   type Options,
   page,
@@ -106,7 +123,17 @@ type LeaseState =
   | { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt?: number | undefined }
   | { readonly owner: null }
 
-const statuses = new Set(["running", "suspended", "done", "failed", "interrupted"])
+const statuses = new Set(["running", "suspended", "sleeping", "waiting", "done", "failed", "interrupted"])
+
+/** The due index's buckets: 2^22 ms (about 70 minutes) of entry times each. */
+const BUCKET_MS = 2 ** 22
+const bucketOf = (at: number) => Math.floor(Math.max(0, at) / BUCKET_MS)
+const bucketName = (bucket: number) => String(bucket).padStart(10, "0")
+const entryName = (at: number, id: string) => `${String(Math.max(0, Math.floor(at))).padStart(15, "0")}-${fileName(id)}.json`
+const entryTime = (name: string): number | undefined => {
+  const m = /^(\d{15})-.*\.json$/.exec(name)
+  return m === null ? undefined : Number(m[1])
+}
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 const isNumber = (u: unknown): u is number => typeof u === "number" && Number.isFinite(u)
 
@@ -154,6 +181,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
   yield* fs.makeDirectory(runsDir, { recursive: true })
   yield* fs.makeDirectory(tmpDir, { recursive: true })
   yield* fs.makeDirectory(trashDir, { recursive: true })
+  const dueDir = path.join(root, "due")
+  yield* fs.makeDirectory(dueDir, { recursive: true })
   // Temp names: random per layer (Math.random-backed by default) plus a counter; "wx" guards the rest.
   const tag = [yield* Random.nextInt, yield* Random.nextInt].map((n) => Math.abs(n).toString(36)).join("")
   let counter = 0
@@ -330,6 +359,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         return yield* fail
       }
       savedHere.set(id, n)
+      yield* indexSaved(snapshot)
       // Once every `keep` saves, a full sweep removes what single prunes missed (a crash between link and prune).
       if (n % keep === 0) {
         for (const old of yield* numbers(dir)) {
@@ -338,6 +368,126 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
         }
       }
       return { interrupt }
+    })
+
+  const readAnswers = (id: string) =>
+    Effect.gen(function*() {
+      const dir = path.join(runDir(id), "inbox")
+      const out: Array<Answer> = []
+      for (const name of yield* list(dir)) {
+        const answer = yield* readJson<Answer>(path.join(dir, name), (u) =>
+          answerProblem(u) ??
+            (`${fileName((u as Answer).key)}.json` === name ? undefined : "it is the answer of another key"))
+        if (answer !== undefined) out.push(answer)
+      }
+      return out.sort((a, b) => a.answeredAt - b.answeredAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    })
+
+  // The due index ----------------------------------------------------------------------------------------------
+  /** Runs this layer gave a "running" entry since it last claimed them or saved them otherwise. */
+  const markedRunning = new Set<string>()
+  /** The entry time this layer last gave each run that waits (a timer or a deadline). */
+  const markedAt = new Map<string, number>()
+
+  /** Adds the entry "look at run `id` from `at` on" (an existing one is as good). */
+  const mark = (id: string, at: number) =>
+    Effect.flatMap(
+      writeTemp(encoder.encode(JSON.stringify({ id }))),
+      (temp) => linkInto(temp, path.join(dueDir, bucketName(bucketOf(at)), entryName(at, id)), "tree")
+    )
+
+  /** The entries a save adds, after its version is linked. */
+  const indexSaved = (snapshot: Snapshot) =>
+    Effect.gen(function*() {
+      const { id } = snapshot
+      const at = dueAtOf(snapshot)
+      if (snapshot.status === "running") {
+        // One entry per claim: it stands while the run runs (`due` keeps a running run's entries).
+        if (!markedRunning.has(id)) {
+          yield* mark(id, at!)
+          markedRunning.add(id)
+        }
+      } else {
+        markedRunning.delete(id)
+        if (at !== undefined && markedAt.get(id) !== at) {
+          yield* mark(id, at)
+          markedAt.set(id, at)
+        }
+      }
+      if (snapshot.parent !== undefined && isEnded(snapshot.status)) yield* mark(snapshot.parent, snapshot.updatedAt)
+    })
+
+  /** Whether run `id` can move at `now` as its files say, and its latest snapshot (`held`: a live owner has it). */
+  const truth = (id: string, now: number) =>
+    Effect.gen(function*() {
+      const { state } = yield* leaseNow(id)
+      if (state.owner !== null && state.expiresAt > now) return { held: true as const }
+      const snapshot = yield* load(id)
+      if (snapshot === undefined) return { held: false as const, snapshot, can: false }
+      const inputs = snapshot.waiting.some((w) => w.answered !== true && kindOf(w) === "input")
+      const answers = inputs ? yield* readAnswers(id) : []
+      const can = yield* movable(snapshot, now, answers, (child) => load(child))
+      return { held: false as const, snapshot, can }
+    })
+
+  const due = (query: DueQuery) =>
+    Effect.gen(function*() {
+      const { limit, now } = query
+      const wanted = query.flows === undefined ? undefined : new Set(query.flows)
+      const ids: Array<string> = []
+      const seen = new Set<string>()
+      let next: number | undefined
+      const nowBucket = bucketOf(now)
+      const buckets = (yield* list(dueDir)).filter((b) => /^\d{10}$/.test(b)).sort()
+      scan: for (const bucket of buckets) {
+        const dir = path.join(dueDir, bucket)
+        const names = (yield* list(dir)).sort()
+        if (names.length === 0) {
+          // Nothing writes into a bucket this old any more (entries are written at about their writer's now).
+          if (Number(bucket) < nowBucket - 1) yield* Effect.ignore(fs.remove(dir, { recursive: true }))
+          continue
+        }
+        for (const name of names) {
+          const at = entryTime(name)
+          if (at === undefined) continue
+          if (at > now) {
+            next = at
+            break scan
+          }
+          if (ids.length >= limit) break scan
+          const file = path.join(dir, name)
+          const entry = yield* readJson<{ readonly id: string }>(
+            file,
+            (u) => isObject(u) && typeof u.id === "string" ? undefined : "it is not a due entry ({ id })"
+          )
+          if (entry === undefined || seen.has(entry.id)) continue
+          const { id } = entry
+          seen.add(id)
+          const found = yield* truth(id, now)
+          // Held: its owner runs it (the entry stands until it stops). Another flow's: another worker's business.
+          if (found.held) continue
+          if (found.snapshot !== undefined && wanted !== undefined && !wanted.has(found.snapshot.flow)) continue
+          if (found.can) {
+            ids.push(id)
+            continue
+          }
+          // Not movable: keep what the run still needs (a later time; its parent's wake-up, should the save that
+          // ended it have stopped before marking), drop this entry, and look once more.
+          const s = found.snapshot
+          if (s !== undefined) {
+            if (s.parent !== undefined && isEnded(s.status)) yield* mark(s.parent, s.updatedAt)
+            const later = dueAtOf(s)
+            if (later !== undefined) yield* mark(id, later)
+          }
+          yield* fs.remove(file, { force: true })
+          const again = yield* truth(id, now)
+          if (!again.held && again.can) {
+            yield* mark(id, now)
+            if (wanted === undefined || wanted.has(again.snapshot!.flow)) ids.push(id)
+          }
+        }
+      }
+      return next === undefined ? { ids } : { ids, next }
     })
 
   // Leases ----------------------------------------------------------------------------------------------------
@@ -502,28 +652,18 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
           (bytes) =>
             Effect.flatMap(
               writeOnce(file, bytes, "folder"),
-              (result) => result === "gone" ? Effect.fail(noRun(id, "answer")) : Effect.succeed(result === "linked")
+              (result): Effect.Effect<boolean, CheckpointError | PlatformError.PlatformError> =>
+                result === "gone"
+                  ? Effect.fail(noRun(id, "answer"))
+                  : result === "linked"
+                  // After the answer: `due` checks the inbox, so the entry never comes before what it announces.
+                  ? Effect.as(mark(id, answer.answeredAt), true)
+                  : Effect.succeed(false)
             )
         )
       )
     },
-    answers: (id) => {
-      const dir = path.join(runDir(id), "inbox")
-      return wrap(
-        "read answers",
-        dir,
-        Effect.gen(function*() {
-          const out: Array<Answer> = []
-          for (const name of yield* list(dir)) {
-            const answer = yield* readJson<Answer>(path.join(dir, name), (u) =>
-              answerProblem(u) ??
-                (`${fileName((u as Answer).key)}.json` === name ? undefined : "it is the answer of another key"))
-            if (answer !== undefined) out.push(answer)
-          }
-          return out.sort((a, b) => a.answeredAt - b.answeredAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-        })
-      )
-    },
+    answers: (id) => wrap("read answers", path.join(runDir(id), "inbox"), readAnswers(id)),
     removeAnswer: (id, key) => {
       const file = path.join(runDir(id), "inbox", `${fileName(key)}.json`)
       return wrap("remove answer", file, fs.remove(file, { force: true }))
@@ -532,10 +672,14 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
       wrap(
         "claim",
         leaseDir(id),
-        leaseLoop(id, "tree", (state) =>
-          !force && state.owner !== null && state.owner !== owner && state.expiresAt > now
-            ? { done: leaseOf(state) }
-            : { write: { owner, expiresAt, heartbeatAt: now }, result: undefined })
+        Effect.tap(
+          leaseLoop(id, "tree", (state) =>
+            !force && state.owner !== null && state.owner !== owner && state.expiresAt > now
+              ? { done: leaseOf(state) }
+              : { write: { owner, expiresAt, heartbeatAt: now }, result: undefined }),
+          // Ours: the claimer's first "running" save gives the run a fresh entry.
+          (held) => Effect.sync(() => held === undefined && markedRunning.delete(id))
+        )
       ),
     renew: (id, { expiresAt, now, owner }) =>
       wrap(
@@ -583,6 +727,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
     },
     delete: (id, options) => {
       savedHere.delete(id)
+      markedRunning.delete(id)
+      markedAt.delete(id)
       const dir = runDir(id)
       const trash = path.join(trashDir, `${tag}-${++counter}`)
       // Renamed away first, so the run disappears at once and a crash mid-removal leaves only trash behind. With a
@@ -600,6 +746,8 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
           : Effect.flatMap(latestVersion(id), (latest) => latest === options.version ? remove : Effect.succeed(false))
       )
     }
+    ,
+    due: (query) => wrap("due", dueDir, due(query) as Effect.Effect<Due, CheckpointError | PlatformError.PlatformError>)
   }
   return checkingIds("Checkpointer.layerFileSystem", service)
 })

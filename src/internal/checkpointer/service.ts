@@ -7,18 +7,30 @@ import * as Effect from "effect/Effect"
 import { CheckpointError } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 
-export type Status = "running" | "suspended" | "done" | "failed" | "interrupted"
+export type Status = "running" | "suspended" | "sleeping" | "waiting" | "done" | "failed" | "interrupted"
+
+/** What a waiting record waits for: a human's answer, a time, or another run (a child). */
+export type WaitKind = "input" | "timer" | "child"
 
 export interface Waiting {
   readonly key: string
+  /** What it waits for; absent in snapshots saved before 0.4.0, which wait for inputs only. */
+  readonly kind?: WaitKind | undefined
   readonly input: string
   readonly path: string
   readonly prompt: Json
   readonly token: string
   readonly answerSchema: Json
   readonly deadline?: number | undefined
-  /** Answered already, waiting only for its step to complete (e.g. a second question in the same step). */
+  /**
+   * Answered already (a timer that fired, a child that ended and was read), waiting only for its step to complete
+   * (e.g. a second question in the same step).
+   */
   readonly answered?: boolean | undefined
+  /** A timer's wake-up time (epoch millis). */
+  readonly until?: number | undefined
+  /** A child's run id. */
+  readonly child?: string | undefined
 }
 
 export interface Snapshot {
@@ -38,6 +50,10 @@ export interface Snapshot {
   /** The earliest deadline of the waiting inputs. */
   readonly deadline?: number | undefined
   readonly updatedAt: number
+  /** The run that started this one with `Durable.child`. */
+  readonly parent?: string | undefined
+  /** The runs this one started with `Durable.child`, in the order it started them. */
+  readonly children?: ReadonlyArray<string> | undefined
 }
 
 export interface Answer {
@@ -72,9 +88,26 @@ export type Renewal =
 export interface ListQuery {
   readonly status?: Status | undefined
   readonly flow?: string | undefined
+  /** Only the children of this run (`Durable.child`). */
+  readonly parent?: string | undefined
   readonly deadlineBefore?: number | undefined
   readonly limit?: number | undefined
   readonly cursor?: string | undefined
+}
+
+/** What `due` is asked: the time, how many runs at most, and optionally which flows' runs. */
+export interface DueQuery {
+  readonly now: number
+  readonly limit: number
+  /** Only runs of these flows (a worker asks for the flows it hosts). */
+  readonly flows?: ReadonlyArray<string> | undefined
+}
+
+/** What `due` answers: the runs that can move, earliest first, and when the next one becomes due by time alone. */
+export interface Due {
+  readonly ids: ReadonlyArray<string>
+  /** The earliest time after `now` at which a run becomes due by a timer or a deadline, when known. */
+  readonly next?: number | undefined
 }
 
 export interface Service {
@@ -122,6 +155,14 @@ export interface Service {
     id: string,
     options?: { readonly version?: number | undefined }
   ) => Effect.Effect<boolean, CheckpointError>
+  /**
+   * Up to `limit` runs that can move at `now`, earliest first, from an index (its cost grows with the runs it
+   * returns and the runs held at that moment, not with all runs): saved runs nobody holds (no lease, or an expired
+   * one) that are "running" (queued, or left by an owner that stopped), or waiting ("suspended", "sleeping",
+   * "waiting") with an answer written for them since, a timer or input deadline at or before `now`, or a child that
+   * ended.
+   */
+  readonly due: (query: DueQuery) => Effect.Effect<Due, CheckpointError>
 }
 
 export class Checkpointer extends Context.Service<Checkpointer, Service>()("effect-pocketflow/Checkpointer") {}
@@ -264,7 +305,8 @@ export const checkingIds = (where: string, service: Service): Service => {
     release: guard("release", service.release),
     lease: guard("lease", service.lease),
     requestInterrupt: guard("requestInterrupt", service.requestInterrupt),
-    delete: guard("delete", service.delete)
+    delete: guard("delete", service.delete),
+    due: service.due
   }
 }
 
@@ -275,6 +317,82 @@ export const conflict = (id: string, version: number, latest: number | undefined
     detail: `run ${JSON.stringify(id)}: cannot save version ${version}, the latest saved version is ${latest ?? "none"}`
   })
 
+// ---------------------------------------------------------------------------------------------------
+// When a run can move: one rule for the executor's poll and every checkpointer's `due` index
+// ---------------------------------------------------------------------------------------------------
+
+/** Whether a status is one of the three waits: an input ("suspended"), a timer ("sleeping"), a child ("waiting"). */
+export const isWaiting = (status: Status): boolean =>
+  status === "suspended" || status === "sleeping" || status === "waiting"
+
+/** Whether a status is an end: nothing moves a done, failed or interrupted run. */
+export const isEnded = (status: Status): boolean =>
+  status === "done" || status === "failed" || status === "interrupted"
+
+/** What a waiting record waits for (records saved before 0.4.0 have no kind: they are inputs). */
+export const kindOf = (w: Waiting): WaitKind => w.kind ?? "input"
+
+/**
+ * The time from which a snapshot makes its run due by itself: a "running" run at once (when nobody holds it), a
+ * waiting one at its earliest open timer or input deadline (none: it waits for an answer or a child, which make it
+ * due when they come), an ended one never. Records marked `answered` are over and count for nothing.
+ */
+export const dueAtOf = (s: Snapshot): number | undefined => {
+  if (s.status === "running") return s.updatedAt
+  if (!isWaiting(s.status)) return undefined
+  let at: number | undefined
+  let open = 0
+  for (const w of s.waiting) {
+    if (w.answered === true) continue
+    open++
+    const t = kindOf(w) === "timer" ? w.until : w.deadline
+    if (t !== undefined && (at === undefined || t < at)) at = t
+  }
+  // A wait with nothing open (a snapshot no engine writes) moves at once, as `movable` says.
+  return open === 0 ? s.updatedAt : at
+}
+
+/**
+ * Whether the run of snapshot `s` can move at `now`: it is "running", or it waits and one of its open records is
+ * over — an input answered (an answer in `answers` for its key) or past its deadline, a timer due, a child ended.
+ * `load` reads a child's latest snapshot. The executor asks this before it claims a waiting run; a checkpointer's
+ * `due` index answers the same question in bulk.
+ */
+export const movable = <E>(
+  s: Pick<Snapshot, "status" | "waiting">,
+  now: number,
+  answers: ReadonlyArray<Answer>,
+  load: (id: string) => Effect.Effect<Snapshot | undefined, E>
+): Effect.Effect<boolean, E> => {
+  if (s.status === "running") return Effect.succeed(true)
+  if (!isWaiting(s.status)) return Effect.succeed(false)
+  const keys = new Set(answers.map((a) => a.key))
+  const children: Array<string> = []
+  let open = 0
+  for (const w of s.waiting) {
+    if (w.answered === true) continue
+    open++
+    switch (kindOf(w)) {
+      case "input":
+        if (keys.has(w.key) || (w.deadline !== undefined && w.deadline <= now)) return Effect.succeed(true)
+        break
+      case "timer":
+        if (w.until !== undefined && w.until <= now) return Effect.succeed(true)
+        break
+      case "child":
+        if (w.child !== undefined) children.push(w.child)
+        break
+    }
+  }
+  if (open === 0) return Effect.succeed(true)
+  if (children.length === 0) return Effect.succeed(false)
+  return Effect.map(
+    // A child deleted meanwhile counts as ended: the parent's step starts it again.
+    Effect.forEach(children, (id) => Effect.map(load(id), (c) => c === undefined || isEnded(c.status))),
+    (ended) => ended.some((e) => e)
+  )
+}
+
 export const makeMemory = (options?: Options): Effect.Effect<Service> =>
   Effect.sync(() => {
     const { keep, maxStateBytes } = checkOptions("Checkpointer.makeMemory", options)
@@ -284,12 +402,17 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
       answers: Map<string, Answer>
       lease: Lease | undefined
       interrupt: boolean
+      /** Its key in `index`, when it has one. */
+      due: number | undefined
     }
     const runs = new Map<string, Run>()
+    // The `due` index: the runs that are due from some time on, sorted by (time, id). Idle runs (waiting for an
+    // answer or a child, or ended) are not in it, so a poll reads only what it returns and the runs held right now.
+    const index = new Index()
     const runOf = (id: string): Run => {
       let run = runs.get(id)
       if (run === undefined) {
-        run = { versions: [], items: new Map(), answers: new Map(), lease: undefined, interrupt: false }
+        run = { versions: [], items: new Map(), answers: new Map(), lease: undefined, interrupt: false, due: undefined }
         runs.set(id, run)
       }
       return run
@@ -303,6 +426,19 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
       const versions = runs.get(id)?.versions
       return versions === undefined || versions.length === 0 ? undefined : versions[versions.length - 1]
     }
+    const setDue = (id: string, run: Run, at: number | undefined) => {
+      if (run.due === at) return
+      if (run.due !== undefined) index.remove(run.due, id)
+      run.due = at
+      if (at !== undefined) index.insert(at, id)
+    }
+    /** Makes a waiting run due from `at` on (an answer came, a child ended), unless it is due earlier already. */
+    const wake = (id: string, at: number) => {
+      const run = saved(id)
+      const s = run === undefined ? undefined : latest(id)
+      if (run === undefined || s === undefined || !isWaiting(s.status)) return
+      if (run.due === undefined || run.due > at) setDue(id, run, at)
+    }
     // Stored as given (not copied), so a snapshot is measured by encoding it once.
     const size = (what: string, id: string, value: unknown) =>
       tooLarge(what, id, byteLength(JSON.stringify(value) ?? "null"), maxStateBytes)
@@ -311,13 +447,19 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
       loadVersion: (id, version) => Effect.sync(() => runs.get(id)?.versions.find((s) => s.version === version)),
       save: (snapshot) =>
         Effect.suspend(() => {
-          const last = latest(snapshot.id)?.version
+          const previous = latest(snapshot.id)
+          const last = previous?.version
           if (snapshot.version !== (last ?? 0) + 1) return Effect.fail(conflict(snapshot.id, snapshot.version, last))
           const large = size("snapshot", snapshot.id, snapshot)
           if (large !== undefined) return Effect.fail(large)
           const run = runOf(snapshot.id)
           run.versions.push(snapshot)
           if (run.versions.length > keep) run.versions.splice(0, run.versions.length - keep)
+          // A run that stays "running" keeps its place (a step's save touches no index).
+          if (!(previous?.status === "running" && snapshot.status === "running" && run.due !== undefined)) {
+            setDue(snapshot.id, run, dueAtOf(snapshot))
+          }
+          if (snapshot.parent !== undefined && isEnded(snapshot.status)) wake(snapshot.parent, snapshot.updatedAt)
           return Effect.succeed({ interrupt: run.interrupt })
         }),
       history: (id, { before, limit }) =>
@@ -356,6 +498,7 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
           const large = size("answer", id, answer)
           if (large !== undefined) return Effect.fail(large)
           run.answers.set(answer.key, answer)
+          wake(id, answer.answeredAt)
           return Effect.succeed(true)
         }),
       answers: (id) => Effect.sync(() => Array.from(runs.get(id)?.answers.values() ?? [])),
@@ -393,18 +536,78 @@ export const makeMemory = (options?: Options): Effect.Effect<Service> =>
       delete: (id, options) =>
         Effect.sync(() => {
           if (options?.version !== undefined && latest(id)?.version !== options.version) return false
+          const run = runs.get(id)
+          if (run !== undefined) setDue(id, run, undefined)
           runs.delete(id)
           return true
+        }),
+      due: ({ flows, limit, now }) =>
+        Effect.sync((): Due => {
+          const ids: Array<string> = []
+          const wanted = flows === undefined ? undefined : new Set(flows)
+          const end = index.upperBound(now)
+          for (let i = 0; i < end && ids.length < limit; i++) {
+            const id = index.ids[i]!
+            const run = runs.get(id)!
+            // Held by a live owner: running now (its owner saves or releases it), not ours to move.
+            if (run.lease !== undefined && run.lease.expiresAt > now) continue
+            if (wanted !== undefined && !wanted.has(latest(id)!.flow)) continue
+            ids.push(id)
+          }
+          const next = end < index.ats.length ? index.ats[end] : undefined
+          return next === undefined ? { ids } : { ids, next }
         })
     }
     return checkingIds("Checkpointer.makeMemory", service)
   })
 
+/** The memory checkpointer's `due` index: (time, id) pairs in order, in two parallel arrays. */
+class Index {
+  readonly ats: Array<number> = []
+  readonly ids: Array<string> = []
+  /** The first position whose pair is not before (at, id). */
+  private lowerBound(at: number, id: string): number {
+    let lo = 0
+    let hi = this.ats.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      const a = this.ats[mid]!
+      if (a < at || (a === at && this.ids[mid]! < id)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  /** The number of pairs at or before `at`. */
+  upperBound(at: number): number {
+    let lo = 0
+    let hi = this.ats.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.ats[mid]! <= at) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+  insert(at: number, id: string): void {
+    const i = this.lowerBound(at, id)
+    this.ats.splice(i, 0, at)
+    this.ids.splice(i, 0, id)
+  }
+  remove(at: number, id: string): void {
+    const i = this.lowerBound(at, id)
+    if (this.ats[i] === at && this.ids[i] === id) {
+      this.ats.splice(i, 1)
+      this.ids.splice(i, 1)
+    }
+  }
+}
+
 /** @internal Whether a snapshot matches a list query's filters. */
 export const matches = (s: Snapshot, query: ListQuery): boolean =>
   (query.status === undefined || s.status === query.status) &&
   (query.flow === undefined || s.flow === query.flow) &&
-  (query.deadlineBefore === undefined || (s.status === "suspended" && s.deadline !== undefined &&
+  (query.parent === undefined || s.parent === query.parent) &&
+  (query.deadlineBefore === undefined || (isWaiting(s.status) && s.deadline !== undefined &&
     s.deadline < query.deadlineBefore))
 
 /**

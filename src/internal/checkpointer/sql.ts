@@ -2,7 +2,7 @@
  * The SQL checkpointer, over any `effect/sql` `SqlClient`. Four tables, created when missing:
  * ```
  * <table>_runs      id PK, flow, status, version, updated_at, deadline, lease_owner, lease_expires, lease_heartbeat,
- *                   interrupt
+ *                   interrupt, due_at, parent
  * <table>_versions  (id, version) PK, snapshot          one row per kept version
  * <table>_items     (id, scope, idx) PK, value         one row per finished batch item
  * <table>_inbox     (id, key) PK, answer, answered_at  one row per answer
@@ -13,17 +13,23 @@
  *
  * A save is a conditional update of the runs row (`WHERE version = n - 1`, or an insert for n = 1), the version
  * row insert, and the pruning of versions beyond `keep`: on PostgreSQL one statement (data-modifying CTEs, the
- * insert and delete running only when the update matched), elsewhere one transaction. The conditional update
- * row-locks the run, so a concurrent save of the same version waits and then matches no row: a version conflict.
+ * insert and delete running only when the update matched), elsewhere (SQLite) one transaction. The conditional
+ * update row-locks the run (SQLite: the write lock, taken at `BEGIN IMMEDIATE`), so a concurrent save of the same
+ * version waits and then matches no row: a version conflict.
  * Leases are single conditional statements (`INSERT … ON CONFLICT DO UPDATE … WHERE`,
  * `UPDATE … WHERE lease_owner = ?`), checked by the rows they return. Besides the PostgreSQL save, the SQL is the
- * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); PostgreSQL is what the tests run, on both save
- * paths.
+ * subset PostgreSQL and SQLite share (`ON CONFLICT`, `RETURNING`); the tests run PostgreSQL (its
+ * one-statement save and the transaction save) and SQLite (the transaction save, in `BEGIN IMMEDIATE`).
  *
  * Items and answers are inserted only while the run's row has a saved version (`INSERT … SELECT … WHERE EXISTS`), and
  * a delete removes the runs row first (a conditional delete: only at the listed version), so a write racing a delete
  * never leaves records behind for a later run of the same id. PostgreSQL cuts identifiers at 63 bytes: a prefix whose
  * longest name (`<table>_runs_updated`, the index) would be cut is refused when the layer is made.
+ *
+ * `due` reads the partial index on `due_at` (only rows with a time: running runs, and waiting runs with a timer, a
+ * deadline, an answer or an ended child): every save sets it from the snapshot (`dueAtOf`), an answer lowers it in
+ * the transaction that inserts the answer, and the save that ends a child lowers its parent's, in the save's
+ * statement (PostgreSQL) or transaction. Idle runs have none, so a poll reads what it returns plus the runs held now.
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -35,6 +41,8 @@ import type { Json } from "../json.ts"
 import {
   type Answer,
   byteLength,
+  dueAtOf,
+  isEnded,
   checkingIds,
   checkOptions as checkCommon,
   Checkpointer,
@@ -111,14 +119,25 @@ export const make = Effect.fnUntraced(function*(
       lease_owner TEXT,
       lease_expires BIGINT,
       lease_heartbeat BIGINT,
-      interrupt INTEGER NOT NULL DEFAULT 0
+      interrupt INTEGER NOT NULL DEFAULT 0,
+      due_at BIGINT,
+      parent TEXT
     )`
     // Tables made before heartbeats were recorded get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
-    yield* sql.onDialectOrElse({
-      pg: () => sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS lease_heartbeat BIGINT`,
-      orElse: () => Effect.ignore(sql`ALTER TABLE ${runs} ADD COLUMN lease_heartbeat BIGINT`)
-    })
+    // …and the due index's columns (0.4.0).
+    for (const [column, type] of [["lease_heartbeat", "BIGINT"], ["due_at", "BIGINT"], ["parent", "TEXT"]]) {
+      yield* sql.onDialectOrElse({
+        pg: () => sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS ${sql(column!)} ${sql.literal(type!)}`,
+        orElse: () => Effect.ignore(sql`ALTER TABLE ${runs} ADD COLUMN ${sql(column!)} ${sql.literal(type!)}`)
+      })
+    }
     yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_updated`)} ON ${runs} (updated_at DESC, id)`
+    // Partial: idle and ended runs (no time) are not in the index at all.
+    yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_due`)} ON ${runs} (due_at) WHERE due_at IS NOT NULL`
+    yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_parent`)} ON ${runs} (parent)
+      WHERE parent IS NOT NULL`
+    // Running runs saved before the column existed are due (a crashed owner's): no other row can lack it.
+    yield* sql`UPDATE ${runs} SET due_at = updated_at WHERE due_at IS NULL AND status = 'running'`
     yield* sql`CREATE TABLE IF NOT EXISTS ${versions} (
       id TEXT NOT NULL,
       version INTEGER NOT NULL,
@@ -177,18 +196,30 @@ export const make = Effect.fnUntraced(function*(
   /** The runs-row statement of a save: it returns a row only when the save may go ahead (the compare-and-set). */
   const advance = (s: Snapshot) => {
     const deadline = s.deadline ?? null
+    const due = dueAtOf(s) ?? null
+    const parent = s.parent ?? null
     return s.version === 1
-      ? sql`INSERT INTO ${runs} (id, flow, status, version, updated_at, deadline)
-          VALUES (${s.id}, ${s.flow}, ${s.status}, 1, ${s.updatedAt}, ${deadline})
+      ? sql`INSERT INTO ${runs} (id, flow, status, version, updated_at, deadline, due_at, parent)
+          VALUES (${s.id}, ${s.flow}, ${s.status}, 1, ${s.updatedAt}, ${deadline}, ${due}, ${parent})
           ON CONFLICT (id) DO UPDATE SET flow = excluded.flow, status = excluded.status, version = 1,
-            updated_at = excluded.updated_at, deadline = excluded.deadline
+            updated_at = excluded.updated_at, deadline = excluded.deadline, due_at = excluded.due_at,
+            parent = excluded.parent
           WHERE ${runs}.version = 0
           RETURNING id, interrupt`
       : sql`UPDATE ${runs} SET flow = ${s.flow}, status = ${s.status}, version = ${s.version},
-            updated_at = ${s.updatedAt}, deadline = ${deadline}
+            updated_at = ${s.updatedAt}, deadline = ${deadline}, due_at = ${due}, parent = ${parent}
           WHERE id = ${s.id} AND version = ${s.version - 1}
           RETURNING id, interrupt`
   }
+
+  /** Makes a waiting run due from `at` on (an answer came, a child ended), unless it is due earlier already. */
+  const wake = (id: string, at: number) =>
+    sql`UPDATE ${runs} SET due_at = CASE WHEN due_at IS NULL OR due_at > ${at} THEN CAST(${at} AS BIGINT)
+        ELSE due_at END
+      WHERE id = ${id} AND status IN ('suspended', 'sleeping', 'waiting')`
+
+  /** The parent a save wakes: a child's, when the snapshot ends it. */
+  const parentToWake = (s: Snapshot) => s.parent !== undefined && isEnded(s.status) ? s.parent : undefined
 
   /** Whether the save went ahead, and the run's interrupt mark (read by the same statement). */
   type Saved = { readonly saved: boolean; readonly interrupt: boolean }
@@ -207,6 +238,13 @@ export const make = Effect.fnUntraced(function*(
             AND EXISTS (SELECT 1 FROM advanced)
         )`
           : sql.literal("")
+      }${
+        parentToWake(s) === undefined ? sql.literal("") : sql`, woken AS (
+          UPDATE ${runs} SET due_at = CASE WHEN due_at IS NULL OR due_at > ${s.updatedAt}
+              THEN CAST(${s.updatedAt} AS BIGINT) ELSE due_at END
+            WHERE id = ${parentToWake(s)!} AND status IN ('suspended', 'sleeping', 'waiting')
+              AND EXISTS (SELECT 1 FROM advanced)
+        )`
       }
         SELECT (SELECT count(*) FROM inserted) AS saved, (SELECT max(interrupt) FROM advanced) AS interrupt`,
       (rows): Saved => ({ saved: num(rows[0]?.saved) > 0, interrupt: num(rows[0]?.interrupt ?? 0) !== 0 })
@@ -219,6 +257,8 @@ export const make = Effect.fnUntraced(function*(
       if (advanced.length === 0) return { saved: false, interrupt: false }
       yield* sql`INSERT INTO ${versions} (id, version, snapshot) VALUES (${s.id}, ${s.version}, ${json})`
       if (s.version > keep) yield* sql`DELETE FROM ${versions} WHERE id = ${s.id} AND version <= ${s.version - keep}`
+      const parent = parentToWake(s)
+      if (parent !== undefined) yield* wake(parent, s.updatedAt)
       return { saved: true, interrupt: num((advanced[0] as Row).interrupt ?? 0) !== 0 }
     }).pipe(sql.withTransaction)
 
@@ -248,6 +288,12 @@ export const make = Effect.fnUntraced(function*(
   // On PostgreSQL an item or answer insert share-locks the runs row it checks, so it and a delete (which removes that
   // row first) run one after the other; SQLite runs one writer at a time anyway.
   const lockRun = sql.onDialectOrElse({ pg: () => sql.literal("FOR SHARE"), orElse: () => sql.literal("") })
+  // An answer's insert then updates that row (its `due_at`): it takes the row lock it needs at once, so two answers
+  // to one run queue up instead of deadlocking on two share locks.
+  const lockRunForUpdate = sql.onDialectOrElse({
+    pg: () => sql.literal("FOR UPDATE"),
+    orElse: () => sql.literal("")
+  })
 
   const service: Service = {
     load: (id) =>
@@ -280,8 +326,12 @@ export const make = Effect.fnUntraced(function*(
         const where = [sql`r.version > 0`]
         if (query.status !== undefined) where.push(sql`r.status = ${query.status}`)
         if (query.flow !== undefined) where.push(sql`r.flow = ${query.flow}`)
+        if (query.parent !== undefined) where.push(sql`r.parent = ${query.parent}`)
         if (query.deadlineBefore !== undefined) {
-          where.push(sql`r.status = 'suspended' AND r.deadline IS NOT NULL AND r.deadline < ${query.deadlineBefore}`)
+          where.push(
+            sql`r.status IN ('suspended', 'sleeping', 'waiting') AND r.deadline IS NOT NULL
+              AND r.deadline < ${query.deadlineBefore}`
+          )
         }
         if (query.cursor !== undefined) {
           const [at, id] = yield* parseCursor(query.cursor)
@@ -343,13 +393,18 @@ export const make = Effect.fnUntraced(function*(
         id,
         Effect.gen(function*() {
           const json = yield* sized("answer", id, answer)
-          const rows = yield* sql<Row>`INSERT INTO ${inbox} (id, key, answer, answered_at)
-            SELECT id, ${answer.key}, ${json}, CAST(${answer.answeredAt} AS BIGINT) FROM ${runs}
-            WHERE id = ${id} AND version > 0
-            ${lockRun}
-            ON CONFLICT (id, key) DO NOTHING
-            RETURNING key`
-          if (rows.length > 0) return true
+          // The answer and the run's due time in one transaction: an answer never lands without waking the run.
+          const inserted = yield* Effect.gen(function*() {
+            const rows = yield* sql<Row>`INSERT INTO ${inbox} (id, key, answer, answered_at)
+              SELECT id, ${answer.key}, ${json}, CAST(${answer.answeredAt} AS BIGINT) FROM ${runs}
+              WHERE id = ${id} AND version > 0
+              ${lockRunForUpdate}
+              ON CONFLICT (id, key) DO NOTHING
+              RETURNING key`
+            if (rows.length > 0) yield* wake(id, answer.answeredAt)
+            return rows.length > 0
+          }).pipe(sql.withTransaction)
+          if (inserted) return true
           // Nothing inserted: the key has an answer, or there is no run to answer.
           if ((yield* exists(id)).length === 0) return yield* Effect.fail(noRun(id, "answer"))
           return false
@@ -431,6 +486,25 @@ export const make = Effect.fnUntraced(function*(
           yield* sql`DELETE FROM ${inbox} WHERE id = ${id}`
           return true
         }).pipe(sql.withTransaction)
+      ),
+    due: ({ flows, limit, now }) =>
+      wrap(
+        "due",
+        "*",
+        Effect.gen(function*() {
+          if (flows !== undefined && flows.length === 0) return { ids: [] }
+          const flowIs = flows === undefined ? sql.literal("") : sql`AND flow IN ${sql.in(flows)}`
+          const [rows, nextRows] = yield* Effect.all([
+            sql<Row>`SELECT id FROM ${runs}
+              WHERE due_at IS NOT NULL AND due_at <= ${now}
+                AND (lease_owner IS NULL OR lease_expires <= ${now}) ${flowIs}
+              ORDER BY due_at, id LIMIT ${limit}`,
+            sql<Row>`SELECT min(due_at) AS next FROM ${runs} WHERE due_at IS NOT NULL AND due_at > ${now} ${flowIs}`
+          ], { concurrency: 2 })
+          const next = nextRows[0]?.next
+          const ids = rows.map((row) => String(row.id))
+          return next === null || next === undefined ? { ids } : { ids, next: num(next) }
+        })
       )
   }
   return checkingIds("Checkpointer.layerSql", service)

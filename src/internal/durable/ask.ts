@@ -1,18 +1,28 @@
 /**
  * `ask`: the `Durable.Run` service and the answer tokens. The service is the same for every engine: it finds the step
- * running in the fiber, gives the ask its key (`cursor.inputKey`) and lets the step's engine answer it.
+ * running in the fiber, gives the wait its key (`cursor.inputKey`: an input's name, `sleep` or `child`, numbered in
+ * one sequence per name within the step) and lets the step's engine answer it.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { InputTimeout } from "../../Errors.ts"
+import { type CheckpointError, type ChildFailed, InputTimeout } from "../../Errors.ts"
 import type * as Checkpointer from "../checkpointer/service.ts"
 import { ctors } from "../events.ts"
 import type { Json } from "../json.ts"
 import * as Cursor from "../walk/cursor.ts"
 import type { RunState } from "./snapshot.ts"
-import { type AskOptions, CurrentStep, type InputDef, type Step, suspend } from "./step.ts"
+import {
+  type AskOptions,
+  type ChildOutcome,
+  type ChildRequest,
+  CurrentStep,
+  type InputDef,
+  type Step,
+  suspend,
+  type Wake
+} from "./step.ts"
 
 /**
  * The service `ask` needs: `Durable.run` provides it to the steps it runs; `Durable.layerAnswers` provides one that
@@ -36,17 +46,54 @@ export class Run extends Context.Service<Run, {
     prompt: unknown,
     options: AskOptions | undefined
   ) => Effect.Effect<unknown, InputTimeout>
+  /** A durable timer (`Durable.sleep`, `Durable.sleepUntil`). @since 0.4.0 */
+  readonly sleep: (wake: Wake) => Effect.Effect<void>
+  /** A child run (`Durable.child`). @since 0.4.0 */
+  readonly child: (request: ChildRequest) => Effect.Effect<ChildOutcome, ChildFailed | CheckpointError>
 }>()("effect-pocketflow/Durable/Run") {}
 
-/** `Durable.Run` for a durable engine; `outside` explains an ask where no step runs (a defect). */
-export const service = (outside: (input: InputDef) => string): Run["Service"] => ({
+/** What a wait is called in messages: an input, a timer or a child. */
+export type Waited =
+  | { readonly _tag: "input"; readonly name: string }
+  | { readonly _tag: "sleep" }
+  | { readonly _tag: "child"; readonly id: string }
+
+/** `Durable input "x"`, `Durable.sleep`, `Durable.child "id"`: a wait as messages name it. */
+export const describe = (what: Waited): string =>
+  what._tag === "input"
+    ? `Durable input ${JSON.stringify(what.name)} was asked`
+    : what._tag === "sleep"
+    ? "Durable.sleep was called"
+    : `Durable.child ${JSON.stringify(what.id)} was called`
+
+/** The step running in the fiber, or the defect `outside` explains (a wait where no step runs). */
+const inStep = <A, E>(
+  outside: (what: Waited) => string,
+  what: Waited,
+  f: (step: Step) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.withFiber((fiber) => {
+    const step = fiber.getRef(CurrentStep)
+    return step === undefined ? Effect.die(new Error(outside(what))) : f(step)
+  })
+
+/** `Durable.Run` for a durable engine; `outside` explains a wait where no step runs (a defect). */
+export const service = (outside: (what: Waited) => string): Run["Service"] => ({
   ask: (input, prompt, options) =>
-    Effect.withFiber((fiber) => {
-      const step = fiber.getRef(CurrentStep)
-      if (step === undefined) return Effect.die(new Error(outside(input)))
+    inStep(outside, { _tag: "input", name: input.name }, (step) => {
       const key = Cursor.inputKey(step.id, input.name, Cursor.askSuffix(step.counters, input.name, options?.key))
       return step.ask(step, input, key, prompt, options)
-    })
+    }),
+  sleep: (wake) =>
+    inStep(outside, { _tag: "sleep" }, (step) =>
+      step.sleep(step, Cursor.inputKey(step.id, "sleep", Cursor.askSuffix(step.counters, "sleep", undefined)), wake)),
+  child: (request) =>
+    inStep(outside, { _tag: "child", id: request.id }, (step) =>
+      step.child(
+        step,
+        Cursor.inputKey(step.id, "child", Cursor.askSuffix(step.counters, "child", undefined)),
+        request
+      ))
 })
 
 /**

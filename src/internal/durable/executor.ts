@@ -1,7 +1,8 @@
 /**
  * The durable executor: claims a run (a lease, renewed by a heartbeat), restores its stores and position, walks it
- * under the durable host, and maps how the walk ended to an outcome — done, suspended (saved with its waiting inputs;
- * an answer that arrived meanwhile continues at once), interrupted, failed (saved "failed"), or lost to another owner.
+ * under the durable host, and maps how the walk ended to an outcome — done, suspended (saved "suspended", "sleeping"
+ * or "waiting" with its waiting records; an answer that arrived, a timer that came due or a child that ended meanwhile
+ * continues it at once), interrupted (its children too), failed (saved "failed"), or lost to another owner.
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -22,7 +23,7 @@ import { type Emit, spansWanted, subscribing } from "../observation.ts"
 import * as Cursor from "../walk/cursor.ts"
 import { SUSPENDED } from "../walk/host.ts"
 import { root as walkRoot } from "../walk/walk.ts"
-import { Run, service } from "./ask.ts"
+import { describe, Run, service } from "./ask.ts"
 import { host, rootPlace } from "./host.ts"
 import { CurrentRunObserver } from "./observer.ts"
 import { lockedBy, lostTo, type RunState, save, slot } from "./snapshot.ts"
@@ -30,13 +31,19 @@ import { lockedBy, lostTo, type RunState, save, slot } from "./snapshot.ts"
 const { Checkpointer } = CheckpointerNs
 type Snapshot = CheckpointerNs.Snapshot
 
-/** A waiting input as `Outcome.Suspended` lists it. */
+/** A wait as `Outcome.Suspended` lists it: an input, a timer (`until`) or a child run (`child`). */
 export interface WaitingInput {
   readonly key: string
   readonly input: string
   readonly path: string
   readonly prompt: unknown
   readonly token: string
+  /** What it waits for (since 0.4.0). */
+  readonly kind: CheckpointerNs.WaitKind
+  /** A timer's wake-up time, epoch millis. */
+  readonly until?: number | undefined
+  /** A child's run id. */
+  readonly child?: string | undefined
 }
 
 export type Outcome<A> =
@@ -58,26 +65,42 @@ export interface InitialStore {
 
 export interface Execute {
   readonly id: string
-  readonly mode: "run" | "resume"
+  /**
+   * "run" starts or continues (a failed run fails with `RunFailed`); "resume" continues an existing run, a failed one
+   * too; "continue" is the worker's: an existing run, not a failed one, with `stores` as its store classes.
+   */
+  readonly mode: "run" | "resume" | "continue"
   readonly initial: ReadonlyArray<InitialStore>
   readonly stores: ReadonlyArray<SchemaStore>
   readonly lease: Duration.Input | undefined
   readonly takeover: "force" | undefined
   readonly emit: ((event: FlowEvent) => void) | undefined
+  /** The lease owner's name (default: a random one per call); a worker names its claims. */
+  readonly owner?: string | undefined
+  /** The run's latest snapshot as the caller just read it (a worker's), so the first look reads nothing. */
+  readonly loaded?: Snapshot | undefined
+  /** Told when the lease is ours (a worker's "claimed" event). */
+  readonly claimed?: (() => void) | undefined
 }
 
-const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => ({
-  key: w.key,
-  input: w.input,
-  path: w.path,
-  prompt: w.prompt,
-  token: w.token
-})
+export const toWaiting = (w: CheckpointerNs.Waiting): WaitingInput => {
+  const out: { -readonly [K in keyof WaitingInput]: WaitingInput[K] } = {
+    key: w.key,
+    input: w.input,
+    path: w.path,
+    prompt: w.prompt,
+    token: w.token,
+    kind: CheckpointerNs.kindOf(w)
+  }
+  if (w.until !== undefined) out.until = w.until
+  if (w.child !== undefined) out.child = w.child
+  return out
+}
 
 /** `Durable.Run` in the steps of `Durable.run`. */
-const askInRun = service((input) =>
-  `Durable input ${JSON.stringify(input.name)} was asked outside a durable step: run the flow with Durable.run, ` +
-  `or provide Durable.layerAnswers for a plain Flow.run`
+const askInRun = service((what) =>
+  `${describe(what)} outside a durable step: run the flow with Durable.run, ` +
+  `or provide Durable.layerAnswers (Durable.layerTimers for sleeps) for a plain Flow.run`
 )
 
 export const decodeStore = (store: SchemaStore, encoded: Json | undefined, id: string) =>
@@ -127,22 +150,25 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
   if (!(leaseMs > 0) || !Number.isFinite(leaseMs)) {
     return yield* Effect.die(new RangeError(`Durable.run ${JSON.stringify(id)}: lease must be a positive duration`))
   }
-  const owner = `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
-  const early = yield* cp.load(id)
+  const owner = options.owner ??
+    `owner-${(yield* Random.nextInt).toString(36)}-${(yield* Random.nextInt).toString(36)}`
+  const early = options.loaded ?? (yield* cp.load(id))
   if (early !== undefined) {
     const mismatch = checkFlow(root, early)
     if (mismatch !== undefined) return yield* mismatch
     const done = endedOutcome(early)
     if (done !== undefined) return done
-    if (early.status === "failed" && options.mode === "run") {
+    if (early.status === "failed" && options.mode !== "resume") {
       return yield* new RunFailed({ id, failure: early.failure ?? "unknown failure" })
     }
-    // Still waiting, nothing answered, no deadline passed: nothing to do. A job polling the run must neither re-run
-    // its preps nor fill its history (and push older versions out of `keep`) with identical suspensions.
-    if (early.status === "suspended" && early.waiting.length > 0 && (yield* stillWaiting(cp, early, clock))) {
+    // Still waiting — nothing answered, no timer or deadline due, no child ended: nothing to do. A job polling the run
+    // must neither re-run its preps nor fill its history (and push older versions out of `keep`) with identical
+    // suspensions. A worker was told the run is due, though: it settles the index (see `settle`).
+    if (CheckpointerNs.isWaiting(early.status) && !(yield* movableNow(cp, early, clock))) {
+      if (options.mode === "continue") yield* settle(cp, early, owner, leaseMs)
       return { _tag: "Suspended", waiting: early.waiting.map(toWaiting), steps: early.steps } as Outcome<string>
     }
-  } else if (options.mode === "resume") {
+  } else if (options.mode !== "run") {
     return yield* new RunNotFound({ id })
   }
   const now = clock.currentTimeMillisUnsafe()
@@ -152,6 +178,7 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
     { attributes: { "pocketflow.run": id, "pocketflow.owner": owner } }
   )
   if (held !== undefined) return yield* lockedBy(id, held, now)
+  options.claimed?.()
   const outcome = yield* Effect.ensuring(
     claimed(root, options, cp, owner, leaseMs, clock),
     Effect.ignore(cp.release(id, owner))
@@ -169,32 +196,70 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
  * status "interrupted" (unless it ended meanwhile), releases it. Whether the run is interrupted now; `false` when
  * another owner holds it (it stops at its next save or heartbeat: the mark is set) or the run ended otherwise.
  */
-export const interruptIdle = Effect.fnUntraced(function*(cp: CheckpointerNs.Service, id: string) {
-  const now = yield* Clock.currentTimeMillis
-  const owner = `interrupt-${(yield* Random.nextInt).toString(36)}`
-  const held = yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })
-  if (held !== undefined) return false
-  return yield* Effect.ensuring(
-    Effect.flatMap(cp.load(id), (latest) => {
-      if (latest === undefined) return Effect.succeed(false)
-      if (latest.status === "interrupted") return Effect.succeed(true)
-      if (latest.status === "done" || latest.status === "failed") return Effect.succeed(false)
-      return Effect.as(
-        cp.save({ ...latest, version: latest.version + 1, status: "interrupted", updatedAt: now }),
-        true
-      )
-    }),
-    Effect.ignore(cp.release(id, owner))
-  )
-})
+export const interruptIdle = (cp: CheckpointerNs.Service, id: string): Effect.Effect<boolean, CheckpointError> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const owner = `interrupt-${(yield* Random.nextInt).toString(36)}`
+    const held = yield* cp.claim(id, { owner, now, expiresAt: now + 60_000, force: false })
+    if (held !== undefined) return false
+    const latest = yield* Effect.ensuring(
+      Effect.flatMap(cp.load(id), (latest) => {
+        if (latest === undefined || latest.status === "done" || latest.status === "failed") {
+          return Effect.succeed(undefined)
+        }
+        if (latest.status === "interrupted") return Effect.succeed(latest)
+        return Effect.as(
+          cp.save({ ...latest, version: latest.version + 1, status: "interrupted", updatedAt: now }),
+          latest
+        )
+      }),
+      Effect.ignore(cp.release(id, owner))
+    )
+    if (latest === undefined) return false
+    yield* interruptChildren(cp, latest.children)
+    return true
+  })
 
-/** Whether a suspended run has no answer for any waiting input (for its prompt) and no deadline has passed. */
-const stillWaiting = (cp: CheckpointerNs.Service, snapshot: Snapshot, clock: Clock.Clock) =>
-  Effect.map(cp.answers(snapshot.id), (answers) => {
-    const now = clock.currentTimeMillisUnsafe()
-    if (snapshot.waiting.some((w) => w.deadline !== undefined && w.deadline <= now)) return false
-    const byKey = new Map(answers.map((a) => [a.key, a] as const))
-    return !snapshot.waiting.some((w) => w.answered !== true && byKey.has(w.key))
+/**
+ * Interrupting a parent interrupts its children: each child not ended yet is marked, and stopped at once when nobody
+ * holds it (its owner stops it at its next save or heartbeat otherwise); their children follow the same way.
+ */
+export const interruptChildren = (
+  cp: CheckpointerNs.Service,
+  children: ReadonlyArray<string> | undefined
+): Effect.Effect<void, CheckpointError> =>
+  children === undefined || children.length === 0 ? Effect.void : Effect.forEach(children, (child) =>
+    Effect.flatMap(cp.load(child), (s) =>
+      s === undefined || CheckpointerNs.isEnded(s.status)
+        ? Effect.void
+        : Effect.andThen(cp.requestInterrupt(child), interruptIdle(cp, child))), { discard: true })
+
+/** Whether a waiting run can move now (`Checkpointer.movable`), reading its inbox only when an input is open. */
+const movableNow = (cp: CheckpointerNs.Service, s: Pick<Snapshot, "id" | "status" | "waiting">, clock: Clock.Clock) =>
+  Effect.flatMap(
+    s.waiting.some((w) => w.answered !== true && CheckpointerNs.kindOf(w) === "input")
+      ? cp.answers(s.id)
+      : Effect.succeed([]),
+    (answers) => CheckpointerNs.movable(s, clock.currentTimeMillisUnsafe(), answers, cp.load)
+  )
+
+/**
+ * A worker was told a waiting run is due, and it is not: an index entry announced more than the run waits for (an
+ * answer written for a key the run had moved past). Saving the latest snapshot again, as the next version under a
+ * lease of ours, makes the checkpointer index it from what it waits for, so no worker is told again. Nothing happens
+ * when someone holds the run or moved it on meanwhile.
+ */
+const settle = (cp: CheckpointerNs.Service, seen: Snapshot, owner: string, leaseMs: number) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if ((yield* cp.claim(seen.id, { owner, now, expiresAt: now + leaseMs, force: false })) !== undefined) return
+    yield* Effect.ensuring(
+      Effect.flatMap(cp.load(seen.id), (latest) =>
+        latest === undefined || latest.version !== seen.version
+          ? Effect.void
+          : Effect.asVoid(cp.save({ ...latest, version: latest.version + 1, updatedAt: now }))),
+      Effect.ignore(cp.release(seen.id, owner))
+    )
   })
 
 /**
@@ -221,6 +286,20 @@ export const execute = (root: AnyNode, options: Execute): Effect.Effect<Outcome<
     options.id
   )
 
+/** A suspension's status: "suspended" when an input waits, else "waiting" for a child, else "sleeping". */
+const waitStatus = (run: RunState): CheckpointerNs.Status => {
+  let child = false
+  let timer = false
+  for (const w of run.waiting.values()) {
+    if (w.answered === true || run.over.has(w.key)) continue
+    const kind = CheckpointerNs.kindOf(w)
+    if (kind === "input") return "suspended"
+    if (kind === "child") child = true
+    else timer = true
+  }
+  return child ? "waiting" : timer ? "sleeping" : "suspended"
+}
+
 const endedOutcome = (s: Snapshot): Outcome<string> | undefined =>
   s.status === "done"
     ? { _tag: "Done", action: s.action ?? "default", steps: s.steps }
@@ -239,9 +318,12 @@ const restore = Effect.fnUntraced(function*(root: AnyNode, options: Execute) {
     if (moved !== undefined) return yield* moved
     const done = endedOutcome(existing)
     if (done !== undefined) return { outcome: done }
-    if (existing.status === "failed" && options.mode === "run") {
+    if (existing.status === "failed" && options.mode !== "resume") {
       return yield* new RunFailed({ id, failure: existing.failure ?? "unknown failure" })
     }
+  } else if (options.mode !== "run") {
+    // Deleted since the first look.
+    return yield* new RunNotFound({ id })
   }
   const storeClasses = options.mode === "run" ? options.initial.map((i) => i.store) : options.stores
   const slots = []
@@ -287,6 +369,9 @@ const claimed = Effect.fnUntraced(function*(
     waiting: new Map(carried),
     carried,
     answers: new Map(answers.map((a) => [a.key, a] as const)),
+    over: new Set(),
+    parent: existing?.parent,
+    children: [...(existing?.children ?? [])],
     lost: undefined,
     interrupt: false,
     final: undefined
@@ -297,7 +382,10 @@ const claimed = Effect.fnUntraced(function*(
   yield* save(run, "running")
   if (existing !== undefined) options.emit?.(ctors.Resumed({ path: root.name, runs: [], version: run.version }))
   const stopped = Effect.suspend(() =>
-    Effect.as(save(run, "interrupted"), { _tag: "Interrupted", steps: run.steps } as Outcome<string>)
+    Effect.as(
+      Effect.andThen(save(run, "interrupted"), interruptChildren(cp, run.children)),
+      { _tag: "Interrupted", steps: run.steps } as Outcome<string>
+    )
   )
   // Marked while nobody held the run (its owner crashed, or it was between two calls): it stops before any step.
   if (run.interrupt) return yield* stopped
@@ -311,6 +399,7 @@ const claimed = Effect.fnUntraced(function*(
 
   while (true) {
     run.root = {}
+    run.over.clear()
     let walk = Effect.provideContext(walkRoot(durable, root, rootPlace(run, root), saved, run.root, complete), context)
     // A run with a subscriber is counted as one, so `Flow.emit` inside its steps looks for the observation.
     if (options.emit !== undefined) walk = subscribing(walk)
@@ -348,19 +437,23 @@ const claimed = Effect.fnUntraced(function*(
     if (result !== SUSPENDED) {
       return { _tag: "Done", action: toAction(result), steps: run.steps } as Outcome<string>
     }
-    // Suspended: keep only what this walk asked for, save, then look at the inbox once more — an answer that
-    // arrived while we were suspending continues the run now instead of waiting for the next call.
-    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart.
+    // Suspended: keep only what this walk asked for, save, then look once more — an answer that arrived, a timer that
+    // came due or a child that ended while we were suspending continues the run now instead of at the next call.
+    // Keys answered already (their step asked again further on) are marked, so a poll can tell new answers apart;
+    // timers that fired and children that ended in this walk are marked by the save (`run.over`).
     for (const [key, w] of run.waiting) {
       const a = run.answers.get(key)
       if (a !== undefined && JSON.stringify(a.prompt) === JSON.stringify(w.prompt)) {
         run.waiting.set(key, { ...w, answered: true })
       }
     }
-    yield* run.lock.withPermit(save(run, "suspended"))
-    // Marked while we walked towards the ask: the run stops instead of waiting.
+    const status = waitStatus(run)
+    yield* run.lock.withPermit(save(run, status))
+    // Marked while we walked towards the wait: the run stops instead of waiting.
     if (run.interrupt) return yield* stopped
-    const waiting = Array.from(run.waiting.values())
+    const waiting = Array.from(run.waiting.values()).map((w) =>
+      run.over.has(w.key) && w.answered !== true ? { ...w, answered: true } : w
+    )
     options.emit?.(ctors.Suspended({
       path: root.name,
       runs: [],
@@ -369,7 +462,9 @@ const claimed = Effect.fnUntraced(function*(
     const fresh = yield* cp.answers(id)
     // Only answers this walk did not have count: an answered key stays waiting until its step completes.
     const answered = fresh.some((a) => run.waiting.has(a.key) && !run.answers.has(a.key))
-    if (!answered) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
+    const moves = answered ||
+      (yield* CheckpointerNs.movable({ status, waiting }, clock.currentTimeMillisUnsafe(), [], cp.load))
+    if (!moves) return { _tag: "Suspended", waiting: waiting.map(toWaiting), steps: run.steps } as Outcome<string>
     run.answers = new Map(fresh.map((a) => [a.key, a] as const))
     run.carried = new Map(run.waiting)
     saved = JSON.parse(JSON.stringify(run.root)) as Cursor.Position

@@ -13,8 +13,10 @@ import * as Cursor from "../walk/cursor.ts"
 import { type Host, SUSPENDED } from "../walk/host.ts"
 import * as observed from "../walk/report.ts"
 import { inbox } from "./ask.ts"
+import { kept } from "./memo.ts"
 import { commit, type RunState } from "./snapshot.ts"
 import { inStep, type Step } from "./step.ts"
+import { child, timer } from "./waits.ts"
 
 /** Where a node runs: its step id (with visits), and its observation (path, run indices) for events. */
 export interface Place extends observed.Place {
@@ -35,9 +37,12 @@ const place = (
 export const rootPlace = (run: RunState, root: AnyNode): Place =>
   place(run, { owner: root, path: root.name, runs: [], item: undefined }, root.name)
 
+/** How the run's steps wait (for an input, a timer or a child run) and keep their sub-steps. */
+type Waits = Pick<Step, "ask" | "sleep" | "child" | "memo">
+
 /** Runs `body` as the step `id` of the run, in a fiber of its own. */
-const inFiber = <A>(run: RunState, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
-  const step: Step = { id, path, counters: new Map(), suspended: false, ask: inbox(run) }
+const inFiber = <A>(run: RunState, waits: Waits, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
+  const step: Step = { id, path, counters: new Map(), suspended: false, ...waits }
   return inStep(step, `${run.id}:${id}`, body)
 }
 
@@ -59,6 +64,13 @@ const warnUnsaved = (def: object, p: Place): Effect.Effect<void> => {
   )
 }
 
+const memos = new WeakMap<RunState, Step["memo"]>()
+const memoOf = (run: RunState): Step["memo"] => {
+  let memo = memos.get(run)
+  if (memo === undefined) memos.set(run, memo = kept(run))
+  return memo
+}
+
 /** Drops the waiting inputs of a step that has completed (the run moved past them). */
 const movedPast = (run: RunState, stepId: string) => {
   if (run.waiting.size === 0) return
@@ -67,6 +79,7 @@ const movedPast = (run: RunState, stepId: string) => {
 }
 
 export const host = (run: RunState): Host<Place> => {
+  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run), memo: memoOf(run) }
   const base: Host<Place> = {
     positions: true,
     visits: true,
@@ -105,9 +118,9 @@ export const host = (run: RunState): Host<Place> => {
         ? Effect.suspend(() => Effect.flatMap(exec(undefined), (x) => finish(undefined, x)))
         : Effect.flatMap(prep, (prepared) => Effect.flatMap(exec(prepared), (x) => finish(prepared, x)))
       if (run.emit !== undefined) body = Effect.provideService(body, CurrentObservation, p)
-      return Effect.map(inFiber(run, p.id, p.path, body), (r) => r === SUSPENDED ? SUSPENDED : action)
+      return Effect.map(inFiber(run, waits, p.id, p.path, body), (r) => r === SUSPENDED ? SUSPENDED : action)
     },
-    prep: (p, prep) => inFiber(run, Cursor.partId(p.id, "prep"), p.path, prep),
+    prep: (p, prep) => inFiber(run, waits, Cursor.partId(p.id, "prep"), p.path, prep),
     commit: (p, post, last, complete) => {
       if (post === undefined) {
         return commit(
@@ -120,6 +133,7 @@ export const host = (run: RunState): Host<Place> => {
       }
       return inFiber(
         run,
+        waits,
         Cursor.partId(p.id, "post"),
         p.path,
         commit(
@@ -147,7 +161,7 @@ export const host = (run: RunState): Host<Place> => {
       })
       if (run.emit !== undefined) one = Effect.provideService(one, CurrentObservation, { ...p, item: index })
       return Effect.map(
-        inFiber(run, Cursor.runId(p.id, index), Cursor.runId(p.path, index), one),
+        inFiber(run, waits, Cursor.runId(p.id, index), Cursor.runId(p.path, index), one),
         (r) => r === SUSPENDED ? SUSPENDED : result
       )
     },

@@ -14,7 +14,7 @@ import * as Activity from "effect/workflow/Activity"
 import * as DurableDeferred from "effect/workflow/DurableDeferred"
 import type { Json } from "../json.ts"
 import { toAction } from "../node.ts"
-import { Run, service } from "./ask.ts"
+import { describe, Run, service } from "./ask.ts"
 import { encodeAll, type Slot } from "./snapshot.ts"
 import { CurrentStep, type Step, StepKey, suspend } from "./step.ts"
 
@@ -102,14 +102,48 @@ const journaled: Step["ask"] = (step, input, key, _prompt, options) => {
   return suspend(step)
 }
 
-const askInStep = service((input) =>
-  `Durable input ${JSON.stringify(input.name)} was asked outside a node step: Durable.toWorkflow supports ask in a ` +
+/**
+ * Timers and child runs are `Durable.run`'s (and its worker's): a workflow step ends only by finishing or asking, so
+ * either one is refused with a defect naming what to use instead.
+ */
+const unsupported = (what: string) =>
+  Effect.die(
+    new Error(
+      `${what} inside Durable.toWorkflow: timers and child runs are supported by Durable.run and Durable.worker, ` +
+        `not (yet) by the workflow adapter`
+    )
+  )
+const sleepNot: Step["sleep"] = () => unsupported("Durable.sleep was called")
+const childNot: Step["child"] = (_step, _key, request) =>
+  unsupported(`Durable.child ${JSON.stringify(request.id)} was called`)
+
+/**
+ * How an activity keeps a sub-step (`step.memo`): as an activity of its own, named by the step id (not the attempt: a
+ * step asked again after an answer finds the sub-steps of its earlier attempts) and the sub-step's name, its value
+ * journaled in its JSON encoding.
+ */
+const subActivity: Step["memo"] = (step, name, codec, body) =>
+  Effect.flatMap(
+    Activity.make({
+      name: `${step.id}/memo/${name}`,
+      success: Schema.Json,
+      error: (step as WorkflowStep).ctx.error as Schema.Codec<unknown>,
+      execute: Effect.flatMap(body, (value) => Effect.orDie(Schema.encodeEffect(codec)(value))) as Effect.Effect<
+        Schema.Json,
+        unknown
+      >
+    }) as unknown as Effect.Effect<Json, unknown, unknown>,
+    (encoded) => Effect.orDie(Schema.decodeUnknownEffect(codec)(encoded))
+  )
+
+const askInStep = service((what) =>
+  `${describe(what)} outside a node step: Durable.toWorkflow supports ask in a ` +
   `node's prep, exec or post and in a composite's post, not in a flow's or batch flow's prep`
 )
 
 /** `Durable.Run` in the body (a composite's prep): asking there is not journaled, so it is refused. */
-export const askInBody = service((input) =>
-  `Durable input ${JSON.stringify(input.name)} was asked in a flow's or batch flow's prep: Durable.toWorkflow runs ` +
+export const askInBody = service((what) =>
+  `${describe(what)} in a flow's or batch flow's prep: Durable.toWorkflow runs ` +
   `those preps in the workflow body, where asking is not supported; ask in a node instead`
 )
 
@@ -138,7 +172,10 @@ export const activities = <A>(
         suspended: false,
         ctx,
         asked: undefined,
-        ask: journaled
+        ask: journaled,
+        sleep: sleepNot,
+        child: childNot,
+        memo: subActivity
       }
       const body = work(name).pipe(
         Effect.provideService(CurrentStep, step),

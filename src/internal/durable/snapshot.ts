@@ -77,6 +77,12 @@ export interface RunState {
   waiting: Map<string, Checkpointer.Waiting>
   /** The previous suspension's inputs (their deadlines survive a resume). */
   carried: Map<string, Checkpointer.Waiting>
+  /** Keys of waits over in this walk (a timer that fired, a child that ended): saved `answered` until their step ends. */
+  readonly over: Set<string>
+  /** The run that started this one as a child. */
+  readonly parent: string | undefined
+  /** The child runs this one started, in order. */
+  readonly children: Array<string>
   answers: Map<string, Checkpointer.Answer>
   /**
    * Set when the lease was lost (`RunLocked`, naming the new owner) or the run was deleted under us (a "version
@@ -139,7 +145,10 @@ interface Extra {
 }
 
 export const snapshotOf = (run: RunState, status: Checkpointer.Status, now: number, extra?: Extra) => {
-  const waiting = Array.from(run.waiting.values())
+  let waiting = Array.from(run.waiting.values())
+  if (run.over.size > 0) {
+    waiting = waiting.map((w) => run.over.has(w.key) && w.answered !== true ? { ...w, answered: true } : w)
+  }
   let deadline: number | undefined
   for (const w of waiting) {
     if (w.deadline !== undefined && (deadline === undefined || w.deadline < deadline)) deadline = w.deadline
@@ -157,6 +166,8 @@ export const snapshotOf = (run: RunState, status: Checkpointer.Status, now: numb
     updatedAt: now
   }
   if (deadline !== undefined) snapshot.deadline = deadline
+  if (run.parent !== undefined) snapshot.parent = run.parent
+  if (run.children.length > 0) snapshot.children = [...run.children]
   if (extra?.failure !== undefined) snapshot.failure = extra.failure
   if (extra?.action !== undefined) snapshot.action = extra.action
   return snapshot as Checkpointer.Snapshot

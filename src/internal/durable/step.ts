@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Schema from "effect/Schema"
-import type { InputTimeout } from "../../Errors.ts"
+import type { CheckpointError, ChildFailed, InputTimeout } from "../../Errors.ts"
 import type { Json } from "../json.ts"
 import { SUSPENDED, type Suspended } from "../walk/host.ts"
 
@@ -28,6 +28,21 @@ export interface AskOptions {
   readonly timeout?: number | undefined
 }
 
+/** When a durable timer fires: at a time (epoch millis), or a duration (millis) after the first `sleep` of its key. */
+export type Wake = { readonly until: number } | { readonly duration: number }
+
+/** A child run to start or join: its flow's name, its id and its initial stores (their JSON encodings). */
+export interface ChildRequest {
+  readonly flow: string
+  readonly id: string
+  readonly stores: { readonly [key: string]: Json }
+}
+
+/** How a child run ended, as its parent's `Durable.child` returns it (a failed child is `ChildFailed`). */
+export type ChildOutcome =
+  | { readonly _tag: "Done"; readonly action: string; readonly steps: number }
+  | { readonly _tag: "Interrupted"; readonly steps: number }
+
 /** The step running in the current fiber. */
 export interface Step {
   /** The step id: `root/node#visit/…`. */
@@ -44,9 +59,31 @@ export interface Step {
     prompt: unknown,
     options: AskOptions | undefined
   ) => Effect.Effect<unknown, InputTimeout>
-  /** Set by `ask` when it suspends the step. */
+  /** The engine's durable timer at `key`: return when it is due, or suspend until then. */
+  readonly sleep: (step: Step, key: string, wake: Wake) => Effect.Effect<void>
+  /** The engine's child run at `key`: its outcome once it ended, or suspend until then. */
+  readonly child: (
+    step: Step,
+    key: string,
+    request: ChildRequest
+  ) => Effect.Effect<ChildOutcome, ChildFailed | CheckpointError>
+  /** Set by `ask` (or `sleep`, `child`) when it suspends the step. */
   suspended: boolean
+  /** The engine's record of the sub-step `name` (see `memo`). */
+  readonly memo: Memo
 }
+
+/**
+ * How an engine keeps a sub-step of a step: the value `body` succeeded with the first time, encoded with `codec`, given
+ * back without running `body` when the step runs again (`Durable.run`: a record next to batch items; the workflow
+ * host: an activity).
+ */
+export type Memo = (
+  step: Step,
+  name: string,
+  codec: Schema.Codec<any, any, never, never>,
+  body: Effect.Effect<unknown, unknown, unknown>
+) => Effect.Effect<unknown, unknown, unknown>
 
 export const CurrentStep = Context.Reference<Step | undefined>("effect-pocketflow/Durable/CurrentStep", {
   defaultValue: () => undefined
@@ -55,6 +92,24 @@ export const CurrentStep = Context.Reference<Step | undefined>("effect-pocketflo
 export const StepKey = Context.Reference<string | undefined>("effect-pocketflow/Durable/StepKey", {
   defaultValue: () => undefined
 })
+
+/**
+ * A sub-step of the running step, named `name` (unique within the step; the same on every run of it). Inside a durable
+ * step its value is kept once `body` succeeds, so a step that runs again after a crash or a suspension gets the kept
+ * value instead of running `body` again (a model call, a tool call: what an agent does several times within one node).
+ * Outside a durable step it is `body`. Failures are not kept: a failed sub-step runs again. `body` must not `ask`: on the
+ * cluster workflow engine a sub-step's activity runs in a fiber of its own, which a suspension cannot stop the step
+ * with; ask before or after it, in the step.
+ */
+export const memo = <A, E, R>(
+  name: string,
+  codec: Schema.Codec<A, any, never, never>,
+  body: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const step = fiber.getRef(CurrentStep)
+    return step === undefined ? body : step.memo(step, name, codec, body) as Effect.Effect<A, E, R>
+  })
 
 /**
  * Interrupts the asking fiber the way `Workflow.suspend` does: the fiber interrupts itself from the outside, so no

@@ -4,6 +4,7 @@
  * fallbacks and `Flow.emit` inside it report with the node's path.
  */
 import * as Effect from "effect/Effect"
+import { program } from "../defaults.ts"
 import { type AnyNode, toAction } from "../node.ts"
 import { CurrentObservation, type Observation } from "../observation.ts"
 import type { Complete, Host } from "./host.ts"
@@ -34,7 +35,7 @@ export const host: Host<Place> = {
   reuse: true,
   step: cached,
   child: (parent, node, index, batch) => batch ? childOf(parent, node, [...parent.runs, index]) : cached(parent, node),
-  run: (node) => node.raw,
+  run: (node, def) => def === node.def ? node.raw : program(def),
   prep: (_, prep) => prep,
   commit,
   // One span per item, `BatchProgress` after each, the item index in retry and custom events.

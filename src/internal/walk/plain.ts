@@ -5,11 +5,13 @@
  * it too moves only by `cursor.advance`.
  */
 import * as Effect from "effect/Effect"
-import { type AnyFlow, type AnyNode, CurrentAttempt, type StepDef, toAction } from "../node.ts"
+import { CurrentDefaults, program } from "../defaults.ts"
+import { type AnyFlow, type AnyNode, CurrentAttempt, toAction } from "../node.ts"
 import { child, CurrentObservation, root, spansWanted } from "../observation.ts"
 import * as Cursor from "./cursor.ts"
 import type { Complete, Host } from "./host.ts"
 import { runChild, runRoot } from "./observed.ts"
+import { step } from "./program.ts"
 import { locate, walk } from "./walk.ts"
 
 const host: Host<undefined> = {
@@ -18,7 +20,8 @@ const host: Host<undefined> = {
   reuse: true,
   step: () => undefined,
   child: () => undefined,
-  run: (node) => node.raw,
+  // A def other than the node's own is the node under a flow's defaults.
+  run: (node, def) => def === node.def ? node.raw : program(def),
   prep: (_, prep) => prep,
   commit: (_, post, last, complete) =>
     post === undefined
@@ -35,15 +38,6 @@ const host: Host<undefined> = {
 }
 
 const noop: Complete = () => {}
-
-/** A plain node's program: prep → exec → post. */
-export const step = (def: StepDef): Effect.Effect<unknown, unknown, unknown> => {
-  const { exec, post, prep } = def
-  const run = post === undefined
-    ? (p: unknown) => Effect.as(exec(p), undefined)
-    : (p: unknown) => Effect.flatMap(exec(p), (x) => post(p, x))
-  return prep === undefined ? Effect.suspend(() => run(undefined)) : Effect.flatMap(prep, run)
-}
 
 /** A batch node's, batch flow's or parallel block's program. */
 export const composite = (node: AnyNode): Effect.Effect<unknown, unknown, unknown> =>
@@ -74,7 +68,8 @@ const loop = (flow: AnyFlow): Effect.Effect<string, unknown, unknown> => {
  * A flow's program. Unobserved, it is the loop with the flow's prep and post. Observed — a `Flow.events` subscriber
  * or a tracer up the fiber — it runs under the observed host instead, as the root of the run or, when an observed
  * node runs it from its exec, as that node's child (with the item index of a batch item, so concurrent runs can be
- * told apart).
+ * told apart). With defaults in force (its own or a flow's it runs in), the walk runs it with the plain host, which
+ * applies them to each node; the hand-tuned loop never looks at defaults.
  */
 export const flow = (self: AnyFlow): Effect.Effect<unknown, unknown, unknown> => {
   const { post, prep } = self.def
@@ -86,10 +81,14 @@ export const flow = (self: AnyFlow): Effect.Effect<unknown, unknown, unknown> =>
     // A sub-flow run from a retrying node's exec starts its own nodes at attempt 1.
     if (fiber.getRef(CurrentAttempt) !== 1) return Effect.provideService(raw, CurrentAttempt, 1)
     const o = fiber.getRef(CurrentObservation)
-    if (o === undefined) return spansWanted(fiber) ? runRoot(self, root(fiber, self, undefined, true)) : plain
+    if (o === undefined) {
+      if (spansWanted(fiber)) return runRoot(self, root(fiber, self, undefined, true))
+      if (self.def.defaults === undefined && fiber.getRef(CurrentDefaults) === undefined) return plain
+      return walk(host, self, undefined, undefined, undefined, noop)
+    }
     return runChild(self, o)
   })
   return raw
 }
 
-export { child }
+export { child, step }

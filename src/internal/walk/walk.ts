@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { StackFrame } from "effect/References"
 import { CheckpointError, InvalidBatchItems } from "../../Errors.ts"
+import * as Defaults from "../defaults.ts"
 import {
   type AnyFlow,
   type AnyNode,
@@ -42,9 +43,23 @@ export const walk = <P>(
   const def = node.def
   switch (def._tag) {
     case "Step":
-      return host.run(node, def, place, tallied(host, complete))
+      return Effect.withFiber((fiber) => {
+        const d = fiber.getRef(Defaults.CurrentDefaults)
+        return host.run(node, d === undefined ? def : Defaults.step(def, d), place, tallied(host, complete))
+      })
     case "Batch":
-      return batch(host, node, def, place, saved, live, tallied(host, complete))
+      return Effect.withFiber((fiber) => {
+        const d = fiber.getRef(Defaults.CurrentDefaults)
+        return batch(
+          host,
+          node,
+          d === undefined ? def : Defaults.batch(def, d),
+          place,
+          saved,
+          live,
+          tallied(host, complete)
+        )
+      })
     case "Flow":
       return flow(host, node as AnyFlow, place, saved as Cursor.FlowPosition | undefined, live, complete)
     case "BatchFlow":
@@ -148,7 +163,14 @@ const flow = <P>(
               ? Effect.succeed(SUSPENDED)
               : host.commit(place, post === undefined ? undefined : post(p, last), last, complete))
     )
-  return host.flow === undefined ? body : host.flow(node, place, body)
+  // A flow with defaults puts them in force for its nodes and nested flows (its own over those it runs under).
+  const own = node.def.defaults
+  const applied = own === undefined ?
+    body :
+    Effect.withFiber((fiber) =>
+      Effect.provideService(body, Defaults.CurrentDefaults, Defaults.merge(fiber.getRef(Defaults.CurrentDefaults), own))
+    )
+  return host.flow === undefined ? applied : host.flow(node, place, applied)
 }
 
 /** A flow's steps: the loop every host shares (`plain.ts` keeps a hand-tuned copy for unobserved runs). */
@@ -165,6 +187,8 @@ const loop = <P>(
     if (first === undefined) return Effect.succeed(cursor.last ?? "default")
     const { failed, finished, positions, started, tally, transition, unmatched, wrap } = host
     const backlog = host.backlog?.(place)
+    // The defaults in force for this flow's nodes (read once per run).
+    const defaults = fiber.getRef(Defaults.CurrentDefaults)
     let restore = saved?.inner
     let current = first
     // The place of the step in flight (reported if it fails) and, once it completed, where the cursor goes.
@@ -205,8 +229,13 @@ const loop = <P>(
       childLive: Cursor.Position | undefined
     ) => {
       const def = node.def
-      const run = def._tag === "Step" && tally === undefined
-        ? host.run(node, def, p, complete)
+      const run = def._tag === "Step"
+        ? host.run(
+          node,
+          defaults === undefined ? def : Defaults.step(def, defaults),
+          p,
+          tally === undefined ? complete : tallied(host, complete)
+        )
         : walk(host, node, p, childSaved, childLive, complete)
       return Effect.flatMap(wrap === undefined ? run : wrap(node, p, run), after)
     }

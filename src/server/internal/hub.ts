@@ -74,11 +74,12 @@ export class Hub {
   private clock = 0
   closed = false
 
-  constructor(
-    startMillis: number,
-    readonly capacity: number,
-    readonly maxRuns: number
-  ) {
+  readonly capacity: number
+  readonly maxRuns: number
+
+  constructor(startMillis: number, capacity: number, maxRuns: number) {
+    this.capacity = capacity
+    this.maxRuns = maxRuns
     this.base = Math.max(1, Math.floor(startMillis) * 1000)
     this.next = this.base
   }
