@@ -34,6 +34,8 @@ import * as wire from "./internal/wire.ts"
 export interface Client {
   /** `start`, `list`, `get`, `history`, `diagram`, `interrupt`, `fork`, `delete`. */
   readonly runs: HttpApiClient.ForApi<api.Api>["runs"]
+  /** `list`: the flows the server hosts, with their diagrams and the stores a run starts with. */
+  readonly flows: HttpApiClient.ForApi<api.Api>["flows"]
   /** `answer`, by `{ token, value }` or `{ id, input, key?, value }`. */
   readonly answers: HttpApiClient.ForApi<api.Api>["answers"]
   /**
@@ -111,6 +113,7 @@ export const make = (options: {
     }),
     (generated): Client => ({
       runs: generated.runs,
+      flows: generated.flows,
       answers: generated.answers,
       events: (id, eventsOptions) => events(generated, id, eventsOptions)
     })

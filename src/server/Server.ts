@@ -24,10 +24,11 @@ import * as Schema from "effect/Schema"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import type { Checkpointer } from "../Checkpointer.ts"
+import * as Durable from "../Durable.ts"
 import * as Flow from "../Flow.ts"
+import { CurrentRunObserver } from "../internal/durable/observer.ts"
 import type { Json } from "../internal/json.ts"
 import type * as Node from "../Node.ts"
-import type * as Shared from "../Shared.ts"
 import * as api from "./internal/api.ts"
 import * as handlers from "./internal/handlers.ts"
 import { refusal } from "./internal/host.ts"
@@ -36,43 +37,24 @@ import { Hub } from "./internal/hub.ts"
 import { Live } from "./internal/live.ts"
 
 /**
- * A flow the server hosts, with the stores its runs are started with.
- *
- * @example
- * ```ts
- * import { Schema } from "effect"
- * import { Flow, Node, Shared } from "effect-pocketflow"
- * import type { Server } from "effect-pocketflow/server"
- *
- * class Store extends Shared.Service<Store>()("app/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
- * const flow = Flow.make({ name: "count", start: Node.make({ name: "inc" }) })
- * const hosted: Server.HostedFlow = { flow, stores: [Store] }
- * ```
- * @category models
- * @stability experimental
- * @since 0.4.0
- */
-export interface HostedFlow {
-  readonly flow: Node.Any
-  readonly stores: ReadonlyArray<Shared.AnySchemaService>
-}
-
-/**
  * Where and how the server listens, and what it hosts.
  *
  * @example
  * ```ts
  * import type { Server } from "effect-pocketflow/server"
  *
- * const options: Server.Options = { port: 4777 }
+ * const options: Server.Options<never> = { port: 4777 }
  * ```
  * @category models
  * @stability experimental
  * @since 0.4.0
  */
-export interface Options {
-  /** The flows whose runs the server starts and continues (none: a read-and-answer server, as `view` is). */
-  readonly flows?: ReadonlyArray<HostedFlow> | undefined
+export interface Options<R = never> {
+  /**
+   * The flows whose runs the server starts (`POST /runs`) and its worker continues, each `Durable.register(flow, {
+   * stores })`; `R` is what their nodes need (none: a read-and-answer server, as `view` is).
+   */
+  readonly flows?: ReadonlyArray<Durable.Registered<R>> | undefined
   /** The port (default 0: any free port; the URL printed at start-up says which). */
   readonly port?: number | undefined
   /**
@@ -92,6 +74,17 @@ export interface Options {
   readonly eventBuffer?: number | undefined
   /** How often an event stream looks at a run nobody walks in this process, to end when it ended (default 1s). */
   readonly poll?: Duration.Input | undefined
+  /**
+   * The worker the server runs in its own process for the hosted `flows` (`Durable.worker`): it starts the runs queued
+   * through `POST /runs` and continues them after an answer. Its `concurrency`, `poll` and `lease` are the worker's
+   * (defaults 10, 1 second, 30 seconds); none runs when no flows are hosted.
+   */
+  readonly worker?: {
+    readonly concurrency?: number | undefined
+    readonly poll?: Duration.Input | undefined
+    readonly lease?: Duration.Input | undefined
+    readonly name?: string | undefined
+  } | undefined
 }
 
 /**
@@ -163,7 +156,7 @@ const sameToken = (given: string, token: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-const start = Effect.fnUntraced(function*(options: Options & Internal) {
+const start = Effect.fnUntraced(function*(options: Options<unknown> & Internal) {
   const server = yield* HttpServer.HttpServer
   const scope = yield* Effect.scope
   const host = options.host ?? "127.0.0.1"
@@ -173,20 +166,21 @@ const start = Effect.fnUntraced(function*(options: Options & Internal) {
   const live = new Live()
   const assets = yield* loadAssets
   const flows = new Map<string, handlers.Hosted>()
-  for (const hosted of options.flows ?? []) {
-    const name = hosted.flow.name
+  const registered = options.flows ?? []
+  for (const hosted of registered) {
+    const name = hosted.name
     if (flows.has(name)) {
       return yield* Effect.die(new Error(`Server.layer: two hosted flows are named ${JSON.stringify(name)}`))
     }
     flows.set(name, {
       name,
-      diagram: Flow.toMermaid(hosted.flow),
+      diagram: Flow.toMermaid(hosted.hosted.flow as Node.Any),
       stores: hosted.stores,
       storeSchemas: hosted.stores.map((store) => ({
         key: store.key,
         schema: Schema.toJsonSchemaDocument(store.schema) as unknown as Json
       })),
-      start: () => Effect.die(new Error("Server: starting a run needs the worker (Durable.start)"))
+      start: (id, stores) => Effect.asVoid(Durable.start(hosted.hosted.flow as Node.Any, { id, stores }))
     })
   }
   const { Authorization, api: theApi } = api.make(cookieName(port))
@@ -226,6 +220,16 @@ const start = Effect.fnUntraced(function*(options: Options & Internal) {
       Layer.provide(Layer.merge(authorization, handlers.requestErrors))
     )
   )
+  if (registered.length > 0) {
+    // The worker walks the hosted runs here, under the hub's observer: their events reach the event streams as they
+    // happen. Forked in the server's scope, it shuts down (releasing its leases) with the server.
+    yield* Effect.forkIn(
+      Durable.worker({ ...options.worker, flows: registered }).pipe(
+        Effect.provideService(CurrentRunObserver, hub.observer)
+      ),
+      scope
+    )
+  }
   yield* server.serve(guard({ host, port, token, assets, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 }, app))
   // Open event streams end first, so the server's graceful shutdown does not wait for them.
   yield* Effect.addFinalizer(() => Effect.sync(() => hub.close()))
@@ -263,15 +267,15 @@ const start = Effect.fnUntraced(function*(options: Options & Internal) {
  * @stability experimental
  * @since 0.4.0
  */
-export const layer = (
-  options?: Options
-): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> =>
+export const layer = <R = never>(
+  options?: Options<R>
+): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R> =>
   layerWith(options ?? {})
 
 /** @internal The server's layer with the viewer's wording. */
-export const layerWith = (
-  options: Options & Internal
-): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> => {
+export const layerWith = <R>(
+  options: Options<R> & Internal
+): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R> => {
   const host = options.host ?? "127.0.0.1"
   // Checked before the server layer is built: a refused address is never bound, not even for a moment.
   const refused = refusal(
@@ -281,9 +285,10 @@ export const layerWith = (
     options.who ?? "The server"
   )
   if (refused !== undefined) return Layer.effect(Server, Effect.fail(new HostRefused({ host, message: refused })))
-  return Layer.effect(Server, start(options)).pipe(
+  // The hosted flows' requirements (R) are the worker's: `start` sees them erased.
+  return Layer.effect(Server, start(options as Options<unknown> & Internal)).pipe(
     Layer.provide(NodeHttpServer.layer(() => createServer(), { port: options.port ?? 0, host }))
-  )
+  ) as Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R>
 }
 
 /**
@@ -301,7 +306,7 @@ export const layerWith = (
  * @stability experimental
  * @since 0.4.0
  */
-export const serve = (
-  options?: Options
-): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> =>
+export const serve = <R = never>(
+  options?: Options<R>
+): Effect.Effect<never, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R> =>
   Layer.launch(layer(options))

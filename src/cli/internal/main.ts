@@ -165,7 +165,8 @@ const loadFlows = (module: string) =>
       }
       const layer = mod["layer"]
       return Effect.succeed({
-        flows: flows as ReadonlyArray<Server.HostedFlow>,
+        // A module is loaded at run time: what its flows need is its `layer`'s business, not a type here.
+        flows: flows as ReadonlyArray<Durable.Registered<never>>,
         layer: (Layer.isLayer(layer) ? layer : Layer.empty) as Layer.Layer<never, unknown>
       })
     })

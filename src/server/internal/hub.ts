@@ -52,8 +52,11 @@ class Log {
   }
 
   wake(): void {
-    for (const wake of this.wakers) wake()
+    // Taken out first: a subscriber may resume at once and wait again, adding a waker that this wake must not call
+    // (a Set's iteration visits what is added during it: that subscriber would be woken forever).
+    const wakers = Array.from(this.wakers)
     this.wakers.clear()
+    for (const wake of wakers) wake()
   }
 }
 
