@@ -134,20 +134,22 @@ const events = (generated: Generated, id: string, options: EventsOptions | undef
       if (failures >= maxAttempts) return Effect.fail(error)
       return Effect.sleep(Math.min(max, first * 2 ** (failures - 1)))
     }
-    const attach = Stream.unwrap(
-      generated.events.events({ params: { id }, headers: { "last-event-id": last } })
-    ).pipe(
-      Stream.map((event): FlowEvent.FlowEvent | undefined => {
-        failures = 0
-        if (event.id !== undefined) last = event.id
-        try {
-          return wire.decode(JSON.parse(event.data))
-        } catch {
-          return undefined
-        }
-      }),
-      Stream.filter((event): event is FlowEvent.FlowEvent => event !== undefined)
-    )
+    // Made at each attach: it sends the id of the last event received so far.
+    const attach = () =>
+      Stream.unwrap(
+        Effect.suspend(() => generated.events.events({ params: { id }, headers: { "last-event-id": last } }))
+      ).pipe(
+        Stream.map((event): FlowEvent.FlowEvent | undefined => {
+          failures = 0
+          if (event.id !== undefined) last = event.id
+          try {
+            return wire.decode(JSON.parse(event.data))
+          } catch {
+            return undefined
+          }
+        }),
+        Stream.filter((event): event is FlowEvent.FlowEvent => event !== undefined)
+      )
     /** Whether to attach again: a dropped connection (after its wait), or a stream ended before the run did. */
     const again = (dropped: HttpClientError.HttpClientError | undefined): Effect.Effect<
       boolean,
@@ -165,7 +167,7 @@ const events = (generated: Generated, id: string, options: EventsOptions | undef
     const loop: Stream.Stream<FlowEvent.FlowEvent, any> = Stream.suspend(() => {
       let dropped: HttpClientError.HttpClientError | undefined
       return Stream.concat(
-        attach.pipe(
+        attach().pipe(
           Stream.catchTag("HttpClientError", (error) => {
             dropped = error
             return Stream.empty

@@ -23,13 +23,13 @@ import { Checkpointer } from "../Checkpointer.ts"
 import * as Durable from "../Durable.ts"
 import type { CheckpointError } from "../Errors.ts"
 import * as Flow from "../Flow.ts"
-import type * as Node from "../Node.ts"
 import { CurrentRunObserver } from "../internal/durable/observer.ts"
-import * as Server from "../server/Server.ts"
-import type * as Shared from "../Shared.ts"
+import type * as Node from "../Node.ts"
 import { DIAGRAM_SCOPE } from "../server/internal/handlers.ts"
 import type { Hub } from "../server/internal/hub.ts"
 import type { Live } from "../server/internal/live.ts"
+import * as Server from "../server/Server.ts"
+import type * as Shared from "../Shared.ts"
 
 /**
  * Where and how the viewer listens.

@@ -133,8 +133,10 @@ describe("Durable.child", () => {
       yield* Durable.start(idle, { id: "p5", stores: [parentOf("p5/mail", "slow")] })
       yield* TestClock.adjust("1 second")
       yield* until("p5", "waiting")
-      yield* eventually("p5/mail is held", Effect.map(Durable.get("p5/mail"), (s) =>
-        Option.isSome(s) && s.value.lease !== undefined))
+      yield* eventually(
+        "p5/mail is held",
+        Effect.map(Durable.get("p5/mail"), (s) => Option.isSome(s) && s.value.lease !== undefined)
+      )
       yield* Durable.interrupt("p5")
       assert.strictEqual(yield* statusOf("p5"), "interrupted")
       yield* TestClock.adjust("10 seconds")

@@ -31,7 +31,11 @@ describe("Durable.sleep", () => {
     Effect.gen(function*() {
       const flow = napFlow(Durable.sleep("3 days"))
       const o = suspended(yield* Durable.run(flow, { id: "s1", stores: [empty()] }))
-      assert.deepStrictEqual(o.waiting.map((w) => [w.key, w.kind, w.until]), [["napping/nap#1/sleep#1", "timer", 3 * DAY]])
+      assert.deepStrictEqual(o.waiting.map((w) => [w.key, w.kind, w.until]), [[
+        "napping/nap#1/sleep#1",
+        "timer",
+        3 * DAY
+      ]])
       const s = Option.getOrThrow(yield* Durable.get("s1"))
       assert.strictEqual(s.status, "sleeping")
       assert.deepStrictEqual(s.waiting.map((w) => [w.kind, w.until]), [["timer", 3 * DAY]])

@@ -49,7 +49,9 @@ describe("Durable.worker", () => {
     Effect.gen(function*() {
       const ask = Node.make({ name: "ask", exec: () => Approval.ask(), post: (_, ok) => note(`ok=${ok}`) })
       const flow = Flow.make({ name: "answered", start: ask })
-      yield* Effect.forkChild(Durable.worker({ flows: [Durable.register(flow, { stores: [Store] })], poll: "5 seconds" }))
+      yield* Effect.forkChild(
+        Durable.worker({ flows: [Durable.register(flow, { stores: [Store] })], poll: "5 seconds" })
+      )
       suspended(yield* Durable.run(flow, { id: "w1", stores: [empty()] }))
       yield* TestClock.adjust("1 minute")
       assert.strictEqual(yield* statusOf("w1"), "suspended", "nothing to do before the answer")
@@ -105,20 +107,26 @@ describe("Durable.worker", () => {
   it.effect("graceful shutdown releases the lease: another worker continues the run at once (its step in flight again)", () =>
     Effect.gen(function*() {
       let execs = 0
-      const flow = twoSteps("shutdown", (step) =>
-        step === "a" ? Effect.andThen(Effect.sync(() => execs++), Effect.sleep("10 seconds")) : Effect.void)
+      const flow = twoSteps(
+        "shutdown",
+        (step) => step === "a" ? Effect.andThen(Effect.sync(() => execs++), Effect.sleep("10 seconds")) : Effect.void
+      )
       const hosted = Durable.register(flow, { stores: [Store] })
       const first = yield* Effect.forkChild(Durable.worker({ flows: [hosted], name: "first", poll: "1 hour" }))
       yield* Durable.start(flow, { id: "g1", stores: [empty()] })
       yield* TestClock.adjust("1 second")
-      yield* eventually("the first worker holds g1", Effect.map(Durable.get("g1"), (s) =>
-        Option.isSome(s) && s.value.lease?.owner.startsWith("first#") === true))
+      yield* eventually(
+        "the first worker holds g1",
+        Effect.map(Durable.get("g1"), (s) => Option.isSome(s) && s.value.lease?.owner.startsWith("first#") === true)
+      )
       yield* Fiber.interrupt(first)
       const left = Option.getOrThrow(yield* Durable.get("g1"))
       assert.deepStrictEqual([left.status, left.lease], ["running", undefined])
       yield* Effect.forkChild(Durable.worker({ flows: [hosted], name: "second", poll: "1 hour" }))
-      yield* eventually("the second worker holds g1", Effect.map(Durable.get("g1"), (s) =>
-        Option.isSome(s) && s.value.lease?.owner.startsWith("second#") === true))
+      yield* eventually(
+        "the second worker holds g1",
+        Effect.map(Durable.get("g1"), (s) => Option.isSome(s) && s.value.lease?.owner.startsWith("second#") === true)
+      )
       yield* TestClock.adjust("10 seconds")
       yield* until("g1", "done")
       assert.strictEqual(execs, 2)
@@ -136,7 +144,9 @@ describe("Durable.worker", () => {
       const cp = yield* Checkpointer.Checkpointer
       const now = yield* Clock.currentTimeMillis
       yield* cp.claim("h2", { owner: "crashed", now, expiresAt: now + 30_000, force: false })
-      yield* Effect.forkChild(Durable.worker({ flows: [Durable.register(flow, { stores: [Store] })], poll: "1 second" }))
+      yield* Effect.forkChild(
+        Durable.worker({ flows: [Durable.register(flow, { stores: [Store] })], poll: "1 second" })
+      )
       yield* TestClock.adjust("61 seconds")
       yield* until("h1", "done")
       assert.notStrictEqual(yield* statusOf("h2"), "done", "not before its lease expired")
@@ -203,13 +213,22 @@ describe("Durable.worker", () => {
     const one = twoSteps("same")
     const two = twoSteps("same")
     assert.throws(
-      () => Durable.worker({ flows: [Durable.register(one, { stores: [Store] }), Durable.register(two, { stores: [Store] })] }),
+      () =>
+        Durable.worker({
+          flows: [Durable.register(one, { stores: [Store] }), Durable.register(two, { stores: [Store] })]
+        }),
       /two different flows are named "same"/
     )
     // The same flow twice is one flow.
     Durable.worker({ flows: [Durable.register(one, { stores: [Store] }), Durable.register(one, { stores: [Store] })] })
-    assert.throws(() => Durable.worker({ flows: [Durable.register(one, { stores: [Store] })], concurrency: 0 }), /concurrency/)
-    assert.throws(() => Durable.worker({ flows: [Durable.register(one, { stores: [Store] })], poll: "0 millis" }), /poll/)
+    assert.throws(
+      () => Durable.worker({ flows: [Durable.register(one, { stores: [Store] })], concurrency: 0 }),
+      /concurrency/
+    )
+    assert.throws(
+      () => Durable.worker({ flows: [Durable.register(one, { stores: [Store] })], poll: "0 millis" }),
+      /poll/
+    )
     assert.throws(() => Durable.worker({ flows: [one as never] }), /Durable.register/)
   })
 })

@@ -8,9 +8,9 @@
  */
 import { assert, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
-import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { Durable, FlowEvent } from "effect-pocketflow"
 import { Client, Server } from "effect-pocketflow/server"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as example from "../../examples/viewer.ts"
 import { forEachCheckpointer } from "../support/checkpointers.ts"
 

@@ -15,9 +15,9 @@ export const eventually = <E, R>(
     const tries = options.tries ?? 200
     for (let i = 0; i < tries; i++) {
       if (yield* condition) return
-      yield* options.pause === undefined ? Effect.yieldNow : Effect.promise(() =>
-        new Promise((done) => setTimeout(done, options.pause))
-      )
+      yield* options.pause === undefined ?
+        Effect.yieldNow :
+        Effect.promise(() => new Promise((done) => setTimeout(done, options.pause)))
     }
     return yield* Effect.die(new Error(`never happened: ${what}`))
   })

@@ -32,7 +32,6 @@ import * as operations from "../../server/internal/operations.ts"
 import * as Server from "../../server/Server.ts"
 import * as Viewer from "../../viewer/Viewer.ts"
 
-
 // ---------------------------------------------------------------------------------------------------
 // storage
 // ---------------------------------------------------------------------------------------------------
@@ -130,18 +129,22 @@ const checkHost = (who: string) => <I extends { readonly host: string; readonly 
   return refused === undefined ? Effect.void : invalid(refused)
 }
 
-const view = Command.make("view", { ...storage, ...listen }, (input) =>
-  Viewer.serve({ port: input.port, host: input.host, allowRemote: input.allowRemote }).pipe(
-    Effect.provide(checkpointerOf(input))
-  )).pipe(
-    Command.withDescription(
-      "The run viewer over a checkpointer's storage: lists runs, draws a run's flow (when its program saved the " +
-        "diagram), shows its stores and history, and answers waiting inputs. It needs none of the app's code and " +
-        "runs nothing: an answer lands in the run's inbox for the program (or a worker) to continue."
-    ),
-    Command.validate(checkHost("The run viewer")),
-    Command.validate(checkStorage)
-  )
+const view = Command.make(
+  "view",
+  { ...storage, ...listen },
+  (input) =>
+    Viewer.serve({ port: input.port, host: input.host, allowRemote: input.allowRemote }).pipe(
+      Effect.provide(checkpointerOf(input))
+    )
+).pipe(
+  Command.withDescription(
+    "The run viewer over a checkpointer's storage: lists runs, draws a run's flow (when its program saved the " +
+      "diagram), shows its stores and history, and answers waiting inputs. It needs none of the app's code and " +
+      "runs nothing: an answer lands in the run's inbox for the program (or a worker) to continue."
+  ),
+  Command.validate(checkHost("The run viewer")),
+  Command.validate(checkStorage)
+)
 
 /** The hosted flows a `--flows` module exports: `flows` (or its default export), and `layer` for their services. */
 const loadFlows = (module: string) =>
@@ -251,7 +254,9 @@ const get = Command.make("get", { ...storage, id: runId, json }, (input) =>
     if (Option.isNone(details)) return yield* fail(`No run ${JSON.stringify(input.id)}.`)
     const s = details.value
     if (input.json) return yield* print(s)
-    yield* Console.log(`${s.id}: flow ${s.flow}, ${s.status}, ${s.steps} steps, v${s.version}, at ${nodeAt(s.position)}`)
+    yield* Console.log(
+      `${s.id}: flow ${s.flow}, ${s.status}, ${s.steps} steps, v${s.version}, at ${nodeAt(s.position)}`
+    )
     if (s.failure !== undefined) yield* Console.log(`failure: ${s.failure}`)
     if (s.action !== undefined) yield* Console.log(`action: ${s.action}`)
     if (s.lease !== undefined) yield* Console.log(`lease: ${s.lease.owner} until ${time(s.lease.expiresAt)}`)
@@ -274,13 +279,17 @@ const answer = Command.make("answer", {
   ),
   input: Flag.String("input").pipe(Flag.withDescription("the waiting input's name"), Flag.optional),
   key: Flag.String("key").pipe(Flag.withDescription("its key, when several inputs of that name wait"), Flag.optional),
-  token: Flag.String("token").pipe(Flag.withDescription("the waiting input's token (instead of id and --input)"), Flag.optional),
+  token: Flag.String("token").pipe(
+    Flag.withDescription("the waiting input's token (instead of id and --input)"),
+    Flag.optional
+  ),
   value: Flag.String("value").pipe(Flag.withMetavar("json"), Flag.withDescription("the answer, as JSON"))
 }, (input) =>
   Effect.gen(function*() {
     const value = yield* Effect.try({
       try: () => JSON.parse(input.value) as unknown,
-      catch: () => new CliError.UserError({ cause: "bad JSON", userMessage: `--value is not valid JSON: ${input.value}` })
+      catch: () =>
+        new CliError.UserError({ cause: "bad JSON", userMessage: `--value is not valid JSON: ${input.value}` })
     })
     const target: operations.Target | undefined = Option.isSome(input.token)
       ? { token: input.token.value }

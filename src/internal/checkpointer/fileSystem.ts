@@ -129,7 +129,8 @@ const statuses = new Set(["running", "suspended", "sleeping", "waiting", "done",
 const BUCKET_MS = 2 ** 22
 const bucketOf = (at: number) => Math.floor(Math.max(0, at) / BUCKET_MS)
 const bucketName = (bucket: number) => String(bucket).padStart(10, "0")
-const entryName = (at: number, id: string) => `${String(Math.max(0, Math.floor(at))).padStart(15, "0")}-${fileName(id)}.json`
+const entryName = (at: number, id: string) =>
+  `${String(Math.max(0, Math.floor(at))).padStart(15, "0")}-${fileName(id)}.json`
 const entryTime = (name: string): number | undefined => {
   const m = /^(\d{15})-.*\.json$/.exec(name)
   return m === null ? undefined : Number(m[1])
@@ -678,7 +679,10 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
               ? { done: leaseOf(state) }
               : { write: { owner, expiresAt, heartbeatAt: now }, result: undefined }),
           // Ours: the claimer's first "running" save gives the run a fresh entry.
-          (held) => Effect.sync(() => held === undefined && markedRunning.delete(id))
+          (held) =>
+            Effect.sync(() =>
+              held === undefined && markedRunning.delete(id)
+            )
         )
       ),
     renew: (id, { expiresAt, now, owner }) =>
@@ -745,8 +749,7 @@ export const make = Effect.fnUntraced(function*(options: FileSystemOptions) {
           ? remove
           : Effect.flatMap(latestVersion(id), (latest) => latest === options.version ? remove : Effect.succeed(false))
       )
-    }
-    ,
+    },
     due: (query) => wrap("due", dueDir, due(query) as Effect.Effect<Due, CheckpointError | PlatformError.PlatformError>)
   }
   return checkingIds("Checkpointer.layerFileSystem", service)

@@ -326,8 +326,7 @@ export const isWaiting = (status: Status): boolean =>
   status === "suspended" || status === "sleeping" || status === "waiting"
 
 /** Whether a status is an end: nothing moves a done, failed or interrupted run. */
-export const isEnded = (status: Status): boolean =>
-  status === "done" || status === "failed" || status === "interrupted"
+export const isEnded = (status: Status): boolean => status === "done" || status === "failed" || status === "interrupted"
 
 /** What a waiting record waits for (records saved before 0.4.0 have no kind: they are inputs). */
 export const kindOf = (w: Waiting): WaitKind => w.kind ?? "input"

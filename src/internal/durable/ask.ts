@@ -85,8 +85,12 @@ export const service = (outside: (what: Waited) => string): Run["Service"] => ({
       return step.ask(step, input, key, prompt, options)
     }),
   sleep: (wake) =>
-    inStep(outside, { _tag: "sleep" }, (step) =>
-      step.sleep(step, Cursor.inputKey(step.id, "sleep", Cursor.askSuffix(step.counters, "sleep", undefined)), wake)),
+    inStep(
+      outside,
+      { _tag: "sleep" },
+      (step) =>
+        step.sleep(step, Cursor.inputKey(step.id, "sleep", Cursor.askSuffix(step.counters, "sleep", undefined)), wake)
+    ),
   child: (request) =>
     inStep(outside, { _tag: "child", id: request.id }, (step) =>
       step.child(

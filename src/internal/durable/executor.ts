@@ -228,11 +228,13 @@ export const interruptChildren = (
   cp: CheckpointerNs.Service,
   children: ReadonlyArray<string> | undefined
 ): Effect.Effect<void, CheckpointError> =>
-  children === undefined || children.length === 0 ? Effect.void : Effect.forEach(children, (child) =>
-    Effect.flatMap(cp.load(child), (s) =>
-      s === undefined || CheckpointerNs.isEnded(s.status)
-        ? Effect.void
-        : Effect.andThen(cp.requestInterrupt(child), interruptIdle(cp, child))), { discard: true })
+  children === undefined || children.length === 0 ?
+    Effect.void :
+    Effect.forEach(children, (child) =>
+      Effect.flatMap(cp.load(child), (s) =>
+        s === undefined || CheckpointerNs.isEnded(s.status)
+          ? Effect.void
+          : Effect.andThen(cp.requestInterrupt(child), interruptIdle(cp, child))), { discard: true })
 
 /** Whether a waiting run can move now (`Checkpointer.movable`), reading its inbox only when an input is open. */
 const movableNow = (cp: CheckpointerNs.Service, s: Pick<Snapshot, "id" | "status" | "waiting">, clock: Clock.Clock) =>

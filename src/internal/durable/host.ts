@@ -41,7 +41,13 @@ export const rootPlace = (run: RunState, root: AnyNode): Place =>
 type Waits = Pick<Step, "ask" | "sleep" | "child" | "memo">
 
 /** Runs `body` as the step `id` of the run, in a fiber of its own. */
-const inFiber = <A>(run: RunState, waits: Waits, id: string, path: string, body: Effect.Effect<A, unknown, unknown>) => {
+const inFiber = <A>(
+  run: RunState,
+  waits: Waits,
+  id: string,
+  path: string,
+  body: Effect.Effect<A, unknown, unknown>
+) => {
   const step: Step = { id, path, counters: new Map(), suspended: false, ...waits }
   return inStep(step, `${run.id}:${id}`, body)
 }

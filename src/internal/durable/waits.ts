@@ -100,7 +100,8 @@ export const startRun = (
       (error): Effect.Effect<Checkpointer.Snapshot | undefined, CheckpointError> =>
         error.reason !== "version conflict"
           ? Effect.fail(error)
-          : Effect.flatMap(cp.load(snapshot.id), (found) => found === undefined ? Effect.fail(error) : Effect.succeed(found))
+          : Effect.flatMap(cp.load(snapshot.id), (found) =>
+            found === undefined ? Effect.fail(error) : Effect.succeed(found))
     )
   })
 
@@ -135,7 +136,9 @@ export const child = (run: RunState): Step["child"] => (step, key, request: Chil
         return yield* new ChildFailed({
           id: request.id,
           failure: `run ${JSON.stringify(request.id)} is not a child of ${JSON.stringify(run.id)} (` +
-            (found.parent === undefined ? "it was started on its own" : `its parent is ${JSON.stringify(found.parent)}`) +
+            (found.parent === undefined
+              ? "it was started on its own"
+              : `its parent is ${JSON.stringify(found.parent)}`) +
             `) and has not ended: give each child run an id of its own`
         })
       }

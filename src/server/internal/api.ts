@@ -4,7 +4,6 @@
  * The server implements it (`handlers.ts`), the typed client is derived from it, and so is the OpenAPI document.
  * Operation ids are HttpApi's default, `group.endpoint`.
  */
-import * as Schema from "effect/Schema"
 import * as HttpApi from "effect/http-api/HttpApi"
 import * as HttpApiEndpoint from "effect/http-api/HttpApiEndpoint"
 import * as HttpApiGroup from "effect/http-api/HttpApiGroup"
@@ -12,6 +11,7 @@ import * as HttpApiMiddleware from "effect/http-api/HttpApiMiddleware"
 import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
 import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
 import * as OpenApi from "effect/http-api/OpenApi"
+import * as Schema from "effect/Schema"
 
 // ---------------------------------------------------------------------------------------------------
 // client errors: `{ _tag, error, kind? }` with a readable `error`
@@ -288,9 +288,11 @@ export const makeAuthorization = (cookie: string) => {
  * Turns a request that does not decode (its body, path, query or headers) into a `BadRequest` saying what was
  * expected; the server implements it with `HttpApiMiddleware.layerSchemaErrorTransform`.
  */
-export class RequestErrors extends HttpApiMiddleware.Service<RequestErrors>()("effect-pocketflow/server/RequestErrors", {
-  error: BadRequest
-}) {}
+export class RequestErrors
+  extends HttpApiMiddleware.Service<RequestErrors>()("effect-pocketflow/server/RequestErrors", {
+    error: BadRequest
+  })
+{}
 
 /** The body each endpoint that reads one expects, for the 400 that says so. */
 export const expectedBody: Readonly<Record<string, string>> = {

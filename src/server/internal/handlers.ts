@@ -19,8 +19,8 @@ import { Checkpointer } from "../../Checkpointer.ts"
 import * as Durable from "../../Durable.ts"
 import type { CheckpointError } from "../../Errors.ts"
 import { runIdProblem } from "../../internal/checkpointer/service.ts"
-import type { Json } from "../../internal/json.ts"
 import { ctors } from "../../internal/events.ts"
+import type { Json } from "../../internal/json.ts"
 import type * as Shared from "../../Shared.ts"
 import * as api from "./api.ts"
 import { highlight, nodeAt } from "./diagram.ts"
@@ -75,8 +75,10 @@ const checkId = (id: string, what = "run id") => {
 const notFound = (id: string) => new api.NotFound({ error: `no run ${JSON.stringify(id)}`, kind: "RunNotFound" })
 
 const load = (id: string) =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) =>
-    Effect.flatMap(cp.load(id), (s) => s === undefined ? Effect.fail(notFound(id)) : Effect.succeed(s)))
+  Effect.flatMap(
+    Effect.service(Checkpointer),
+    (cp) => Effect.flatMap(cp.load(id), (s) => s === undefined ? Effect.fail(notFound(id)) : Effect.succeed(s))
+  )
 
 const canonical = (json: unknown): string =>
   JSON.stringify(json, (_, value) =>
@@ -89,34 +91,40 @@ const ended = (status: string) => status === "done" || status === "failed" || st
 const formatIssue = SchemaIssue.makeFormatterDefault()
 
 /** A request that does not decode, as a `BadRequest` saying what the endpoint expected. */
-export const requestErrors = HttpApiMiddleware.layerSchemaErrorTransform(api.RequestErrors, (error, { endpoint, group }) => {
-  const detail = formatIssue(error.cause.issue)
-  switch (error.kind) {
-    case "Payload": {
-      if (detail.includes("Expected a valid JSON body")) {
-        return Effect.fail(new api.BadRequest({ error: "the request body is not valid JSON", kind: "BadJson" }))
+export const requestErrors = HttpApiMiddleware.layerSchemaErrorTransform(
+  api.RequestErrors,
+  (error, { endpoint, group }) => {
+    const detail = formatIssue(error.cause.issue)
+    switch (error.kind) {
+      case "Payload": {
+        if (detail.includes("Expected a valid JSON body")) {
+          return Effect.fail(new api.BadRequest({ error: "the request body is not valid JSON", kind: "BadJson" }))
+        }
+        const expected = api.expectedBody[`${group.identifier}.${endpoint.identifier}`]
+        return Effect.fail(
+          new api.BadRequest({
+            error: `the request body does not have the expected shape${
+              expected === undefined ? "" : ` (expected ${expected})`
+            }: ${detail.replaceAll("\n", "; ")}`,
+            kind: "BadShape"
+          })
+        )
       }
-      const expected = api.expectedBody[`${group.identifier}.${endpoint.identifier}`]
-      return Effect.fail(
-        new api.BadRequest({
-          error: `the request body does not have the expected shape${
-            expected === undefined ? "" : ` (expected ${expected})`
-          }: ${detail.replaceAll("\n", "; ")}`,
-          kind: "BadShape"
-        })
-      )
+      case "Params":
+      case "Query":
+      case "Headers":
+        return Effect.fail(
+          new api.BadRequest({
+            error: `bad ${error.kind.toLowerCase()}: ${detail.replaceAll("\n", "; ")}`,
+            kind: "BadRequest"
+          })
+        )
+      default:
+        // The server's own response did not encode: not the client's mistake.
+        return Effect.fail(error)
     }
-    case "Params":
-    case "Query":
-    case "Headers":
-      return Effect.fail(
-        new api.BadRequest({ error: `bad ${error.kind.toLowerCase()}: ${detail.replaceAll("\n", "; ")}`, kind: "BadRequest" })
-      )
-    default:
-      // The server's own response did not encode: not the client's mistake.
-      return Effect.fail(error)
   }
-})
+)
 
 /** The run groups' layers. */
 export const layers = (theApi: api.Api, env: Env) => {
@@ -268,7 +276,9 @@ export const layers = (theApi: api.Api, env: Env) => {
       .handle("interrupt", ({ params }) =>
         Effect.gen(function*() {
           yield* checkId(params.id)
-          yield* Durable.interrupt(params.id).pipe(Effect.catchTag("RunNotFound", () => Effect.fail(notFound(params.id))))
+          yield* Durable.interrupt(params.id).pipe(
+            Effect.catchTag("RunNotFound", () => Effect.fail(notFound(params.id)))
+          )
           hub.touch(params.id)
           const after = yield* load(params.id)
           return { id: params.id, status: after.status }
@@ -300,14 +310,22 @@ export const layers = (theApi: api.Api, env: Env) => {
             edits.push(store.edit(() => state))
           }
           yield* Durable.fork({ from: params.id, version: payload.version, to, stores: edits }).pipe(
-            Effect.catchTag("RunExists", (e) =>
-              Effect.fail(new api.Conflict({ error: e.message || `run ${JSON.stringify(to)} exists`, kind: "RunExists" }))),
-            Effect.catchTag("CheckpointError", (e): Effect.Effect<never, api.BadRequest | api.NotFound | CheckpointError> =>
-              e.reason === "version not found"
-                ? Effect.fail(new api.NotFound({ error: e.message, kind: "VersionNotFound" }))
-                : e.reason === "store decode failed"
-                ? Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" }))
-                : Effect.fail(e))
+            Effect.catchTag(
+              "RunExists",
+              (e) =>
+                Effect.fail(
+                  new api.Conflict({ error: e.message || `run ${JSON.stringify(to)} exists`, kind: "RunExists" })
+                )
+            ),
+            Effect.catchTag(
+              "CheckpointError",
+              (e): Effect.Effect<never, api.BadRequest | api.NotFound | CheckpointError> =>
+                e.reason === "version not found"
+                  ? Effect.fail(new api.NotFound({ error: e.message, kind: "VersionNotFound" }))
+                  : e.reason === "store decode failed"
+                  ? Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" }))
+                  : Effect.fail(e)
+            )
           )
           const cp = yield* Checkpointer
           const diagram = (yield* cp.items(params.id, DIAGRAM_SCOPE)).get(0)
@@ -328,48 +346,54 @@ export const layers = (theApi: api.Api, env: Env) => {
           return { id: params.id, deleted: true }
         }).pipe(checkpointFailure)))
 
-  const answers = HttpApiBuilder.group(theApi, "answers", (handlers) =>
-    handlers.handle("answer", ({ payload }) =>
-      Effect.gen(function*() {
-        if (!("token" in payload)) yield* checkId(payload.id)
-        const { id, key } = yield* operations.answer(
-          "token" in payload ? { token: payload.token } : payload,
-          payload.value
-        ).pipe(
-          Effect.catchTags({
-            SchemaError: (e) => Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" })),
-            RunNotFound: (e) => Effect.fail(notFound(e.id)),
-            NotWaiting: (e) =>
-              Effect.fail(new api.Conflict({ error: e.message, kind: "NotWaiting", waiting: e.waiting })),
-            AlreadyAnswered: (e) => Effect.fail(new api.Conflict({ error: e.message, kind: "AlreadyAnswered" }))
-          })
-        )
-        yield* continueLive(id)
-        const cp = yield* Checkpointer
-        const snapshot = yield* cp.load(id)
-        return { id, key, continued: snapshot !== undefined && isLive(id, snapshot.flow) }
-      }).pipe(checkpointFailure))
+  const answers = HttpApiBuilder.group(
+    theApi,
+    "answers",
+    (handlers) =>
+      handlers.handle("answer", ({ payload }) =>
+        Effect.gen(function*() {
+          if (!("token" in payload)) yield* checkId(payload.id)
+          const { id, key } = yield* operations.answer(
+            "token" in payload ? { token: payload.token } : payload,
+            payload.value
+          ).pipe(
+            Effect.catchTags({
+              SchemaError: (e) => Effect.fail(new api.BadRequest({ error: e.message, kind: "decode" })),
+              RunNotFound: (e) => Effect.fail(notFound(e.id)),
+              NotWaiting: (e) =>
+                Effect.fail(new api.Conflict({ error: e.message, kind: "NotWaiting", waiting: e.waiting })),
+              AlreadyAnswered: (e) => Effect.fail(new api.Conflict({ error: e.message, kind: "AlreadyAnswered" }))
+            })
+          )
+          yield* continueLive(id)
+          const cp = yield* Checkpointer
+          const snapshot = yield* cp.load(id)
+          return { id, key, continued: snapshot !== undefined && isLive(id, snapshot.flow) }
+        }).pipe(checkpointFailure))
   )
 
-  const events = HttpApiBuilder.group(theApi, "events", (handlers) =>
-    handlers.handle("events", ({ headers, params }) =>
-      Effect.gen(function*() {
-        yield* checkId(params.id)
-        const snapshot = yield* load(params.id)
-        const lastEventId = headers["last-event-id"]
-        let after: number | undefined
-        if (lastEventId !== undefined && lastEventId.trim() !== "") {
-          if (!/^\d{1,16}$/.test(lastEventId.trim())) {
-            return yield* new api.BadRequest({
-              error: `Last-Event-ID must be a sequence number this server sent (got ${JSON.stringify(lastEventId)})`,
-              kind: "BadLastEventId"
-            })
+  const events = HttpApiBuilder.group(
+    theApi,
+    "events",
+    (handlers) =>
+      handlers.handle("events", ({ headers, params }) =>
+        Effect.gen(function*() {
+          yield* checkId(params.id)
+          const snapshot = yield* load(params.id)
+          const lastEventId = headers["last-event-id"]
+          let after: number | undefined
+          if (lastEventId !== undefined && lastEventId.trim() !== "") {
+            if (!/^\d{1,16}$/.test(lastEventId.trim())) {
+              return yield* new api.BadRequest({
+                error: `Last-Event-ID must be a sequence number this server sent (got ${JSON.stringify(lastEventId)})`,
+                kind: "BadLastEventId"
+              })
+            }
+            after = Number(lastEventId.trim())
           }
-          after = Number(lastEventId.trim())
-        }
-        const cp = yield* Checkpointer
-        return stream(env, cp, params.id, snapshot.flow, after)
-      }).pipe(checkpointFailure))
+          const cp = yield* Checkpointer
+          return stream(env, cp, params.id, snapshot.flow, after)
+        }).pipe(checkpointFailure))
   )
 
   const flowList = HttpApiBuilder.group(theApi, "flows", (handlers) =>

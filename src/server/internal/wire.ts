@@ -79,13 +79,15 @@ export const encode = (event: FlowEvent.FlowEvent): Json => toJson(event)
 
 const causeFromJson = (json: unknown): Cause.Cause<unknown> => {
   if (!Array.isArray(json)) return Cause.die(json)
-  return Cause.fromReasons(json.map((reason: { readonly _tag?: unknown; [k: string]: unknown }) =>
-    reason?._tag === "Fail"
-      ? Cause.makeFailReason(reason["error"])
-      : reason?._tag === "Interrupt"
-      ? Cause.makeInterruptReason(typeof reason["fiberId"] === "number" ? reason["fiberId"] : undefined)
-      : Cause.makeDieReason(reason?.["defect"])
-  ))
+  return Cause.fromReasons(
+    json.map((reason: { readonly _tag?: unknown; [k: string]: unknown }) =>
+      reason?._tag === "Fail"
+        ? Cause.makeFailReason(reason["error"])
+        : reason?._tag === "Interrupt"
+        ? Cause.makeInterruptReason(typeof reason["fiberId"] === "number" ? reason["fiberId"] : undefined)
+        : Cause.makeDieReason(reason?.["defect"])
+    )
+  )
 }
 
 /**
