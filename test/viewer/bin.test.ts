@@ -8,46 +8,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { Durable } from "effect-pocketflow"
 import { Viewer } from "effect-pocketflow/viewer"
-import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import * as example from "../../examples/viewer.ts"
+import { runBin, startBin } from "../support/bin.ts"
 import { forEachCheckpointer, type Place } from "../support/checkpointers.ts"
 
 const root = resolve(import.meta.dirname, "../..")
-/** The bin from source (the built one is dist/bin.js, the same code). */
-const bin = ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/bin.ts"]
-
-/** Starts the bin on a free port and returns the URL it prints; the process is killed when the scope closes. */
-const startBin = (args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly url: string; readonly kill: () => void }>((resume) => {
-      const child = spawn(
-        process.execPath,
-        [...bin, ...args],
-        { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
-      )
-      let out = ""
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const url = /Run viewer: (http:\/\/\S+)/.exec(out)?.[1]
-        if (url !== undefined) resume(Effect.succeed({ url, kill: () => child.kill("SIGTERM") }))
-      }
-      child.stdout.on("data", onData)
-      child.stderr.on("data", onData)
-      child.on("exit", (code) => resume(Effect.die(new Error(`the viewer exited with ${code}:\n${out}`))))
-      return Effect.sync(() => child.kill("SIGKILL"))
-    }),
-    (bin) => Effect.sync(bin.kill)
-  )
-
-const runBin = (args: ReadonlyArray<string>) =>
-  Effect.callback<{ readonly code: number | null; readonly output: string }>((resume) => {
-    const child = spawn(process.execPath, [...bin, ...args], { cwd: root })
-    let output = ""
-    child.stdout.on("data", (c: Buffer) => (output += c.toString()))
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()))
-    child.on("exit", (code) => resume(Effect.succeed({ code, output })))
-  })
 
 /** How the bin opens each checkpointer it supports, on the storage of the program. */
 const binArgs: Readonly<Record<string, (place: Place) => ReadonlyArray<string>>> = {
@@ -70,7 +36,7 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
       assert.strictEqual(outcome._tag, "Suspended")
       const answerToken = outcome._tag === "Suspended" ? outcome.waiting[0]!.token : ""
 
-      const { url } = yield* startBin(["view", ...binArgs[kind.name]!(made.place), "--port", "0"])
+      const { url } = yield* startBin(["view", ...binArgs[kind.name]!(made.place), "--port", "0"], "Run viewer")
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
       const base = url.slice(0, url.indexOf("/?token="))
       const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
@@ -118,10 +84,10 @@ describe("effect-pocketflow view", () => {
       const both = yield* runBin(["view", "--dir", root, "--postgres", "postgres://localhost/x"])
       assert.strictEqual(both.code, 1)
       assert.include(both.output, "USAGE")
-      assert.include(both.output, "exactly one of --dir and --postgres")
+      assert.include(both.output, "exactly one of --sqlite, --dir and --postgres")
       const neither = yield* runBin(["view"])
       assert.strictEqual(neither.code, 1)
-      assert.include(neither.output, "exactly one of --dir and --postgres")
+      assert.include(neither.output, "exactly one of --sqlite, --dir and --postgres")
     }), 60_000)
 
   it.live("refuses an empty or non-loopback --host unless --allow-remote is given", () =>

@@ -1,12 +1,13 @@
 /**
  * The `effect-pocketflow` command, on `effect/cli`:
  *
- *   effect-pocketflow serve --flows <module> (--dir <directory> | --postgres <url>)   the server, with its worker
- *   effect-pocketflow view (--dir <directory> | --postgres <url>)                      read-and-answer page, no flows
- *   effect-pocketflow runs list|get|answer|interrupt|delete|prune (--dir … | --postgres …)
+ *   effect-pocketflow serve --flows <module> [--sqlite <file> | --dir <directory> | --postgres <url>]   the server
+ *   effect-pocketflow view (--sqlite <file> | --dir <directory> | --postgres <url>)   read-and-answer page, no flows
+ *   effect-pocketflow runs list|get|answer|interrupt|delete|prune (--sqlite … | --dir … | --postgres …)
  *
- * `--help` works at every level. The storage flags name where a program's checkpointer keeps its runs; a `--dir` that
- * does not exist is refused (it would show an empty page, or answer nothing). `--postgres` needs `@effect/sql-pg`, and
+ * `--help` works at every level. The storage flags name where a program's checkpointer keeps its runs (`serve` defaults
+ * to the SQLite file `pocketflow.db` in the working directory, which it creates); a `--dir` (or, but for `serve`, a
+ * `--sqlite` file) that does not exist is refused (it would show an empty page, or answer nothing). `--postgres` needs `@effect/sql-pg`, and
  * says so with the `npm install` that adds it.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -37,6 +38,11 @@ import * as Viewer from "../../viewer/Viewer.ts"
 // ---------------------------------------------------------------------------------------------------
 
 const storage = {
+  sqlite: Flag.String("sqlite").pipe(
+    Flag.withMetavar("file"),
+    Flag.withDescription("runs kept by Checkpointer.layerSqlite({ filename }) (Node's built-in node:sqlite)"),
+    Flag.optional
+  ),
   dir: Flag.String("dir").pipe(
     Flag.withMetavar("directory"),
     Flag.withDescription("runs kept by Checkpointer.layerFileSystem({ directory }): the directory must exist"),
@@ -55,6 +61,7 @@ const storage = {
 }
 
 interface Storage {
+  readonly sqlite: Option.Option<string>
   readonly dir: Option.Option<string>
   readonly postgres: Option.Option<string>
   readonly table: Option.Option<string>
@@ -62,10 +69,21 @@ interface Storage {
 
 const invalid = (message: string) => Effect.fail(new CliError.ValidationError({ message }))
 
-/** Exactly one storage, and a directory that exists (shown with the command's help when not). */
-const checkStorage = <I extends Storage>(input: I) => {
-  const given = [input.dir, input.postgres].filter(Option.isSome).length
-  if (given !== 1) return invalid("Give exactly one of --dir and --postgres: where the program keeps its runs.")
+/** The SQLite file `serve` keeps its runs in when no storage flag is given. */
+export const DEFAULT_SQLITE = "pocketflow.db"
+
+/**
+ * One storage at most (`serve`, which defaults to SQLite) or exactly one (the others, which read what a program left),
+ * and a directory (or, to read, a SQLite file) that exists: shown with the command's help when not.
+ */
+const checkStorage = (creates: boolean) => <I extends Storage>(input: I) => {
+  const given = [input.sqlite, input.dir, input.postgres].filter(Option.isSome).length
+  if (creates && given > 1) {
+    return invalid(`Give at most one of --sqlite, --dir and --postgres (default: --sqlite ${DEFAULT_SQLITE}).`)
+  }
+  if (!creates && given !== 1) {
+    return invalid("Give exactly one of --sqlite, --dir and --postgres: where the program keeps its runs.")
+  }
   if (Option.isSome(input.dir)) {
     const dir = input.dir.value
     if (!existsSync(dir)) {
@@ -76,6 +94,12 @@ const checkStorage = <I extends Storage>(input: I) => {
     }
     if (!statSync(dir).isDirectory()) return invalid(`${JSON.stringify(dir)} is not a directory.`)
   }
+  if (Option.isSome(input.sqlite) && !creates && !existsSync(input.sqlite.value)) {
+    return invalid(
+      `The SQLite file ${JSON.stringify(input.sqlite.value)} does not exist: give the file your program's ` +
+        "Checkpointer.layerSqlite({ filename }) uses."
+    )
+  }
   return Effect.void
 }
 
@@ -84,7 +108,9 @@ const fail = (message: string) => Effect.fail(new CliError.UserError({ cause: me
 
 /** The checkpointer the storage flags name. */
 const checkpointerOf = (input: Storage): Layer.Layer<Checkpointer.Checkpointer, unknown> =>
-  Option.isSome(input.dir)
+  Option.isNone(input.dir) && Option.isNone(input.postgres)
+    ? Checkpointer.layerSqlite({ filename: Option.getOrElse(input.sqlite, () => DEFAULT_SQLITE) })
+    : Option.isSome(input.dir)
     ? Checkpointer.layerFileSystem({ directory: input.dir.value }).pipe(Layer.provide(NodeServices.layer))
     : Layer.unwrap(
       Effect.map(
@@ -143,7 +169,7 @@ const view = Command.make(
       "runs nothing: an answer lands in the run's inbox for the program (or a worker) to continue."
   ),
   Command.validate(checkHost("The run viewer")),
-  Command.validate(checkStorage)
+  Command.validate(checkStorage(false))
 )
 
 /** The hosted flows a `--flows` module exports: `flows` (or its default export), and `layer` for their services. */
@@ -163,7 +189,14 @@ const loadFlows = (module: string) =>
       if (!Array.isArray(flows)) {
         return fail(
           `The flows module ${JSON.stringify(module)} exports no \`flows\` array (or default export): export the ` +
-            "flows the server hosts, and a `layer` for the services they need."
+            "flows the server hosts, each Durable.register(flow, { stores }), and a `layer` for the services they need."
+        )
+      }
+      const stray = flows.findIndex((f) => (f as { readonly _tag?: unknown })?._tag !== "Registered")
+      if (stray >= 0) {
+        return fail(
+          `The flows module ${JSON.stringify(module)}: flows[${stray}] is not a Durable.register(flow, { stores }) ` +
+            "value (the server's worker needs each flow's stores to restore its runs)."
         )
       }
       const layer = mod["layer"]
@@ -187,6 +220,17 @@ const serve = Command.make("serve", {
   token: Flag.String("token").pipe(
     Flag.withDescription("the access token (default: a new random one, printed at start-up)"),
     Flag.optional
+  ),
+  lease: Flag.Int("lease").pipe(
+    Flag.withMetavar("seconds"),
+    Flag.withDescription(
+      "the worker's lease on each run it continues: after a crash, another server takes the run over once it expires"
+    ),
+    Flag.withDefault(30)
+  ),
+  concurrency: Flag.Int("concurrency").pipe(
+    Flag.withDescription("how many runs the worker continues at once"),
+    Flag.withDefault(10)
   )
 }, (input) =>
   Effect.gen(function*() {
@@ -196,7 +240,8 @@ const serve = Command.make("serve", {
       port: input.port,
       host: input.host,
       allowRemote: input.allowRemote,
-      token: Option.getOrUndefined(input.token)
+      token: Option.getOrUndefined(input.token),
+      worker: { lease: Duration.seconds(input.lease), concurrency: input.concurrency }
     }).pipe(Effect.provide(Layer.merge(checkpointerOf(input), loaded.layer)))
   })).pipe(
     Command.withDescription(
@@ -204,7 +249,10 @@ const serve = Command.make("serve", {
         "Server-Sent Events), the run viewer's page, /openapi.json and /docs, over a checkpointer's storage."
     ),
     Command.validate(checkHost("The server")),
-    Command.validate(checkStorage)
+    Command.validate((input) =>
+      input.lease > 0 && input.concurrency > 0 ? Effect.void : invalid("--lease and --concurrency must be positive.")
+    ),
+    Command.validate(checkStorage(true))
   )
 
 // ---------------------------------------------------------------------------------------------------
@@ -245,7 +293,7 @@ const list = Command.make("list", {
     }
   }).pipe(Effect.provide(checkpointerOf(input)))).pipe(
     Command.withDescription("Lists runs, newest first."),
-    Command.validate(checkStorage)
+    Command.validate(checkStorage(false))
   )
 
 const get = Command.make("get", { ...storage, id: runId, json }, (input) =>
@@ -268,7 +316,7 @@ const get = Command.make("get", { ...storage, id: runId, json }, (input) =>
     yield* Console.log(`stores: ${JSON.stringify(s.stores, null, 2)}`)
   }).pipe(Effect.provide(checkpointerOf(input)))).pipe(
     Command.withDescription("Shows a run: status, waiting inputs (with their tokens), lease, stores."),
-    Command.validate(checkStorage)
+    Command.validate(checkStorage(false))
   )
 
 const answer = Command.make("answer", {
@@ -308,7 +356,7 @@ const answer = Command.make("answer", {
     yield* Console.log(`Answered ${done.key} of run ${done.id}: it continues at its program's (or worker's) next look.`)
   }).pipe(Effect.provide(checkpointerOf(input)))).pipe(
     Command.withDescription("Answers a waiting input (writes the answer to the run's inbox)."),
-    Command.validate(checkStorage)
+    Command.validate(checkStorage(false))
   )
 
 const interrupt = Command.make("interrupt", { ...storage, id: runId }, (input) =>
@@ -316,7 +364,7 @@ const interrupt = Command.make("interrupt", { ...storage, id: runId }, (input) =
     Effect.catchTag("RunNotFound", (e) => fail(e.message)),
     Effect.andThen(Console.log(`Interrupted ${input.id} (a running one stops at its owner's next heartbeat).`)),
     Effect.provide(checkpointerOf(input))
-  )).pipe(Command.withDescription("Stops a run for good."), Command.validate(checkStorage))
+  )).pipe(Command.withDescription("Stops a run for good."), Command.validate(checkStorage(false)))
 
 const del = Command.make("delete", { ...storage, id: runId }, (input) =>
   Effect.gen(function*() {
@@ -325,7 +373,7 @@ const del = Command.make("delete", { ...storage, id: runId }, (input) =>
     yield* Console.log(`Deleted ${input.id}, with its history, items and answers.`)
   }).pipe(Effect.provide(checkpointerOf(input)))).pipe(
     Command.withDescription("Removes a run, its history, items and answers."),
-    Command.validate(checkStorage)
+    Command.validate(checkStorage(false))
   )
 
 const prune = Command.make("prune", {
@@ -348,7 +396,7 @@ const prune = Command.make("prune", {
     yield* Console.log(`Removed ${removed} run${removed === 1 ? "" : "s"}.`)
   }).pipe(Effect.provide(checkpointerOf(input)))).pipe(
     Command.withDescription("Removes finished runs in bulk."),
-    Command.validate(checkStorage)
+    Command.validate(checkStorage(false))
   )
 
 const runs = Command.make("runs").pipe(
