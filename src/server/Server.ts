@@ -17,9 +17,9 @@ import * as HttpApiSwagger from "effect/http-api/HttpApiSwagger"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
 import type * as HttpServerError from "effect/http/HttpServerError"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Layer from "effect/Layer"
 import type * as PlatformError from "effect/PlatformError"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
@@ -184,25 +184,29 @@ const start = Effect.fnUntraced(function*(options: Options<unknown> & Internal) 
     })
   }
   const { Authorization, api: theApi } = api.make(cookieName(port))
-  const check = (credential: Redacted.Redacted) =>
-    sameToken(Redacted.value(credential), token)
-      ? undefined
-      : new api.Unauthorized({
-        error: Redacted.value(credential) === ""
-          ? "no token: send Authorization: Bearer <token> (the token printed at start-up), or open the URL it " +
-            "printed to get the cookie"
-          : "wrong token",
-        kind: Redacted.value(credential) === "" ? "NoToken" : "WrongToken"
-      })
+  const cookie = cookieName(port)
+  /**
+   * The token, from either scheme. HttpApi tries the bearer header, then the cookie, and reports the last refusal: so
+   * both look at the whole request, and a wrong token in either is "wrong token", not "no token".
+   */
+  const check = Effect.fnUntraced(function*(effect: Effect.Effect<void, unknown, unknown>) {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const bearer = /^Bearer (.*)$/i.exec(request.headers["authorization"] ?? "")?.[1]
+    const given = [bearer, request.cookies[cookie]].filter((t): t is string => t !== undefined && t !== "")
+    if (given.some((t) => sameToken(t, token))) return yield* effect
+    return yield* new api.Unauthorized(
+      given.length === 0
+        ? {
+          error: "no token: send Authorization: Bearer <token> (the token printed at start-up), or open the URL it " +
+            "printed to get the cookie",
+          kind: "NoToken"
+        }
+        : { error: "wrong token", kind: "WrongToken" }
+    )
+  })
   const authorization = Layer.succeed(Authorization, {
-    bearer: (effect, { credential }) => {
-      const refused = check(credential)
-      return refused === undefined ? effect : Effect.fail(refused)
-    },
-    cookie: (effect, { credential }) => {
-      const refused = check(credential)
-      return refused === undefined ? effect : Effect.fail(refused)
-    }
+    bearer: (effect) => check(effect) as typeof effect,
+    cookie: (effect) => check(effect) as typeof effect
   })
   const env: handlers.Env = {
     hub,
