@@ -271,7 +271,7 @@ export const layers = (theApi: api.Api, env: Env) => {
           const saved = (yield* cp.items(params.id, DIAGRAM_SCOPE)).get(0)
           const mermaid = live.entry(params.id)?.diagram ?? flows.get(snapshot.flow)?.diagram ??
             (typeof saved === "string" ? saved : undefined)
-          return mermaid === undefined ? null : highlight(mermaid, snapshot)
+          return mermaid === undefined ? null : highlight(mermaid, snapshot, hub.running(params.id))
         }).pipe(checkpointFailure))
       .handle("interrupt", ({ params }) =>
         Effect.gen(function*() {

@@ -139,6 +139,24 @@ export class Hub {
   }
 
   /**
+   * The paths of the nodes of run `id` started and not yet finished by the walk in this process now (from the events
+   * held): the live node, which the run's checkpoint may not show yet. None when nobody walks the run here.
+   */
+  running(id: string): ReadonlyArray<string> {
+    const log = this.logs.get(id)
+    if (log === undefined || log.active === 0) return []
+    const open = new Set<string>()
+    for (let i = log.start; i < log.entries.length; i++) {
+      const event = log.entries[i]!.event
+      if (event._tag === "NodeStarted") open.add(event.path)
+      else if (event._tag === "NodeFinished" || event._tag === "NodeFailed") open.delete(event.path)
+      // A suspension leaves its node open, and a new walk of the run (its root flow starting again) begins afresh.
+      else if (event._tag === "Suspended" || (event._tag === "FlowStarted" && !event.path.includes("/"))) open.clear()
+    }
+    return Array.from(open)
+  }
+
+  /**
    * The events of run `id` after sequence number `after` (all held when `undefined`). `after` is foreign when it is
    * not a number this process gave out (a previous process's, or made up): then, as when events after it were
    * dropped, a gap comes first, and reading goes on from the oldest event held.
