@@ -273,8 +273,8 @@ export const SseEvent = Schema.Struct({
  * Requests carry the server's token as `Authorization: Bearer <token>`, or as the cookie the page gets from the URL
  * printed at start-up (named after the port, since cookies are shared between the ports of a host).
  */
-export const makeAuthorization = (cookie: string) => {
-  class Authorization extends HttpApiMiddleware.Service<Authorization>()("effect-pocketflow/server/Authorization", {
+export const makeAuthorization = (cookie: string): AuthorizationClass => {
+  class Authorization extends HttpApiMiddleware.Service<AuthorizationSelf>()("effect-pocketflow/server/Authorization", {
     error: Unauthorized,
     security: {
       bearer: HttpApiSecurity.bearer,
@@ -388,5 +388,33 @@ const build = <A extends ReturnType<typeof makeAuthorization>>(Authorization: A)
 /** The API's type (the same whatever the cookie's name). */
 export type Api = ReturnType<typeof make>["api"]
 
+/** The security middleware's instances (its class is made per cookie name): what HttpApi reads off them. */
+export interface AuthorizationSelf {
+  readonly "~effect/http-api/HttpApiMiddleware": {
+    readonly error: typeof Unauthorized
+    readonly requires: never
+    readonly provides: never
+    readonly clientError: never
+    readonly requiredForClient: false
+  }
+}
+
+/**
+ * The security middleware's class, spelled out: the declarations emitted for `makeAuthorization` could not name the
+ * inferred one (TS4023).
+ */
+export type AuthorizationClass = HttpApiMiddleware.ServiceClass<
+  AuthorizationSelf,
+  "effect-pocketflow/server/Authorization",
+  {
+    requires: never
+    provides: never
+    error: typeof Unauthorized
+    clientError: never
+    requiredForClient: false
+    security: { readonly bearer: HttpApiSecurity.Http; readonly cookie: HttpApiSecurity.ApiKey }
+  }
+>
+
 /** The security middleware's class. */
-export type Authorization = ReturnType<typeof makeAuthorization>
+export type Authorization = AuthorizationClass
