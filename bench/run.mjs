@@ -15,7 +15,8 @@ const workloads = [
   "workflow",
   "model",
   "limits",
-  "cache"
+  "cache",
+  "server"
 ]
 
 main(workloads).catch((e) => {

@@ -276,7 +276,13 @@ export const layer = <R = never>(
 ): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R> =>
   layerWith(options ?? {})
 
-/** @internal The server's layer with the viewer's wording. */
+/**
+ * @internal The server's layer with the viewer's wording (`Viewer.layer` is built on it).
+ *
+ * @category layers
+ * @stability experimental
+ * @since 0.4.0
+ */
 export const layerWith = <R>(
   options: Options<R> & Internal
 ): Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R> => {
