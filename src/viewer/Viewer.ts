@@ -26,8 +26,6 @@ import * as Flow from "../Flow.ts"
 import { CurrentRunObserver } from "../internal/durable/observer.ts"
 import type * as Node from "../Node.ts"
 import { DIAGRAM_SCOPE } from "../server/internal/handlers.ts"
-import type { Hub } from "../server/internal/hub.ts"
-import type { Live } from "../server/internal/live.ts"
 import * as Server from "../server/Server.ts"
 import type * as Shared from "../Shared.ts"
 
@@ -64,7 +62,8 @@ export interface Options {
 }
 
 /**
- * The running viewer: its address, and the URL (carrying the token) to open in a browser.
+ * The running viewer: its address, and the URL (carrying the token) to open in a browser. It is the server without
+ * hosted flows, so its service is the server's (`url`, `baseUrl`, `host`, `port`, `token`).
  *
  * @example
  * ```ts
@@ -77,19 +76,7 @@ export interface Options {
  * @stability experimental
  * @since 0.3.0
  */
-export class Viewer extends Context.Service<Viewer, {
-  /** `http://127.0.0.1:<port>/?token=<token>`: opening it gives the browser its cookie. */
-  readonly url: string
-  readonly host: string
-  readonly port: number
-  readonly token: string
-  /** @internal The server's event log, fed by the runs `Viewer.run` walks. */
-  readonly hub: Hub
-  /** @internal */
-  readonly live: Live
-  /** @internal Runs an effect in the background for as long as the viewer is up. */
-  readonly background: (effect: Effect.Effect<void>) => Effect.Effect<void>
-}>()("effect-pocketflow/viewer/Viewer") {}
+export class Viewer extends Context.Service<Viewer, Server.Server["Service"]>()("effect-pocketflow/viewer/Viewer") {}
 
 /**
  * `Viewer.layer` (or `Viewer.serve`) was asked to listen on an address that is not loopback — another machine's
@@ -151,16 +138,7 @@ export const layer = (
 ): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> =>
   Layer.effect(
     Viewer,
-    Effect.map(Effect.service(Server.Server), (server) =>
-      Viewer.of({
-        url: server.url,
-        host: server.host,
-        port: server.port,
-        token: server.token,
-        hub: server.hub,
-        live: server.live,
-        background: server.background
-      }))
+    Effect.map(Effect.service(Server.Server), (server) => Viewer.of(server))
   ).pipe(
     Layer.provide(Server.layerWith({
       ...options,

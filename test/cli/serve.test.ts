@@ -152,7 +152,7 @@ describe("effect-pocketflow serve", () => {
         const first = yield* startBin(args, "effect-pocketflow server")
         const client = yield* Client.make({ baseUrl: baseOf(first.url), token: "kill-token" })
         yield* client.runs.start({
-          payload: { flow: "counting", id: "count-kill", stores: { "test/cli/Counter": { n: 0, to: 30 } } }
+          payload: { flow: "counting", id: "count-kill", stores: { "test/Counter": { n: 0, to: 30 } } }
         })
         // One client streams the run's events throughout; it re-attaches by itself when the server goes.
         const streamed = yield* client.events("count-kill", { retryDelay: "50 millis", maxDelay: "200 millis" }).pipe(
@@ -166,14 +166,14 @@ describe("effect-pocketflow serve", () => {
         }
         first.kill("SIGKILL")
         yield* Effect.promise(() => first.exited)
-        const killedAt = (run.stores["test/cli/Counter"] as { n: number }).n
+        const killedAt = (run.stores["test/Counter"] as { n: number }).n
         assert.isBelow(killedAt, 30)
 
         yield* startBin(args, "effect-pocketflow server")
         const events = yield* Fiber.join(streamed).pipe(Effect.timeout("60 seconds"))
         const done = yield* client.runs.get({ params: { id: "count-kill" } })
         assert.strictEqual(done.status, "done")
-        assert.deepStrictEqual(done.stores["test/cli/Counter"], { n: 30, to: 30 })
+        assert.deepStrictEqual(done.stores["test/Counter"], { n: 30, to: 30 })
         // The restarted server numbers its events anew: the client is told what it missed, then sees the end.
         assert.include(events.map((e) => e._tag), "EventsGap")
         assert.strictEqual(events.filter(FlowEvent.is("FlowFinished")).length, 1)

@@ -5,25 +5,14 @@
  * `EventsGap` marker first, then what the server holds.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schema, Stream } from "effect"
-import { Checkpointer, Durable, Flow, FlowEvent, Node, Shared } from "effect-pocketflow"
+import { Effect, Fiber, Layer, Stream } from "effect"
+import { Checkpointer, Durable, FlowEvent } from "effect-pocketflow"
 import { Client, Server } from "effect-pocketflow/server"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { connect, createServer, type Socket } from "node:net"
+import { Counter, counting as countingFlow } from "../support/counting.ts"
 
-class Counter extends Shared.Service<Counter>()("test/server/Counter", {
-  schema: Schema.Struct({ n: Schema.Number, to: Schema.Number })
-}) {}
-
-/** Counts up to `to`, one checkpointed step at a time, a few milliseconds apart: a run with many events. */
-const tick = Node.make({
-  name: "tick",
-  prep: Counter.get,
-  exec: () => Effect.sleep("5 millis"),
-  post: (s) =>
-    Effect.as(Counter.update((c) => ({ ...c, n: c.n + 1 })), s.n + 1 >= s.to ? "done" as const : "again" as const)
-})
-const counting = Flow.make({ name: "counting", start: tick, maxSteps: 1000 }).pipe(Flow.on(tick, "again", tick))
+const counting = countingFlow(5)
 
 const serverLayer = (eventBuffer?: number) =>
   Server.layer({
@@ -95,7 +84,7 @@ describe("server event streams", () => {
       const viaProxy = yield* Client.make({ baseUrl: `http://127.0.0.1:${cutter.port}`, token: "t" })
 
       yield* direct.runs.start({
-        payload: { flow: "counting", id: "count-1", stores: { "test/server/Counter": { n: 0, to: 40 } } }
+        payload: { flow: "counting", id: "count-1", stores: { "test/Counter": { n: 0, to: 40 } } }
       })
       const whole = yield* direct.events("count-1").pipe(Stream.runCollect, Effect.forkChild)
       const cut = yield* viaProxy.events("count-1", { retryDelay: "10 millis" }).pipe(
@@ -120,7 +109,7 @@ describe("server event streams", () => {
         const server = yield* Server.Server
         const client = yield* Client.make({ baseUrl: server.baseUrl, token: "t" })
         yield* client.runs.start({
-          payload: { flow: "counting", id: "count-2", stores: { "test/server/Counter": { n: 0, to: 10 } } }
+          payload: { flow: "counting", id: "count-2", stores: { "test/Counter": { n: 0, to: 10 } } }
         })
         // Read the first event (and its id) raw, then let the run end: the 8-event buffer moves past it.
         const first = yield* Effect.promise(async () => {
