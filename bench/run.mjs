@@ -16,7 +16,8 @@ const workloads = [
   "model",
   "limits",
   "cache",
-  "worker"
+  "worker",
+  "server"
 ]
 
 main(workloads).catch((e) => {

@@ -28,6 +28,7 @@ import * as nestedBatch from "./nested-batch.ts"
 import * as parallelResearch from "./parallel-research.ts"
 import * as rag from "./rag.ts"
 import * as resilient from "./resilient.ts"
+import * as server from "./server.ts"
 import * as streaming from "./streaming.ts"
 import * as structuredOutput from "./structured-output.ts"
 import * as supervisor from "./supervisor.ts"
@@ -58,7 +59,8 @@ export const examples: Readonly<Record<string, Effect.Effect<void, unknown>>> = 
   "text-to-sql": textToSql.main,
   streaming: streaming.main,
   "parallel-research": parallelResearch.main,
-  viewer: viewer.main
+  viewer: viewer.main,
+  server: server.main
 }
 
 /**
@@ -101,7 +103,8 @@ const onModel = (model: Layer.Layer<LanguageModel.LanguageModel, unknown>) => {
     "text-to-sql": textToSql.mainOn(model),
     streaming: run(streaming.program, streaming.layer),
     "parallel-research": run(parallelResearch.program, parallelResearch.layer),
-    viewer: Effect.andThen(Console.log("(viewer runs on the scripted model)"), viewer.main)
+    viewer: Effect.andThen(Console.log("(viewer runs on the scripted model)"), viewer.main),
+    server: Effect.andThen(Console.log("(server runs on the scripted model)"), server.main)
   } satisfies Record<keyof typeof examples, Effect.Effect<void, unknown>>
 }
 

@@ -110,7 +110,7 @@ export const awaitEnd = (id: string) =>
 /** Without a terminal: answer as the page does (the token goes in a header instead of the cookie). */
 const answerOverHttp = (viewer: Viewer.Viewer["Service"], token: string) =>
   Effect.promise(() =>
-    fetch(`http://127.0.0.1:${viewer.port}/api/answer`, {
+    fetch(`http://127.0.0.1:${viewer.port}/answers`, {
       method: "POST",
       headers: { authorization: `Bearer ${viewer.token}`, "content-type": "application/json" },
       body: JSON.stringify({ token, value: { approve: true, feedback: "Ship it." } })

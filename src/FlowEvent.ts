@@ -42,6 +42,9 @@ import * as internal from "./internal/events.ts"
  * - `ModelDelta`, `ToolCalled`, `ToolResult`, `ModelFinished` (only with `{ model: true }`): a `LanguageModel` call in
  *   the node at `path` produced text (each streamed chunk, or a whole reply), asked for a tool call, got a tool's result
  *   (its JSON encoding) or finished with its token `usage`. No node calls `Flow.emit` for them.
+ * - `EventsGap` (the server's event stream, `effect-pocketflow/server`): the server no longer holds the events with
+ *   sequence numbers after `after` and before `next` (a client came back after its buffer moved on, or the server
+ *   restarted): they are lost to this subscriber, never silently.
  *
  * @example
  * ```ts
@@ -255,6 +258,22 @@ export const BatchProgress = ctors.BatchProgress
  * @since 0.1.0
  */
 export const EventsDropped = ctors.EventsDropped
+
+/**
+ * Makes an `EventsGap` event: the events numbered after `after` and before `next` are no longer held by the server
+ * that streams them, so a re-attaching subscriber misses them (the server says so instead of skipping them silently).
+ *
+ * @example
+ * ```ts
+ * import { FlowEvent } from "effect-pocketflow"
+ *
+ * const e = FlowEvent.EventsGap({ path: "essay", runs: [], after: 41, next: 97 })
+ * ```
+ * @category constructors
+ * @stability experimental
+ * @since 0.4.0
+ */
+export const EventsGap = ctors.EventsGap
 
 /**
  * Makes a `CheckpointSaved` event.
@@ -538,6 +557,8 @@ export const format = (event: FlowEvent): string => {
       return `${where(event)}: the answer to ${event.key} was rejected (${event.error}); asking again`
     case "CacheHit":
       return `${where(event)}: cache hit for ${JSON.stringify(event.key)}`
+    case "EventsGap":
+      return `${where(event)}: events ${event.after + 1} to ${event.next - 1} are no longer held (not delivered)`
     case "Custom":
       return `${where(event)}: ${typeof event.data === "string" ? event.data : Formatter.format(event.data)}`
     case "ModelDelta":

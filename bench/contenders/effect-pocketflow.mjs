@@ -507,6 +507,88 @@ export const workerWake = async ({ pollMs, backend, directory, wakes }) => {
         await over
       }
       return latencies
+
+/**
+ * A durable run whose one node emits `n` tokens (`Flow.emit`), its events read by one subscriber: `mode: "in-process"`
+ * with `Durable.events`; `mode: "sse"` run under the server (`Viewer.run`: the server without hosted flows, the run
+ * walked in this process) and read by a `Client` over Server-Sent Events on 127.0.0.1. A run ends when its subscriber
+ * has the run's last event.
+ */
+export const serverEvents = async ({ n, mode }) => {
+  const server = await importOptional(new URL("../../dist/server.js", import.meta.url).href)
+  if (server?.Client === undefined) return { skip: "the server is not built" }
+  const { Viewer } = await import("../../dist/viewer.js")
+  const { Client } = server
+  const FetchHttpClient = await import("effect/http/FetchHttpClient")
+  const { Checkpointer, Durable } = Lib
+  class TokenStore extends Shared.Service()("bench/TokenStore", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+  const tokens = Node.make({
+    name: "tokens",
+    exec: () => Effect.forEach(range(n), (i) => Flow.emit(`t${i}`), { discard: true })
+  })
+  const flow = Flow.make({ name: "stream", start: tokens })
+  const initial = [TokenStore.initial({ n: 0 })]
+  let k = 0
+  if (mode === "in-process") {
+    const runtime = ManagedRuntime.make(Checkpointer.layerMemory)
+    return {
+      run: () => runtime.runPromise(Stream.runCount(Durable.events(flow, { id: `in-${k++}`, stores: initial }))),
+      dispose: () => runtime.dispose()
+    }
+  }
+  const runtime = ManagedRuntime.make(
+    Viewer.layer({ announce: false, token: "bench" }).pipe(
+      Layer.provideMerge(Checkpointer.layerMemory),
+      Layer.provideMerge(FetchHttpClient.layer)
+    )
+  )
+  const program = Effect.gen(function*() {
+    const viewer = yield* Viewer.Viewer
+    const client = yield* Client.make({ baseUrl: `http://127.0.0.1:${viewer.port}`, token: "bench" })
+    const id = `sse-${k++}`
+    yield* Effect.forkChild(Viewer.run(flow, { id, stores: initial }))
+    // The run exists once its first checkpoint is saved: subscribe then, from the first event the server holds.
+    while ((yield* Durable.get(id))._tag === "None") yield* Effect.yieldNow
+    return yield* Stream.runCount(client.events(id))
+  })
+  return { run: () => runtime.runPromise(program), dispose: () => runtime.dispose() }
+}
+
+/**
+ * `GET /runs/:id` on a server (no hosted flows) over a memory checkpointer holding `runs` runs, `concurrency` requests
+ * in flight on keep-alive connections, `requests` per run of the implementation.
+ */
+export const serverGet = async ({ runs, requests, concurrency }) => {
+  const server = await importOptional(new URL("../../dist/server.js", import.meta.url).href)
+  if (server?.Server === undefined) return { skip: "the server is not built" }
+  const { Checkpointer, Durable } = Lib
+  class GetStore extends Shared.Service()("bench/GetStore", { schema: Schema.Struct({ n: Schema.Number }) }) {}
+  const flow = Flow.make({ name: "idle", start: Node.make({ name: "idle" }) })
+  const runtime = ManagedRuntime.make(
+    server.Server.layer({ announce: false, token: "bench" }).pipe(Layer.provideMerge(Checkpointer.layerMemory))
+  )
+  const { baseUrl } = await runtime.runPromise(
+    Effect.gen(function*() {
+      for (const i of range(runs)) yield* Durable.start(flow, { id: `run-${i}`, stores: [GetStore.initial({ n: i })] })
+      return yield* Effect.service(server.Server.Server)
+    })
+  )
+  const headers = { authorization: "Bearer bench" }
+  let next = 0
+  const one = async () => {
+    const id = `run-${next++ % runs}`
+    const response = await fetch(`${baseUrl}/runs/${id}`, { headers })
+    const body = await response.json()
+    if (response.status !== 200 || body.id !== id) throw new Error(`GET /runs/${id}: ${response.status}`)
+  }
+  return {
+    run: async () => {
+      let left = requests
+      const lane = async () => {
+        while (left-- > 0) await one()
+      }
+      await Promise.all(range(concurrency).map(lane))
+      return requests
     },
     dispose: () => runtime.dispose()
   }

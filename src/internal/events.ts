@@ -124,6 +124,14 @@ export type FlowEvent = Data.TaggedEnum<{
     readonly node: string
     readonly data: unknown
   }
+  EventsGap: {
+    readonly path: string
+    readonly runs: ReadonlyArray<number>
+    /** The last sequence number the subscriber had. */
+    readonly after: number
+    /** The first sequence number the server still holds (or will assign next): the ones between are lost. */
+    readonly next: number
+  }
   ModelDelta: {
     readonly path: string
     readonly runs: ReadonlyArray<number>

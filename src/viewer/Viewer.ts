@@ -12,33 +12,22 @@
  *
  * @since 0.3.0
  */
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as Clock from "effect/Clock"
-import * as Console from "effect/Console"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
-import * as HttpServer from "effect/http/HttpServer"
 import type * as HttpServerError from "effect/http/HttpServerError"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as PlatformError from "effect/PlatformError"
 import * as Stream from "effect/Stream"
-import { randomBytes } from "node:crypto"
-import { createServer } from "node:http"
-import { createRequire } from "node:module"
-import { fileURLToPath } from "node:url"
 import { Checkpointer } from "../Checkpointer.ts"
 import * as Durable from "../Durable.ts"
 import type { CheckpointError } from "../Errors.ts"
 import * as Flow from "../Flow.ts"
-import * as FlowEvent from "../FlowEvent.ts"
+import { CurrentRunObserver } from "../internal/durable/observer.ts"
 import type * as Node from "../Node.ts"
+import { DIAGRAM_SCOPE } from "../server/internal/handlers.ts"
+import * as Server from "../server/Server.ts"
 import type * as Shared from "../Shared.ts"
-import * as app from "./internal/app.ts"
-import { refusal } from "./internal/host.ts"
-import { Live } from "./internal/live.ts"
 
 /**
  * Where and how the viewer listens.
@@ -73,7 +62,8 @@ export interface Options {
 }
 
 /**
- * The running viewer: its address, and the URL (carrying the token) to open in a browser.
+ * The running viewer: its address, and the URL (carrying the token) to open in a browser. It is the server without
+ * hosted flows, so its service is the server's (`url`, `baseUrl`, `host`, `port`, `token`).
  *
  * @example
  * ```ts
@@ -86,22 +76,12 @@ export interface Options {
  * @stability experimental
  * @since 0.3.0
  */
-export class Viewer extends Context.Service<Viewer, {
-  /** `http://127.0.0.1:<port>/?token=<token>`: opening it gives the browser its cookie. */
-  readonly url: string
-  readonly host: string
-  readonly port: number
-  readonly token: string
-  /** @internal */
-  readonly live: Live
-  /** @internal Runs an effect in the background for as long as the viewer is up. */
-  readonly background: (effect: Effect.Effect<void>) => Effect.Effect<void>
-}>()("effect-pocketflow/viewer/Viewer") {}
+export class Viewer extends Context.Service<Viewer, Server.Server["Service"]>()("effect-pocketflow/viewer/Viewer") {}
 
 /**
  * `Viewer.layer` (or `Viewer.serve`) was asked to listen on an address that is not loopback — another machine's
  * interface, or the empty string, which means every interface — without `allowRemote: true`. The message says how to
- * allow it on purpose.
+ * allow it on purpose. (The server's own error: the viewer is the server without hosted flows.)
  *
  * @example
  * ```ts
@@ -118,72 +98,22 @@ export class Viewer extends Context.Service<Viewer, {
  * @stability experimental
  * @since 0.4.0
  */
-export class HostRefused extends Data.TaggedError("HostRefused")<{
-  /** The address refused, as given. */
-  readonly host: string
-  readonly message: string
-}> {}
-
-const contentTypes: Readonly<Record<string, string>> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8"
-}
+export const HostRefused = Server.HostRefused
 
 /**
- * The page's files: `assets/` next to this module's folder (src/viewer/assets, or dist/viewer/assets in the built
- * package), and Mermaid's browser bundle: copied there by the build, or from the `mermaid` package in development.
+ * The type of {@link HostRefused}.
+ *
+ * @example
+ * ```ts
+ * import type { Viewer } from "effect-pocketflow/viewer"
+ *
+ * const show = (error: Viewer.HostRefused) => error.message
+ * ```
+ * @category errors
+ * @stability experimental
+ * @since 0.4.0
  */
-const loadAssets = Effect.gen(function*() {
-  const fs = yield* FileSystem.FileSystem
-  const dir = fileURLToPath(new URL("./assets/", import.meta.url))
-  const assets: Record<string, app.Assets[string]> = {}
-  for (const name of ["index.html", "app.js", "app.css"]) {
-    const contentType = contentTypes[name.slice(name.lastIndexOf("."))]!
-    assets[`/${name}`] = { body: yield* fs.readFile(dir + name), contentType }
-  }
-  const vendored = dir + "mermaid.min.js"
-  const mermaid = (yield* fs.exists(vendored))
-    ? vendored
-    : yield* Effect.try(() => createRequire(import.meta.url).resolve("mermaid/dist/mermaid.min.js")).pipe(
-      Effect.orElseSucceed(() => undefined)
-    )
-  if (mermaid !== undefined) {
-    assets["/mermaid.min.js"] = { body: yield* fs.readFile(mermaid), contentType: contentTypes[".js"]! }
-  }
-  return assets
-})
-
-const start = Effect.fnUntraced(function*(options: Options | undefined) {
-  const server = yield* HttpServer.HttpServer
-  const cp = yield* Checkpointer
-  const scope = yield* Effect.scope
-  const host = options?.host ?? "127.0.0.1"
-  const port = (server.address as { readonly port?: number }).port ?? 0
-  const token = options?.token ?? randomBytes(32).toString("base64url")
-  const live = new Live()
-  const assets = yield* loadAssets
-  yield* server.serve(app.make({
-    token,
-    port,
-    host,
-    cp,
-    live,
-    assets,
-    forkId: (from, version) => `${from}.fork-v${version}-${randomBytes(3).toString("hex")}`
-  }))
-  const shown = host.includes(":") ? `[${host}]` : host
-  const url = `http://${shown}:${port}/?token=${token}`
-  if (options?.announce !== false) yield* Console.log(`Run viewer: ${url}`)
-  return Viewer.of({
-    url,
-    host,
-    port,
-    token,
-    live,
-    background: (effect) => Effect.asVoid(Effect.forkIn(effect, scope))
-  })
-})
+export type HostRefused = Server.HostRefused
 
 /**
  * Serves the viewer for as long as the layer lives, over the `Checkpointer` the program uses, and prints its URL.
@@ -205,23 +135,19 @@ const start = Effect.fnUntraced(function*(options: Options | undefined) {
  */
 export const layer = (
   options?: Options
-): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> => {
-  const host = options?.host ?? "127.0.0.1"
-  // Checked before the server layer is built: a refused address is never bound, not even for a moment.
-  const refused = refusal(host, options?.allowRemote === true)
-  if (refused !== undefined) return Layer.effect(Viewer, Effect.fail(new HostRefused({ host, message: refused })))
-  return Layer.effect(Viewer, start(options)).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer(), { port: options?.port ?? 0, host }))
+): Layer.Layer<Viewer, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer> =>
+  Layer.effect(
+    Viewer,
+    Effect.map(Effect.service(Server.Server), (server) => Viewer.of(server))
+  ).pipe(
+    Layer.provide(Server.layerWith({
+      ...options,
+      flows: [],
+      label: "Run viewer",
+      who: "The run viewer",
+      allow: "pass allowRemote: true to Viewer.layer"
+    }))
   )
-}
-
-/** The log line the page shows for an event (`Custom` and any tag `format` does not know show their data). */
-const describe = (event: FlowEvent.FlowEvent): string => {
-  const text = FlowEvent.format(event) as string | undefined
-  if (text !== undefined) return text
-  const { _tag, ...rest } = event as { readonly _tag: string }
-  return `${_tag} ${JSON.stringify(rest)}`
-}
 
 /** How a run stands after a walk ended, read back from its latest checkpoint. */
 const outcomeOf = (id: string) =>
@@ -278,7 +204,7 @@ const outcomeOf = (id: string) =>
  * @since 0.3.0
  */
 export const record = (flow: Node.Any, id: string): Effect.Effect<void, CheckpointError, Checkpointer> =>
-  Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.putItem(id, app.DIAGRAM_SCOPE, 0, Flow.toMermaid(flow)))
+  Effect.flatMap(Effect.service(Checkpointer), (cp) => cp.putItem(id, DIAGRAM_SCOPE, 0, Flow.toMermaid(flow)))
 
 /**
  * `Durable.run` under the viewer: the run's events go to the page's live log, its diagram is saved with it
@@ -319,20 +245,20 @@ export const run = <
     const viewer = yield* Viewer
     const context = yield* Effect.context<never>()
     const diagram = Flow.toMermaid(flow)
+    // The run's events go to the server's log (its page and event streams) through the observer.
     const walk = (id: string) =>
       Effect.gen(function*() {
         let recorded = false
         yield* Durable.events(flow, { ...options, id }).pipe(
           Stream.runForEach((event) =>
-            Effect.gen(function*() {
-              viewer.live.push(id, { at: yield* Clock.currentTimeMillis, tag: event._tag, text: describe(event) })
-              if (event._tag === "CheckpointSaved" && !recorded) {
+            event._tag === "CheckpointSaved" && !recorded
+              ? Effect.flatMap(Effect.service(Checkpointer), (cp) => {
                 recorded = true
-                const cp = yield* Checkpointer
-                yield* cp.putItem(id, app.DIAGRAM_SCOPE, 0, diagram)
-              }
-            })
-          )
+                return cp.putItem(id, DIAGRAM_SCOPE, 0, diagram)
+              })
+              : Effect.void
+          ),
+          Effect.provideService(CurrentRunObserver, viewer.hub.observer)
         )
         return yield* outcomeOf(id)
       })
@@ -343,12 +269,7 @@ export const run = <
           walk(id).pipe(
             // Its owner is still walking it (say, the answer came as it was about to suspend): it reads the inbox.
             Effect.catchTag("RunLocked", () => Effect.void),
-            Effect.catchCause((cause) =>
-              Effect.flatMap(Clock.currentTimeMillis, (at) =>
-                Effect.sync(() =>
-                  viewer.live.push(id, { at, tag: "ViewerError", text: `continuing the run failed: ${String(cause)}` })
-                ))
-            ),
+            Effect.catchCause((cause) => Effect.logError("Viewer.run: continuing the run failed", cause)),
             Effect.asVoid,
             Effect.provideContext(context as Context.Context<any>)
           ) as Effect.Effect<void>

@@ -15,7 +15,10 @@ describe("examples/viewer", () => {
         assert.strictEqual(code, 0, stdout)
         assert.match(stdout, /^Run viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/m)
         assert.match(stdout, /The run waits for "review" at release\/review\./)
-        assert.match(stdout, /answered through the viewer's API: \{"ok":true,"id":"release-2\.1","continued":true\}/)
+        assert.match(
+          stdout,
+          /answered through the viewer's API: \{"id":"release-2\.1","key":"release\/review#1\/review#1","continued":true\}/
+        )
         assert.match(stdout, /The run is done after 3 steps\. Published: true/)
       }),
     90_000

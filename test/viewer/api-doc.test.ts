@@ -13,9 +13,9 @@ import * as example from "../../examples/viewer.ts"
 
 const doc = readFileSync(resolve(import.meta.dirname, "../../docs/viewer.md"), "utf8")
 
-/** The routes table: `GET /api/runs?status=<status>` → ["GET", "/api/runs"]. */
+/** The routes table's API rows: `GET /runs?status=<status>` → ["GET", "/runs"] (the page's files left out). */
 const documented = Array.from(
-  doc.matchAll(/^\| `(GET|POST) (\/api\/[^`?]*)(?:\?[^`]*)?` \|/gm),
+  doc.matchAll(/^\| `(GET|POST|DELETE) (\/(?:runs|answers|flows)[^`?]*)(?:\?[^`]*)?` \|/gm),
   (m) => [m[1]!, m[2]!] as const
 )
 
@@ -40,22 +40,27 @@ describe("docs/viewer.md", () => {
           return { status: response.status, body: await response.json() as Record<string, unknown> }
         })
       const bodies: Record<string, unknown> = {
-        "/api/answer": { token, value: { approve: true, feedback: "ok" } },
-        "/api/runs/<id>/fork": { version: 1 },
-        "/api/runs/<id>/interrupt": {}
+        "/answers": { token, value: { approve: true, feedback: "ok" } },
+        "/runs/<id>/fork": { version: 1 },
+        "/runs/<id>/interrupt": {}
       }
       assert.deepStrictEqual(documented.map(([m, p]) => `${m} ${p}`), [
-        "GET /api/runs",
-        "GET /api/runs/<id>",
-        "POST /api/answer",
-        "POST /api/runs/<id>/fork",
-        "POST /api/runs/<id>/interrupt"
+        "GET /flows",
+        "GET /runs",
+        "GET /runs/<id>",
+        "GET /runs/<id>/history",
+        "GET /runs/<id>/diagram",
+        "POST /answers",
+        "POST /runs/<id>/fork",
+        "POST /runs/<id>/interrupt",
+        "DELETE /runs/<id>"
       ])
       for (const [method, path] of documented) {
         const reply = yield* call(method, path.replace("<id>", "r1"), method === "POST" ? bodies[path] : undefined)
         assert.strictEqual(reply.status, 200, `${method} ${path}: ${JSON.stringify(reply.body)}`)
       }
-      for (const [method, path] of [["GET", "/api/answer"], ["POST", "/api/runs"], ["GET", "/api/runs/r1/fork"]]) {
+      // The viewer's old routes are gone with its router.
+      for (const [method, path] of [["GET", "/answers"], ["GET", "/api/runs"], ["GET", "/runs/r1/fork"]]) {
         const reply = yield* call(method!, path!, method === "POST" ? {} : undefined)
         assert.strictEqual(reply.status, 404, `${method} ${path}`)
         assert.strictEqual(reply.body["error"], "no such endpoint")

@@ -8,46 +8,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { Durable } from "effect-pocketflow"
 import { Viewer } from "effect-pocketflow/viewer"
-import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import * as example from "../../examples/viewer.ts"
+import { runBin, startBin } from "../support/bin.ts"
 import { forEachCheckpointer, type Place } from "../support/checkpointers.ts"
 
 const root = resolve(import.meta.dirname, "../..")
-/** The bin from source (the built one is dist/viewer/cli.js, the same code). */
-const bin = ["--conditions=effect-pocketflow-source", "--import", "tsx", "src/viewer/cli.ts"]
-
-/** Starts the bin on a free port and returns the URL it prints; the process is killed when the scope closes. */
-const startBin = (args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly url: string; readonly kill: () => void }>((resume) => {
-      const child = spawn(
-        process.execPath,
-        [...bin, ...args],
-        { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
-      )
-      let out = ""
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString()
-        const url = /Run viewer: (http:\/\/\S+)/.exec(out)?.[1]
-        if (url !== undefined) resume(Effect.succeed({ url, kill: () => child.kill("SIGTERM") }))
-      }
-      child.stdout.on("data", onData)
-      child.stderr.on("data", onData)
-      child.on("exit", (code) => resume(Effect.die(new Error(`the viewer exited with ${code}:\n${out}`))))
-      return Effect.sync(() => child.kill("SIGKILL"))
-    }),
-    (bin) => Effect.sync(bin.kill)
-  )
-
-const runBin = (args: ReadonlyArray<string>) =>
-  Effect.callback<{ readonly code: number | null; readonly output: string }>((resume) => {
-    const child = spawn(process.execPath, [...bin, ...args], { cwd: root })
-    let output = ""
-    child.stdout.on("data", (c: Buffer) => (output += c.toString()))
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()))
-    child.on("exit", (code) => resume(Effect.succeed({ code, output })))
-  })
 
 /** How the bin opens each checkpointer it supports, on the storage of the program. */
 const binArgs: Readonly<Record<string, (place: Place) => ReadonlyArray<string>>> = {
@@ -70,7 +36,7 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
       assert.strictEqual(outcome._tag, "Suspended")
       const answerToken = outcome._tag === "Suspended" ? outcome.waiting[0]!.token : ""
 
-      const { url } = yield* startBin(["view", ...binArgs[kind.name]!(made.place), "--port", "0"])
+      const { url } = yield* startBin(["view", ...binArgs[kind.name]!(made.place), "--port", "0"], "Run viewer")
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/)
       const base = url.slice(0, url.indexOf("/?token="))
       const auth = { authorization: `Bearer ${url.slice(url.indexOf("token=") + 6)}` }
@@ -79,25 +45,26 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
           fetch(base + path, { headers: auth }).then((r) => r.json() as Promise<any>)
         )
 
-      const runs = yield* get("/api/runs")
+      const runs = yield* get("/runs")
       const rows = runs.runs.map((r: { id: string; status: string; live: boolean }) => [r.id, r.status, r.live])
+      // Not live: nothing in this server runs the release flow.
       assert.deepStrictEqual(rows, [["rel-1", "suspended", false]])
-      const one = yield* get("/api/runs/rel-1")
-      assert.deepStrictEqual(one.diagram.waiting, ["review"])
-      assert.isNull(one.events)
-      const schema = one.snapshot.waiting[0].answerSchema.schema
+      const diagram = yield* get("/runs/rel-1/diagram")
+      assert.deepStrictEqual(diagram.waiting, ["review"])
+      const one = yield* get("/runs/rel-1")
+      const schema = one.waiting[0].answerSchema.schema
       assert.deepStrictEqual(Object.keys(schema.properties), ["approve", "feedback"])
       const mermaidJs = yield* Effect.promise(() => fetch(`${base}/mermaid.min.js`).then((r) => r.text()))
       assert.isAbove(mermaidJs.length, 100_000)
 
       const answer = yield* Effect.promise(() =>
-        fetch(`${base}/api/answer`, {
+        fetch(`${base}/answers`, {
           method: "POST",
           headers: { ...auth, "content-type": "application/json" },
           body: JSON.stringify({ token: answerToken, value: { approve: true, feedback: "from the viewer" } })
         }).then((r) => r.json())
       )
-      assert.deepStrictEqual(answer, { ok: true, id: "rel-1", continued: false })
+      assert.deepStrictEqual(answer, { id: "rel-1", key: "release/review#1/review#1", continued: false })
 
       // The program continues the run with the answer the standalone viewer stored.
       const end = yield* Effect.provide(Durable.run(example.flow, { id: "rel-1", stores: [example.initial] }), layer)
@@ -111,23 +78,27 @@ forEachCheckpointer("effect-pocketflow view", ({ kind, storage }) => {
 describe("effect-pocketflow view", () => {
   it.live("refuses bad arguments with its usage", () =>
     Effect.gen(function*() {
-      const none = yield* runBin([])
-      assert.strictEqual(none.code, 2)
-      assert.include(none.output, "Usage:")
-      const both = yield* runBin(["view", "--dir", "x", "--postgres", "postgres://localhost/x"])
-      assert.strictEqual(both.code, 2)
-      assert.include(both.output, "exactly one of --dir and --postgres")
+      const unknown = yield* runBin(["veiw"])
+      assert.strictEqual(unknown.code, 1)
+      assert.include(unknown.output, "USAGE")
+      const both = yield* runBin(["view", "--dir", root, "--postgres", "postgres://localhost/x"])
+      assert.strictEqual(both.code, 1)
+      assert.include(both.output, "USAGE")
+      assert.include(both.output, "exactly one of --sqlite, --dir and --postgres")
+      const neither = yield* runBin(["view"])
+      assert.strictEqual(neither.code, 1)
+      assert.include(neither.output, "exactly one of --sqlite, --dir and --postgres")
     }), 60_000)
 
   it.live("refuses an empty or non-loopback --host unless --allow-remote is given", () =>
     Effect.gen(function*() {
       // An unbindable address first: a bin that does not refuse fails there rather than listening everywhere.
       for (const host of [["--host", "192.168.1.20"], ["--host="], ["--host", "0.0.0.0"]]) {
-        const refused = yield* runBin(["view", "--dir", "x", ...host])
-        assert.strictEqual(refused.code, 2, host.join(" "))
+        const refused = yield* runBin(["view", "--dir", root, ...host])
+        assert.strictEqual(refused.code, 1, host.join(" "))
         assert.include(refused.output, "refuses to listen there")
         assert.include(refused.output, "add --allow-remote")
-        assert.include(refused.output, "Usage:")
+        assert.include(refused.output, "USAGE")
         assert.notInclude(refused.output, "Run viewer:")
       }
     }), 60_000)

@@ -8,37 +8,17 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { Checkpointer, Durable } from "effect-pocketflow"
 import { Viewer } from "effect-pocketflow/viewer"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Page } from "playwright-core"
 import * as example from "../../examples/viewer.ts"
+import { CHROMIUM, hasChromium, launch, p } from "../support/chromium.ts"
 
-const CHROMIUM = "/usr/bin/chromium"
-const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium) console.log(`viewer browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
 
 const root = resolve(import.meta.dirname, "../..")
 const artifacts = join(root, "test-artifacts", "viewer")
-
-const launch = Effect.acquireRelease(
-  Effect.promise(() =>
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync"
-      ]
-    })
-  ),
-  (browser: Browser) => Effect.promise(() => browser.close())
-)
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "pocketflow-viewer-test-"))),
@@ -50,8 +30,6 @@ const shot = (page: Page, name: string) =>
     mkdirSync(artifacts, { recursive: true })
     await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
   })
-
-const p = <A>(f: () => Promise<A>) => Effect.promise(f)
 
 describe.skipIf(!hasChromium)("viewer in Chromium", () => {
   it.live(

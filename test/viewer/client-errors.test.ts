@@ -69,7 +69,7 @@ describe("viewer client errors", () => {
   it.live("a body that is not JSON is a 400 saying so, on every route that reads one", () =>
     Effect.gen(function*() {
       const { call } = yield* setup
-      for (const path of ["/api/answer", "/api/runs/r1/fork"]) {
+      for (const path of ["/answers", "/runs/r1/fork"]) {
         for (const body of ["{\"token\": ", "{token: 1}", "not json", "\"unterminated"]) {
           const reply = yield* call(path, { method: "POST", body })
           assert.strictEqual(reply.status, 400, `${path} ${body}`)
@@ -84,12 +84,12 @@ describe("viewer client errors", () => {
     Effect.gen(function*() {
       const { call } = yield* setup
       for (const body of ["5", "null", "[]", "\"x\"", "{}", "{\"token\": 5, \"value\": 1}"]) {
-        const reply = yield* call("/api/answer", { method: "POST", body })
+        const reply = yield* call("/answers", { method: "POST", body })
         assert.strictEqual(reply.status, 400, body)
         assert.include(reply.error, "expected { token, value }", body)
-        const fork = yield* call("/api/runs/r1/fork", { method: "POST", body })
+        const fork = yield* call("/runs/r1/fork", { method: "POST", body })
         assert.strictEqual(fork.status, 400, body)
-        assert.include(fork.error, "expected { version }", body)
+        assert.include(fork.error, "expected { version", body)
       }
       yield* stillWaiting
     }).pipe(Effect.provide(layer)))
@@ -99,7 +99,7 @@ describe("viewer client errors", () => {
       const { call } = yield* setup
       for (const id of ["%", "%E0%A4%A", "%ZZ", "r1%FF", "%ED%A0%BD"]) {
         for (const [method, suffix] of [["GET", ""], ["POST", "/fork"], ["POST", "/interrupt"]] as const) {
-          const reply = yield* call(`/api/runs/${id}${suffix}`, method === "GET" ? {} : { method, body: "{}" })
+          const reply = yield* call(`/runs/${id}${suffix}`, method === "GET" ? {} : { method, body: "{}" })
           assert.strictEqual(reply.status, 400, `${method} ${id}${suffix}`)
           assert.include(reply.error, "percent", `${method} ${id}${suffix}`)
         }
@@ -112,17 +112,17 @@ describe("viewer client errors", () => {
       const { call, token } = yield* setup
       const value = { approve: false, feedback: "" }
       const padded = (size: number) => JSON.stringify({ token, value, padding: "x".repeat(size) })
-      const announced = yield* call("/api/answer", { method: "POST", body: padded(2 * 1024 * 1024) })
+      const announced = yield* call("/answers", { method: "POST", body: padded(2 * 1024 * 1024) })
       assert.strictEqual(announced.status, 413)
       assert.include(announced.error, "1 MiB")
-      const streamed = yield* call("/api/answer", { method: "POST", body: chunked(4 * 1024 * 1024) })
+      const streamed = yield* call("/answers", { method: "POST", body: chunked(4 * 1024 * 1024) })
       assert.strictEqual(streamed.status, 413)
       assert.include(streamed.error, "1 MiB")
-      const fork = yield* call("/api/runs/r1/fork", { method: "POST", body: chunked(2 * 1024 * 1024) })
+      const fork = yield* call("/runs/r1/fork", { method: "POST", body: chunked(2 * 1024 * 1024) })
       assert.strictEqual(fork.status, 413)
       yield* stillWaiting
       // The server is still up, and a body just under the limit is an answer like any other.
-      const under = yield* call("/api/answer", { method: "POST", body: padded(1024 * 1024 - 1024) })
+      const under = yield* call("/answers", { method: "POST", body: padded(1024 * 1024 - 1024) })
       assert.strictEqual(under.status, 200, under.error)
     }).pipe(Effect.provide(layer)))
 })

@@ -1,5 +1,5 @@
 /**
- * Issue 17, operator item (a) in the viewer: a run's JSON (`/api/runs/<id>`) carries what `Durable.get` returns —
+ * Issue 17, operator item (a) in the viewer: a run's JSON (`GET /runs/<id>`, the server's API) carries what `Durable.get` returns —
  * answered keys, the lease, batch item counts — and the page shows them: an answered input says it waits for a program
  * (no form), a run in flight names its owner and last heartbeat, an abandoned lease says so, a durable batch shows its
  * saved items. In a real headless Chromium when there is one (as test/viewer/browser.test.ts).
@@ -68,11 +68,11 @@ describe("viewer: answered keys, lease and batch progress", () => {
   it.live("the run JSON carries answered keys, the lease with its last heartbeat, and item counts", () =>
     Effect.gen(function*() {
       const { busy, cookie, keys, viewer } = yield* setup
-      const answered = JSON.parse((yield* get(viewer.port, "/api/runs/answered", cookie)).body).snapshot
+      const answered = JSON.parse((yield* get(viewer.port, "/runs/answered", cookie)).body)
       assert.deepStrictEqual(answered.answered, [keys[0]])
       assert.strictEqual(answered.lease, undefined)
       const now = yield* Clock.currentTimeMillis
-      const running = JSON.parse((yield* get(viewer.port, "/api/runs/busy", cookie)).body).snapshot
+      const running = JSON.parse((yield* get(viewer.port, "/runs/busy", cookie)).body)
       assert.match(running.lease.owner, /^owner-/)
       assert.isAtMost(running.lease.heartbeatAt, now)
       assert.isAbove(running.lease.expiresAt, now + 3_000_000)

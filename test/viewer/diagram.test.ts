@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
 import { Checkpointer, Durable, Flow, Node, Shared } from "effect-pocketflow"
-import { highlight, mermaidId, nodeAt, positions } from "../../src/viewer/internal/diagram.ts"
+import { highlight, mermaidId, nodeAt, positions } from "../../src/server/internal/diagram.ts"
 
 class Store extends Shared.Service<Store>()("test/viewer/Store", { schema: Schema.Struct({ n: Schema.Number }) }) {}
 const Ok = Durable.input("ok", { answer: Schema.Boolean, prompt: Schema.String })

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { Checkpointer } from "effect-pocketflow"
 import { Viewer } from "effect-pocketflow/viewer"
-import { isLoopback, refusal } from "../../src/viewer/internal/host.ts"
+import { isLoopback, refusal } from "../../src/server/internal/host.ts"
 
 const start = (options: Viewer.Options) =>
   Effect.service(Viewer.Viewer).pipe(

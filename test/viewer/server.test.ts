@@ -1,7 +1,7 @@
 /**
- * The viewer's HTTP server with plain requests (no browser): each security refusal (no token, wrong token, foreign
- * Host, foreign Origin, non-JSON state change), the token-for-cookie exchange, and the API (runs, one run, answer,
- * fork, interrupt) over an in-process run.
+ * The viewer's HTTP server (the server without hosted flows) with plain requests (no browser): each security refusal
+ * (no token, wrong token, foreign Host, foreign Origin, non-JSON state change), the token-for-cookie exchange, and the
+ * API (runs, one run, its diagram, history and events, answer, fork, interrupt) over an in-process run.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
@@ -38,6 +38,33 @@ const send = (
     )
     req.on("error", (error) => resume(Effect.die(error)))
     req.end(options.body === undefined ? undefined : JSON.stringify(options.body))
+  })
+
+/** Reads a run's event stream until an event tagged `until` arrives, then drops the connection. */
+const sse = (port: number, path: string, cookie: string, until: string) =>
+  Effect.callback<ReadonlyArray<{ readonly _tag: string }>>((resume) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: { cookie } }, (res) => {
+      let text = ""
+      const events: Array<{ readonly _tag: string }> = []
+      res.setEncoding("utf8")
+      res.on("data", (chunk: string) => {
+        text += chunk
+        let end: number
+        while ((end = text.indexOf("\n\n")) !== -1) {
+          const data = text.slice(0, end).split("\n").find((l) => l.startsWith("data: "))
+          text = text.slice(end + 2)
+          if (data === undefined) continue
+          const event = JSON.parse(data.slice(6))
+          events.push(event)
+          if (event._tag === until) {
+            req.destroy()
+            resume(Effect.succeed(events))
+          }
+        }
+      })
+    })
+    req.on("error", () => {})
+    req.end()
   })
 
 const layer = Viewer.layer({ announce: false, token: "test-token-0123456789" }).pipe(
@@ -83,28 +110,28 @@ describe("viewer security", () => {
   it.live("without the token the API refuses to read or act", () =>
     Effect.gen(function*() {
       const { answerToken, port } = yield* setup
-      const list = yield* send(port, { path: "/api/runs" })
+      const list = yield* send(port, { path: "/runs" })
       assert.strictEqual(list.status, 401)
       assert.notInclude(list.body, "r1")
-      const one = yield* send(port, { path: "/api/runs/r1" })
+      const one = yield* send(port, { path: "/runs/r1" })
       assert.strictEqual(one.status, 401)
       const answer = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: { "content-type": "application/json" },
         body: { token: answerToken, value: { approve: true, feedback: "" } }
       })
       assert.strictEqual(answer.status, 401)
       const fork = yield* send(port, {
         method: "POST",
-        path: "/api/runs/r1/fork",
+        path: "/runs/r1/fork",
         headers: { "content-type": "application/json" },
         body: { version: 1 }
       })
       assert.strictEqual(fork.status, 401)
       const interrupt = yield* send(port, {
         method: "POST",
-        path: "/api/runs/r1/interrupt",
+        path: "/runs/r1/interrupt",
         headers: { "content-type": "application/json" },
         body: {}
       })
@@ -119,13 +146,13 @@ describe("viewer security", () => {
       const exchange = yield* send(port, { path: "/?token=test-token-0123456780" })
       assert.strictEqual(exchange.status, 401)
       assert.isUndefined(exchange.headers["set-cookie"])
-      const byCookie = yield* send(port, { path: "/api/runs", headers: { cookie: `pocketflow_viewer_${port}=wrong` } })
+      const byCookie = yield* send(port, { path: "/runs", headers: { cookie: `pocketflow_viewer_${port}=wrong` } })
       assert.strictEqual(byCookie.status, 401)
-      const byHeader = yield* send(port, { path: "/api/runs", headers: { authorization: "Bearer wrong" } })
+      const byHeader = yield* send(port, { path: "/runs", headers: { authorization: "Bearer wrong" } })
       assert.strictEqual(byHeader.status, 401)
       const answer = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: json(`pocketflow_viewer_${port}=test-token-0123456789x`),
         body: { token: answerToken, value: { approve: true, feedback: "" } }
       })
@@ -144,11 +171,11 @@ describe("viewer security", () => {
       assert.match(cookie, /HttpOnly/)
       assert.match(cookie, /SameSite=Strict/)
       assert.match(cookie, /Path=\//)
-      const list = yield* send(port, { path: "/api/runs", headers: { cookie: cookie.split(";")[0]! } })
+      const list = yield* send(port, { path: "/runs", headers: { cookie: cookie.split(";")[0]! } })
       assert.strictEqual(list.status, 200)
       assert.deepStrictEqual(JSON.parse(list.body).runs.map((r: { id: string }) => r.id), ["r1"])
       // Scripts may send the token as a bearer token instead.
-      const bearer = yield* send(port, { path: "/api/runs", headers: { authorization: `Bearer ${viewer.token}` } })
+      const bearer = yield* send(port, { path: "/runs", headers: { authorization: `Bearer ${viewer.token}` } })
       assert.strictEqual(bearer.status, 200)
     }).pipe(Effect.provide(layer)))
 
@@ -159,7 +186,7 @@ describe("viewer security", () => {
       for (const host of foreign) {
         const page = yield* send(port, { path: "/", headers: { host } })
         assert.strictEqual(page.status, 403, host)
-        const api = yield* send(port, { path: "/api/runs", headers: { host, cookie } })
+        const api = yield* send(port, { path: "/runs", headers: { host, cookie } })
         assert.strictEqual(api.status, 403, host)
         assert.include(api.body, "foreign Host")
         assert.notInclude(api.body, "r1")
@@ -168,7 +195,7 @@ describe("viewer security", () => {
         assert.isUndefined(exchange.headers["set-cookie"])
       }
       for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`]) {
-        assert.strictEqual((yield* send(port, { path: "/api/runs", headers: { host, cookie } })).status, 200, host)
+        assert.strictEqual((yield* send(port, { path: "/runs", headers: { host, cookie } })).status, 200, host)
       }
     }).pipe(Effect.provide(layer)))
 
@@ -180,7 +207,7 @@ describe("viewer security", () => {
       for (const origin of foreign) {
         const answer = yield* send(port, {
           method: "POST",
-          path: "/api/answer",
+          path: "/answers",
           headers: json(cookie, { origin }),
           body: { token: answerToken, value }
         })
@@ -188,14 +215,14 @@ describe("viewer security", () => {
         assert.include(answer.body, "foreign Origin")
         const fork = yield* send(port, {
           method: "POST",
-          path: "/api/runs/r1/fork",
+          path: "/runs/r1/fork",
           headers: json(cookie, { origin }),
           body: { version: 1 }
         })
         assert.strictEqual(fork.status, 403, origin)
         const interrupt = yield* send(port, {
           method: "POST",
-          path: "/api/runs/r1/interrupt",
+          path: "/runs/r1/interrupt",
           headers: json(cookie, { origin }),
           body: {}
         })
@@ -204,7 +231,7 @@ describe("viewer security", () => {
       // A form post (no JSON) from anywhere is refused too.
       const form = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
         body: { token: answerToken, value }
       })
@@ -214,7 +241,7 @@ describe("viewer security", () => {
       // The page's own origin is accepted.
       const own = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: json(cookie, { origin: `http://127.0.0.1:${port}` }),
         body: { token: answerToken, value }
       })
@@ -224,7 +251,7 @@ describe("viewer security", () => {
   it.live("every response forbids loading anything from elsewhere and framing", () =>
     Effect.gen(function*() {
       const { port } = yield* setup
-      for (const path of ["/", "/app.js", "/api/runs"]) {
+      for (const path of ["/", "/app.js", "/runs"]) {
         const reply = yield* send(port, { path })
         assert.match(String(reply.headers["content-security-policy"]), /default-src 'self'/, path)
         assert.strictEqual(reply.headers["x-frame-options"], "DENY", path)
@@ -239,7 +266,7 @@ describe("viewer API", () => {
   it.live("lists runs with a status filter and shows one run with its highlighted diagram and history", () =>
     Effect.gen(function*() {
       const { cookie, port } = yield* setup
-      const list = (status: string) => send(port, { path: `/api/runs?status=${status}`, headers: { cookie } })
+      const list = (status: string) => send(port, { path: `/runs?status=${status}`, headers: { cookie } })
       const suspended = JSON.parse((yield* list("suspended")).body)
       assert.deepStrictEqual(suspended.runs.map((r: { id: string }) => r.id), ["r1"])
       assert.strictEqual(suspended.runs[0].node, "review")
@@ -247,15 +274,20 @@ describe("viewer API", () => {
       const done = JSON.parse((yield* list("done")).body)
       assert.deepStrictEqual(done.runs, [])
       assert.strictEqual((yield* list("nope")).status, 400)
-      const one = JSON.parse((yield* send(port, { path: "/api/runs/r1", headers: { cookie } })).body)
-      assert.strictEqual(one.snapshot.status, "suspended")
-      assert.isTrue(one.live)
-      assert.deepStrictEqual(one.diagram.waiting, ["review"])
-      assert.deepStrictEqual(one.diagram.visited, ["draft"])
-      assert.include(one.diagram.text, "class review waiting")
-      assert.deepStrictEqual(one.history.map((h: { version: number }) => h.version), [3, 2, 1])
-      assert.include(one.events.map((e: { tag: string }) => e.tag), "Suspended")
-      assert.strictEqual((yield* send(port, { path: "/api/runs/nope", headers: { cookie } })).status, 404)
+      const one = JSON.parse((yield* send(port, { path: "/runs/r1", headers: { cookie } })).body)
+      assert.strictEqual(one.status, "suspended")
+      // The program drives the run (Viewer.run): an answer continues it here.
+      assert.isTrue(suspended.runs[0].live)
+      const diagram = JSON.parse((yield* send(port, { path: "/runs/r1/diagram", headers: { cookie } })).body)
+      assert.deepStrictEqual(diagram.waiting, ["review"])
+      assert.deepStrictEqual(diagram.visited, ["draft"])
+      assert.include(diagram.text, "class review waiting")
+      const history = JSON.parse((yield* send(port, { path: "/runs/r1/history", headers: { cookie } })).body)
+      assert.deepStrictEqual(history.snapshots.map((h: { version: number }) => h.version), [1, 2, 3])
+      assert.deepStrictEqual(history.snapshots.map((h: { node: string }) => h.node), ["—", "review", "review"])
+      const events = yield* sse(port, "/runs/r1/events", cookie, "Suspended")
+      assert.include(events.map((e) => e._tag), "Suspended")
+      assert.strictEqual((yield* send(port, { path: "/runs/nope", headers: { cookie } })).status, 404)
     }).pipe(Effect.provide(layer)))
 
   it.live("a bad answer is refused with the decode error and changes nothing; a good one continues the run", () =>
@@ -263,7 +295,7 @@ describe("viewer API", () => {
       const { answerToken, cookie, port } = yield* setup
       const bad = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: json(cookie),
         body: { token: answerToken, value: { approve: "yes", feedback: "" } }
       })
@@ -273,17 +305,17 @@ describe("viewer API", () => {
       yield* unanswered
       const good = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: json(cookie),
         body: { token: answerToken, value: { approve: true, feedback: "fine" } }
       })
-      assert.deepStrictEqual(JSON.parse(good.body), { ok: true, id: "r1", continued: true })
+      assert.deepStrictEqual(JSON.parse(good.body), { id: "r1", key: "release/review#1/review#1", continued: true })
       const end = yield* example.awaitEnd("r1")
       assert.strictEqual(end.status, "done")
       // The key is answered: a second answer is refused.
       const again = yield* send(port, {
         method: "POST",
-        path: "/api/answer",
+        path: "/answers",
         headers: json(cookie),
         body: { token: answerToken, value: { approve: true, feedback: "fine" } }
       })
@@ -294,16 +326,16 @@ describe("viewer API", () => {
     Effect.gen(function*() {
       const { cookie, port } = yield* setup
       const post = (path: string, body: unknown) => send(port, { method: "POST", path, headers: json(cookie), body })
-      const fork = yield* post("/api/runs/r1/fork", { version: 2 })
+      const fork = yield* post("/runs/r1/fork", { version: 2 })
       assert.strictEqual(fork.status, 200, fork.body)
       const { continued, id } = JSON.parse(fork.body)
       assert.isTrue(continued)
       assert.match(id, /^r1\.fork-v2-[0-9a-f]{6}$/)
       // v2 stood at review before it asked: the fork asks again and waits.
       while (Option.getOrThrow(yield* Durable.get(id)).status !== "suspended") yield* Effect.sleep("20 millis")
-      const missing = yield* post("/api/runs/r1/fork", { version: 99 })
+      const missing = yield* post("/runs/r1/fork", { version: 99 })
       assert.strictEqual(missing.status, 404)
-      const interrupt = yield* post("/api/runs/r1/interrupt", {})
+      const interrupt = yield* post("/runs/r1/interrupt", {})
       assert.strictEqual(interrupt.status, 200)
       assert.strictEqual(Option.getOrThrow(yield* Durable.get("r1")).status, "interrupted")
     }).pipe(Effect.provide(layer)))

@@ -19,12 +19,13 @@ import * as CheckpointerNs from "../checkpointer/service.ts"
 import { ctors, type FlowEvent } from "../events.ts"
 import type { Json } from "../json.ts"
 import { type AnyNode, toAction } from "../node.ts"
-import { spansWanted, subscribing } from "../observation.ts"
+import { type Emit, spansWanted, subscribing } from "../observation.ts"
 import * as Cursor from "../walk/cursor.ts"
 import { SUSPENDED } from "../walk/host.ts"
 import { root as walkRoot } from "../walk/walk.ts"
 import { describe, Run, service } from "./ask.ts"
 import { host, rootPlace } from "./host.ts"
+import { CurrentRunObserver } from "./observer.ts"
 import { lockedBy, lostTo, type RunState, save, slot } from "./snapshot.ts"
 
 const { Checkpointer } = CheckpointerNs
@@ -263,9 +264,29 @@ const settle = (cp: CheckpointerNs.Service, seen: Snapshot, owner: string, lease
     )
   })
 
-/** A durable run: its logs carry the run id as `pocketflow.run`. */
+/**
+ * A durable run: its logs carry the run id as `pocketflow.run`. A `CurrentRunObserver` in the context (a server) gets
+ * the run's events too, beside the caller's `emit` (whose backlog, if any, still paces the run).
+ */
 export const execute = (root: AnyNode, options: Execute): Effect.Effect<Outcome<string>, unknown, unknown> =>
-  Effect.annotateLogs(executeRaw(root, options), "pocketflow.run", options.id)
+  Effect.annotateLogs(
+    Effect.withFiber((fiber) => {
+      const observer = fiber.getRef(CurrentRunObserver)
+      if (observer === undefined) return executeRaw(root, options)
+      const { id } = options
+      const own = options.emit as Emit | undefined
+      const emit: Emit = own === undefined
+        ? (event) => observer.emit(id, event)
+        : Object.assign((event: FlowEvent) => {
+          own(event)
+          observer.emit(id, event)
+        }, { backlog: own.backlog })
+      observer.started(id)
+      return Effect.ensuring(executeRaw(root, { ...options, emit }), Effect.sync(() => observer.ended(id)))
+    }),
+    "pocketflow.run",
+    options.id
+  )
 
 /** A suspension's status: "suspended" when an input waits, else "waiting" for a child, else "sleeping". */
 const waitStatus = (run: RunState): CheckpointerNs.Status => {

@@ -1,5 +1,6 @@
-// The run viewer's page: plain DOM, no framework, nothing loaded from elsewhere. Data is put in the page with
-// textContent only; the one piece of markup inserted is Mermaid's SVG, rendered with securityLevel "strict".
+// The run viewer's page, a client of the server's API (docs/server.md): plain DOM, no framework, nothing loaded from
+// elsewhere. Data is put in the page with textContent only; the one piece of markup inserted is Mermaid's SVG, rendered
+// with securityLevel "strict". A run's live events come from its event stream (Server-Sent Events).
 "use strict"
 
 const view = document.getElementById("view")
@@ -84,10 +85,20 @@ function poll(tick) {
       indicator.classList.add("stale")
       if (!(error instanceof ApiError)) console.error(error)
     }
-    if (!stopped) timer = setTimeout(loop, POLL_MS)
+    clearTimeout(timer)
+    if (!stopped) timer = setTimeout(run, POLL_MS)
   }
-  loop()
-  return { stop: () => { stopped = true; clearTimeout(timer) } }
+  let running = null
+  const run = () => {
+    clearTimeout(timer)
+    // One tick at a time: a tick asked for while one runs starts when it ends.
+    running = (running || Promise.resolve()).then(loop)
+  }
+  run()
+  return {
+    stop: () => { stopped = true; clearTimeout(timer) },
+    now: () => { if (!stopped) run() }
+  }
 }
 
 window.addEventListener("hashchange", route)
@@ -108,16 +119,19 @@ function runsPage() {
     headings(["Run", "Flow", "Status", "Steps", "At", "Last update"]),
     body)
   const empty = h("p", { class: "muted", hidden: true, text: "No runs." })
+  const starter = h("div", { "data-testid": "start" })
   view.replaceChildren(
     h("h1", { text: "Runs" }),
+    starter,
     h("div", { class: "toolbar" }, h("label", {}, "Status ", filter)),
     table,
     empty
   )
+  api("GET", "/flows").then((data) => drawStart(starter, data.flows)).catch(() => {})
   let last = ""
   const poller = poll(async () => {
     const status = filter.value
-    const data = await api("GET", `/api/runs${status ? `?status=${encodeURIComponent(status)}` : ""}`)
+    const data = await api("GET", `/runs${status ? `?status=${encodeURIComponent(status)}` : ""}`)
     const key = JSON.stringify(data)
     if (key === last) return
     last = key
@@ -137,6 +151,48 @@ function runsPage() {
     route()
   })
   return poller
+}
+
+/** "Start a run" for the flows the server hosts: a form for each store's initial state, from its JSON Schema. */
+function drawStart(container, flows) {
+  if (!flows || flows.length === 0) return
+  const select = h("select", { "data-testid": "start-flow" }, flows.map((f) => h("option", { value: f.name, text: f.name })))
+  const id = h("input", { type: "text", "data-testid": "start-id", placeholder: "run id (optional)" })
+  const fields = h("div", {})
+  const error = h("div", { class: "error", "data-testid": "start-error", hidden: true })
+  let forms = []
+  const draw = () => {
+    const flow = flows.find((f) => f.name === select.value)
+    forms = flow.stores.map((s) => ({ key: s.key, form: answerForm(s.schema) }))
+    fields.replaceChildren(...forms.map(({ key, form }) =>
+      h("fieldset", {}, h("legend", {}, "store ", h("code", { text: key })), form.el)))
+  }
+  select.addEventListener("change", draw)
+  draw()
+  const submit = h("button", { class: "primary", type: "submit", "data-testid": "start-submit", text: "Start" })
+  const form = h("form", { novalidate: true, "data-testid": "start-form" },
+    h("label", {}, h("span", { text: "Flow" }), select),
+    h("label", {}, h("span", { text: "Run id" }), id),
+    fields, submit, error)
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault()
+    submit.disabled = true
+    error.hidden = true
+    try {
+      const stores = {}
+      for (const { key, form } of forms) stores[key] = form.read()
+      const body = { flow: select.value, stores }
+      if (id.value.trim() !== "") body.id = id.value.trim()
+      const result = await api("POST", "/runs", body)
+      location.hash = `#/run/${encodeURIComponent(result.id)}`
+    } catch (e) {
+      error.textContent = e.message
+      error.hidden = false
+    } finally {
+      submit.disabled = false
+    }
+  })
+  container.replaceChildren(h("section", { class: "card" }, h("h2", { text: "Start a run" }), form))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -178,10 +234,34 @@ function runPage(id) {
     return true
   }
 
-  return poll(async () => {
-    let data
+  const lines = h("div", { class: "events", "data-testid": "event-lines" })
+  events.replaceChildren(lines)
+  let refresh = () => {}
+  // The run's events, live: the server's stream re-attaches by itself (EventSource sends Last-Event-ID).
+  const source = new EventSource(`/runs/${encodeURIComponent(id)}/events`)
+  source.onmessage = (message) => {
+    let event
     try {
-      data = await api("GET", `/api/runs/${encodeURIComponent(id)}`)
+      event = JSON.parse(message.data)
+    } catch {
+      return
+    }
+    lines.append(h("div", {},
+      h("span", { class: "tag", text: `${new Date().toLocaleTimeString()} ${event._tag}` }), " ", describeEvent(event)))
+    lines.scrollTop = lines.scrollHeight
+    refresh()
+  }
+  // The run ended: the server closed the stream; do not reconnect.
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) return
+    if (ended) source.close()
+  }
+  let ended = false
+
+  const poller = poll(async () => {
+    let s
+    try {
+      s = await api("GET", `/runs/${encodeURIComponent(id)}`)
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         meta.replaceChildren(h("span", { class: "muted", text: "No such run." }))
@@ -189,9 +269,13 @@ function runPage(id) {
       }
       throw error
     }
-    const s = data.snapshot
+    const [diagramData, historyData] = await Promise.all([
+      api("GET", `/runs/${encodeURIComponent(id)}/diagram`),
+      api("GET", `/runs/${encodeURIComponent(id)}/history?limit=100`)
+    ])
+    const finished = s.status === "done" || s.status === "failed" || s.status === "interrupted"
+    ended = finished
     if (changed("meta", [s.status, s.flow, s.steps, s.version, s.updatedAt, s.failure, s.action, s.lease])) {
-      const finished = s.status === "done" || s.status === "failed" || s.status === "interrupted"
       meta.replaceChildren(...[
         h("span", {}, statusBadge(s.status)),
         h("span", {}, "flow ", h("b", { text: s.flow })),
@@ -206,24 +290,65 @@ function runPage(id) {
           : h("button", { "data-testid": "interrupt", onclick: () => interrupt(id, notice), text: "Interrupt" })
       ].filter((el) => el !== null))
     }
-    if (changed("diagram", data.diagram)) await drawDiagram(diagram, marks, data.diagram)
+    if (changed("diagram", diagramData)) await drawDiagram(diagram, marks, diagramData)
     if (changed("waiting", [s.status, s.waiting, s.answered])) drawWaiting(waiting, s, notice)
     if (changed("items", s.items)) drawItems(items, s.items || {})
     if (changed("state", s.stores)) {
       state.replaceChildren(...Object.entries(s.stores).map(([key, value]) =>
         h("div", {}, h("p", {}, h("code", { text: key })), h("pre", { text: JSON.stringify(value, null, 2) }))))
     }
-    if (changed("history", data.history)) drawHistory(history, id, data.history, notice)
-    if (changed("events", data.events)) {
-      events.replaceChildren(data.events === null
-        ? h("p", { class: "muted", text: "The live log shows for runs a program drives with Viewer.run." })
-        : h("div", { class: "events" }, data.events.map((e) =>
-          h("div", {},
-            h("span", { class: "tag", text: `${new Date(e.at).toLocaleTimeString()} ${e.tag}` }), " ", e.text))))
-      const box = events.querySelector(".events")
-      if (box) box.scrollTop = box.scrollHeight
+    const newestFirst = [...historyData.snapshots].reverse()
+    if (changed("history", newestFirst.map((c) => [c.version, c.status, c.steps, c.node, c.updatedAt]))) {
+      drawHistory(history, id, newestFirst, notice)
     }
   })
+  // A new event: look at the run now rather than at the next tick (the live node moves at once).
+  let pending = false
+  refresh = () => {
+    if (pending) return
+    pending = true
+    setTimeout(() => {
+      pending = false
+      poller.now()
+    }, 50)
+  }
+  return {
+    stop: () => {
+      source.close()
+      poller.stop()
+    }
+  }
+}
+
+/** One line for an event, as FlowEvent.format writes it (durations in milliseconds). */
+function describeEvent(e) {
+  const where = e.runs && e.runs.length ? `${e.path} #${e.runs.join(".")}` : e.path
+  const ms = (d) => `${d >= 10 ? Math.round(d) : Math.round(d * 100) / 100}ms`
+  const show = (u) => u && typeof u === "object" ? (u.message ? `${u.name || "Error"}: ${u.message}` : u._tag || JSON.stringify(u)) : String(u)
+  switch (e._tag) {
+    case "FlowStarted": return `${where}: flow started`
+    case "FlowFinished": return `${where}: flow finished with "${e.action}" in ${ms(e.duration)}`
+    case "FlowFailed": return `${where}: flow failed in ${ms(e.duration)}`
+    case "NodeStarted": return `${where}: started (${e.kind})`
+    case "NodeFinished": return `${where}: finished with "${e.action}" in ${ms(e.duration)}`
+    case "NodeFailed": return `${where}: failed in ${ms(e.duration)}`
+    case "RetryScheduled": return `${where}: attempt ${e.attempt} failed (${show(e.error)}), retrying in ${ms(e.delay)}`
+    case "FallbackUsed": return `${where}: fallback after ${show(e.error)}`
+    case "Transition": return `${where}: ${e.from} --${e.action}--> ${e.to}`
+    case "UnmatchedAction": return `${where}: ends, ${e.node} returned "${e.action}" with no edge`
+    case "BatchProgress": return `${where}: ${e.done}/${e.total}`
+    case "CheckpointSaved": return `${where}: checkpoint v${e.version} (${e.status})`
+    case "Suspended": return `${where}: suspended, waiting for ${e.waiting.map((w) => w.key).join(", ")}`
+    case "Resumed": return `${where}: resumed from its checkpoint (v${e.version})`
+    case "AnswerStale": return `${where}: the answer to ${e.key} was for an older prompt; asking again`
+    case "AnswerRejected": return `${where}: the answer to ${e.key} was rejected (${e.error}); asking again`
+    case "EventsGap": return `${where}: events ${e.after + 1} to ${e.next - 1} are no longer held (not delivered)`
+    case "Custom": return `${where}: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}`
+    default: {
+      const { _tag, path, runs, ...rest } = e
+      return `${where}: ${JSON.stringify(rest)}`
+    }
+  }
 }
 
 /**
@@ -292,7 +417,7 @@ const forkButton = (id, version, notice) =>
 
 async function fork(id, version, notice) {
   try {
-    const result = await api("POST", `/api/runs/${encodeURIComponent(id)}/fork`, { version })
+    const result = await api("POST", `/runs/${encodeURIComponent(id)}/fork`, { version })
     notice.replaceChildren(h("div", { class: "ok" }, `Forked v${version} as `,
       h("a", { href: `#/run/${encodeURIComponent(result.id)}`, text: result.id }),
       result.continued ? " (running here)" : ""))
@@ -304,7 +429,7 @@ async function fork(id, version, notice) {
 async function interrupt(id, notice) {
   if (!confirm(`Interrupt run ${id} for good?`)) return
   try {
-    await api("POST", `/api/runs/${encodeURIComponent(id)}/interrupt`, {})
+    await api("POST", `/runs/${encodeURIComponent(id)}/interrupt`)
   } catch (error) {
     notice.replaceChildren(h("div", { class: "error", text: `Interrupt failed: ${error.message}` }))
   }
@@ -341,7 +466,7 @@ function drawWaiting(container, snapshot, notice) {
       submit.disabled = true
       error.hidden = true
       try {
-        const result = await api("POST", "/api/answer", { token: w.token, value: form.read() })
+        const result = await api("POST", "/answers", { token: w.token, value: form.read() })
         notice.replaceChildren(h("div", { class: "ok", "data-testid": "answered",
           text: result.continued
             ? "Answered: the run continues."

@@ -43,11 +43,13 @@ const declaredIds = (mermaid: string): Set<string> => {
 
 /**
  * The flowchart with `classDef`/`class` lines appended: `waiting` (the nodes whose inputs wait), `current` (where the
- * run stands) and `visited`. Only ids the flowchart declares are marked, so a stale diagram never breaks rendering.
+ * run stands, and the nodes running now) and `visited`. Only ids the flowchart declares are marked, so a stale diagram never breaks rendering.
  */
 export const highlight = (
   mermaid: string,
-  snapshot: Pick<Checkpointer.Snapshot, "position" | "waiting" | "status">
+  snapshot: Pick<Checkpointer.Snapshot, "position" | "waiting" | "status">,
+  /** The paths of the nodes a walk in this process runs now (from its events): current too, before any checkpoint. */
+  running: ReadonlyArray<string> = []
 ): {
   readonly text: string
   readonly current: Array<string>
@@ -61,7 +63,7 @@ export const highlight = (
     Array.from(new Set(paths.filter((p) => p !== "").map(mermaidId))).filter((id) => declared.has(id))
   const waiting = snapshot.status === "suspended" ? pick(waitingPaths) : []
   const current = snapshot.status === "running" || snapshot.status === "suspended"
-    ? pick(currentPaths).filter((id) => !waiting.includes(id))
+    ? pick([...currentPaths, ...running.map(belowRoot)]).filter((id) => !waiting.includes(id))
     : []
   const visited = pick(visitedPaths).filter((id) => !waiting.includes(id) && !current.includes(id))
   const lines = [

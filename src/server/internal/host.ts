@@ -1,7 +1,8 @@
 /**
- * Which addresses the viewer may listen on. It answers, forks and interrupts runs for whoever holds its token, and its
- * page shows every store's state: on a network interface, anyone who can reach the machine can try the token, and a
- * leaked URL is enough. So it listens on loopback unless told, in so many words, to do otherwise.
+ * Which addresses the server (and the viewer on it) may listen on. It starts, answers, forks and interrupts runs for
+ * whoever holds its token, and its page shows every store's state: on a network interface, anyone who can reach the
+ * machine can try the token, and a leaked URL is enough. So it listens on loopback unless told, in so many words, to
+ * do otherwise.
  */
 
 const ipv4Loopback = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
@@ -18,13 +19,14 @@ export const isLoopback = (host: string): boolean => {
 export const refusal = (
   host: string,
   allowRemote: boolean,
-  allow = "pass allowRemote: true to Viewer.layer"
+  allow = "pass allowRemote: true to Viewer.layer",
+  who = "The run viewer"
 ): string | undefined => {
   if (allowRemote || isLoopback(host)) return undefined
   const what = host.trim() === ""
     ? "an empty host listens on every network interface"
     : `host ${JSON.stringify(host)} is not a loopback address`
-  return `The run viewer refuses to listen there: ${what}, which lets anyone who can reach this machine try the ` +
+  return `${who} refuses to listen there: ${what}, which lets anyone who can reach this machine try the ` +
     "token and read, answer, fork and interrupt runs. Bind 127.0.0.1 (the default) or localhost; to listen on " +
     `another address on purpose, ${allow}.`
 }
