@@ -507,6 +507,10 @@ export const workerWake = async ({ pollMs, backend, directory, wakes }) => {
         await over
       }
       return latencies
+    },
+    dispose: () => runtime.dispose()
+  }
+}
 
 /**
  * A durable run whose one node emits `n` tokens (`Flow.emit`), its events read by one subscriber: `mode: "in-process"`
