@@ -47,6 +47,7 @@ import * as executor from "./internal/durable/executor.ts"
 import * as snapshot from "./internal/durable/snapshot.ts"
 import * as step from "./internal/durable/step.ts"
 import * as waits from "./internal/durable/waits.ts"
+import { wake } from "./internal/durable/wake.ts"
 import * as workerNs from "./internal/durable/worker.ts"
 import * as workflowHost from "./internal/durable/workflow.ts"
 import type { Json } from "./internal/json.ts"
@@ -1061,8 +1062,10 @@ const workerConfig = (options: WorkerOptions<ReadonlyArray<Registered<any> | Sch
  * once: runs queued by `Durable.start` or `Durable.child`, runs whose input was answered, whose timer or input deadline
  * came, whose child ended, runs whose owner stopped without finishing them (its lease expired, or it released it: a
  * `Durable.run` interrupted midway is hosted too), and the runs of its schedules' cron ticks. Any number of workers,
- * in any number of processes, may share one checkpointer: each run is claimed by one. It looks at least every `poll`,
- * at once when a run it hosts returns, and at the time the next timer comes due. Interrupting it (or releasing its
+ * in any number of processes, may share one checkpointer: each run is claimed by one. It looks at least every `poll`
+ * (what other processes write is found then), at once when a run it hosts returns or when its own process starts,
+ * answers or releases a run in the same checkpointer (a `Durable.start` or `Durable.answer` next to a worker, as in
+ * the server, moves at once), and at the time the next timer comes due. Interrupting it (or releasing its
  * layer) is a graceful shutdown: the runs it hosts are interrupted (finalizers run, the step in flight runs again on
  * the next worker) and their leases released, so they move at once elsewhere. A failure of its own (a storage error)
  * is logged and retried at the next poll; a run that fails is saved "failed" (and logged). Spans:
@@ -1250,6 +1253,8 @@ const answerRun = Effect.fnUntraced(function*(options: AnswerOptions) {
     }
   }
   if (!written) return yield* new AlreadyAnswered({ id, key: waiting.key })
+  // The run can move: this process's workers of the store continue it now rather than at their next poll.
+  yield* wake(cp)
 })
 
 // ---------------------------------------------------------------------------------------------------
@@ -1485,6 +1490,8 @@ const forkRun = Effect.fnUntraced(function*(options: {
     (e): Effect.Effect<never, CheckpointError | RunExists> =>
       e.reason === "version conflict" ? Effect.fail(new RunExists({ id: options.to })) : Effect.fail(e)
   )
+  // A fork that can move (running, or answered already) is taken by this process's workers now.
+  yield* wake(cp)
   return snapshot
 })
 

@@ -61,6 +61,40 @@ describe("Durable.worker", () => {
       assert.deepStrictEqual((yield* Durable.state("w1", Store)).log, ["ok=true"])
     }).pipe(Effect.provide(Checkpointer.layerMemory)))
 
+  it.effect("a start, an answer or a child made in the worker's own process moves at once, not at the next poll", () =>
+    Effect.gen(function*() {
+      // The clock never moves in this test and the poll is a day: only the wake-up of a write made here moves a run.
+      const ask = Node.make({ name: "ask", exec: () => Approval.ask(), post: (_, ok) => note(`ok=${ok}`) })
+      const asking = Flow.make({ name: "asking", start: ask })
+      const child = twoSteps("child-steps")
+      const spawn = Node.make({
+        name: "spawn",
+        exec: () => Durable.child(child, { id: "wk-child", stores: [empty()] }),
+        post: (_, outcome) => note(`child ${outcome._tag}`)
+      })
+      const parent = Flow.make({ name: "spawning", start: spawn })
+      yield* Effect.forkChild(Durable.worker({
+        flows: [
+          Durable.register(asking, { stores: [Store] }),
+          Durable.register(child, { stores: [Store] }),
+          Durable.register(parent, { stores: [Store] })
+        ],
+        poll: "1 day"
+      }))
+      // Let the worker make its first (empty) poll and go to sleep before anything is written.
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      yield* Durable.start(asking, { id: "wk-ask", stores: [empty()] })
+      yield* until("wk-ask", "suspended")
+      yield* Durable.answer({ id: "wk-ask", input: Approval, value: true })
+      yield* until("wk-ask", "done")
+      assert.deepStrictEqual((yield* Durable.state("wk-ask", Store)).log, ["ok=true"])
+      // The parent queues its child (a worker of this process takes it at once) and is woken when the child ends.
+      yield* Durable.start(parent, { id: "wk-parent", stores: [empty()] })
+      yield* until("wk-parent", "done")
+      assert.deepStrictEqual((yield* Durable.state("wk-parent", Store)).log, ["child Done"])
+      assert.deepStrictEqual((yield* Durable.state("wk-child", Store)).log, ["a", "b"])
+    }).pipe(Effect.provide(Checkpointer.layerMemory)))
+
   it.effect("a 3-day sleep wakes on the worker exactly when due, not before (the worker sleeps until the next timer)", () =>
     Effect.gen(function*() {
       const nap = Node.make({

@@ -27,6 +27,7 @@ import { describe, Run, service } from "./ask.ts"
 import { host, rootPlace } from "./host.ts"
 import { CurrentRunObserver } from "./observer.ts"
 import { lockedBy, lostTo, type RunState, save, slot } from "./snapshot.ts"
+import { wake } from "./wake.ts"
 
 const { Checkpointer } = CheckpointerNs
 type Snapshot = CheckpointerNs.Snapshot
@@ -179,9 +180,10 @@ const executeRaw = Effect.fnUntraced(function*(root: AnyNode, options: Execute) 
   )
   if (held !== undefined) return yield* lockedBy(id, held, now)
   options.claimed?.()
+  // Released, the run may let another move (a parent waiting for it) or be taken over: this process's workers look now.
   const outcome = yield* Effect.ensuring(
     claimed(root, options, cp, owner, leaseMs, clock),
-    Effect.ignore(cp.release(id, owner))
+    Effect.andThen(Effect.ignore(cp.release(id, owner)), wake(cp))
   )
   // `Durable.interrupt` marks a run before it tries to claim it: a mark made after our last look (the suspension's
   // save) and before our release is found here, so the run stops whichever of us looks last.

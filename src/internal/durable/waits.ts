@@ -13,6 +13,7 @@ import * as Checkpointer from "../checkpointer/service.ts"
 import { tokenOf } from "./ask.ts"
 import type { RunState } from "./snapshot.ts"
 import { type ChildOutcome, type ChildRequest, type Step, suspend } from "./step.ts"
+import { wake } from "./wake.ts"
 
 /** A waiting record of a timer or a child (the fields an input's record has are neutral). */
 const record = (
@@ -95,7 +96,8 @@ export const startRun = (
   Effect.flatMap(cp.load(snapshot.id), (existing) => {
     if (existing !== undefined) return Effect.succeed(existing)
     return Effect.catchTag(
-      Effect.as(cp.save(snapshot), undefined),
+      // Queued: this process's workers of the store take it now rather than at their next poll.
+      Effect.as(Effect.andThen(cp.save(snapshot), wake(cp)), undefined),
       "CheckpointError",
       (error): Effect.Effect<Checkpointer.Snapshot | undefined, CheckpointError> =>
         error.reason !== "version conflict"

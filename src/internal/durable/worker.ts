@@ -6,8 +6,9 @@
  * compare-and-set on version 1). Interrupting the loop interrupts the runs it hosts: each releases its lease on the
  * way out, and the run is due at once for the next worker.
  *
- * The loop wakes when a run it hosts returns (a slot is free), at the earliest time `due` says a timer comes due, at
- * the next cron tick, and at least every `poll`.
+ * The loop wakes when a run it hosts returns (a slot is free), when this process queues, answers or releases a run in
+ * its store (wake.ts), at the earliest time `due` says a timer comes due, at the next cron tick, and at least every
+ * `poll` (for what other processes write).
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -26,6 +27,7 @@ import type { Json } from "../json.ts"
 import type { AnyNode } from "../node.ts"
 import { execute, type InitialStore, type Outcome, type SchemaStore } from "./executor.ts"
 import { queued, startRun } from "./waits.ts"
+import { listen } from "./wake.ts"
 
 /**
  * What a worker reports (to `onEvent`): a run claimed, continued (how the call ended), released; a run started for a
@@ -108,6 +110,8 @@ export const run = (config: Config): Effect.Effect<never, never, unknown> =>
     const inFlight = new Set<string>()
     // A run that returns frees a slot: the loop looks again at once.
     const freed = yield* Queue.dropping<void>(1)
+    // A write in this process that lets a run move (a start, an answer, a run released) wakes the loop the same way.
+    yield* listen(cp, () => Queue.offerUnsafe(freed, undefined))
     const flows = Array.from(config.hosted.keys())
     const lastTick = new Map<ScheduleDef, number>()
     // Runs whose call failed without ending them (a storage error, a deploy that no longer fits their position): they
