@@ -27,5 +27,5 @@ export const listen = (checkpointer: object, wake: () => void): Effect.Effect<vo
 export const wake = (checkpointer: object): Effect.Effect<void> =>
   Effect.sync(() => {
     const set = listeners.get(checkpointer)
-    if (set !== undefined) for (const f of set) f()
+    if (set !== undefined) { for (const f of set) f() }
   })
