@@ -22,7 +22,6 @@ import * as Layer from "effect/Layer"
 import type * as PlatformError from "effect/PlatformError"
 import * as Schema from "effect/Schema"
 import { randomBytes, timingSafeEqual } from "node:crypto"
-import { createServer } from "node:http"
 import type { Checkpointer } from "../Checkpointer.ts"
 import * as Durable from "../Durable.ts"
 import * as Flow from "../Flow.ts"
@@ -31,6 +30,7 @@ import type { Json } from "../internal/json.ts"
 import type * as Node from "../Node.ts"
 import * as api from "./internal/api.ts"
 import * as handlers from "./internal/handlers.ts"
+import { heldUntilServed } from "./internal/held.ts"
 import { refusal } from "./internal/host.ts"
 import { cookieName, guard, loadAssets } from "./internal/http.ts"
 import { Hub } from "./internal/hub.ts"
@@ -297,7 +297,7 @@ export const layerWith = <R>(
   if (refused !== undefined) return Layer.effect(Server, Effect.fail(new HostRefused({ host, message: refused })))
   // The hosted flows' requirements (R) are the worker's: `start` sees them erased.
   return Layer.effect(Server, start(options as Options<unknown> & Internal)).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer(), { port: options.port ?? 0, host }))
+    Layer.provide(NodeHttpServer.layer(heldUntilServed, { port: options.port ?? 0, host }))
   ) as Layer.Layer<Server, HttpServerError.ServeError | PlatformError.PlatformError | HostRefused, Checkpointer | R>
 }
 

@@ -169,8 +169,22 @@ describe("effect-pocketflow serve", () => {
         const killedAt = (run.stores["test/Counter"] as { n: number }).n
         assert.isBelow(killedAt, 30)
 
-        yield* startBin(args, "effect-pocketflow server")
-        const events = yield* Fiber.join(streamed).pipe(Effect.timeout("60 seconds"))
+        const second = yield* startBin(args, "effect-pocketflow server")
+        const events = yield* Fiber.join(streamed).pipe(
+          Effect.timeout("60 seconds"),
+          // On a timeout, say where the run is and what the restarted server printed.
+          Effect.catchTag("TimeoutError", () =>
+            Effect.flatMap(
+              Effect.result(client.runs.get({ params: { id: "count-kill" } })),
+              (run) =>
+                Effect.die(
+                  new Error(
+                    `the stream did not end; the run: ${JSON.stringify(run)}\nthe restarted server printed:\n` +
+                      second.output().slice(-4000)
+                  )
+                )
+            ))
+        )
         const done = yield* client.runs.get({ params: { id: "count-kill" } })
         assert.strictEqual(done.status, "done")
         assert.deepStrictEqual(done.stores["test/Counter"], { n: 30, to: 30 })
