@@ -13,11 +13,11 @@ const workloads = [
   "wiring",
   "durable",
   "workflow",
-  "model",
   "limits",
   "cache",
   "worker",
-  "server"
+  "server",
+  "model"
 ]
 
 main(workloads).catch((e) => {

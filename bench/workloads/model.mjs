@@ -8,7 +8,7 @@ import { expectEqual } from "../harness/expect.mjs"
 // A model call through effect/ai costs about a millisecond (its span, the decoding of the reply): 2,000 steps is enough.
 export const sizes = { smoke: { n: 200 }, full: { n: 2_000 } }
 
-export const labels = (s) => ({ model: `9. model loop (N = ${s.n})` })
+export const labels = (s) => ({ model: `13. model loop (N = ${s.n})` })
 
 const events = "effect-pocketflow + events"
 const modelEvents = "effect-pocketflow + events { model: true }"
@@ -18,7 +18,7 @@ const row = (who, n, impl, name = who.name) => ({ ...who, name, impl, args: { n 
 export const check = (row, n) => expectEqual(`model/${row.name}`, n, row.args.n)
 
 export const run = async (bench, s) => {
-  bench.title(`9. Model loop: one node asks a fake model and routes back to itself, N = ${s.n}`)
+  bench.title(`13. Model loop: one node asks a fake model and routes back to itself, N = ${s.n}`)
   await bench.interleaved("model", "µs/step", [
     row(ours, s.n, "modelLoop"),
     row(oursBase, s.n, "modelLoop"),

@@ -70,13 +70,6 @@ const warnUnsaved = (def: object, p: Place): Effect.Effect<void> => {
   )
 }
 
-const memos = new WeakMap<RunState, Step["memo"]>()
-const memoOf = (run: RunState): Step["memo"] => {
-  let memo = memos.get(run)
-  if (memo === undefined) memos.set(run, memo = kept(run))
-  return memo
-}
-
 /** Drops the waiting inputs of a step that has completed (the run moved past them). */
 const movedPast = (run: RunState, stepId: string) => {
   if (run.waiting.size === 0) return
@@ -85,7 +78,7 @@ const movedPast = (run: RunState, stepId: string) => {
 }
 
 export const host = (run: RunState): Host<Place> => {
-  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run), memo: memoOf(run) }
+  const waits: Waits = { ask: inbox(run), sleep: timer(run), child: child(run), memo: kept(run) }
   const base: Host<Place> = {
     positions: true,
     visits: true,
