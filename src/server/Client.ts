@@ -13,6 +13,7 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Stream from "effect/Stream"
 import type * as FlowEvent from "../FlowEvent.ts"
+import { isEnded } from "../internal/checkpointer/service.ts"
 import * as api from "./internal/api.ts"
 import * as wire from "./internal/wire.ts"
 
@@ -79,8 +80,6 @@ export interface EventsOptions {
   /** Connections that may fail in a row before the stream fails (default: no limit). */
   readonly maxAttempts?: number | undefined
 }
-
-const ended = (status: string) => status === "done" || status === "failed" || status === "interrupted"
 
 /**
  * Makes a client of the server at `baseUrl` (`http://127.0.0.1:4777`), sending `token` as a bearer token. It uses
@@ -158,7 +157,7 @@ const events = (generated: Generated, id: string, options: EventsOptions | undef
       dropped !== undefined
         ? Effect.as(backoff(dropped), true)
         : generated.runs.get({ params: { id } }).pipe(
-          Effect.map((run) => !ended(run.status)),
+          Effect.map((run) => !isEnded(run.status)),
           // Deleted meanwhile: its stream is over.
           Effect.catchTag("NotFound", () => Effect.succeed(false)),
           Effect.catchTag("HttpClientError", (error) => Effect.as(backoff(error), true)),

@@ -87,6 +87,10 @@ forEachCheckpointer("Server API through the typed client", ({ storage }) => {
       assert.strictEqual(mine.node, "review")
       const bad = yield* Effect.flip(client.runs.list({ query: { status: "sleepy" } }))
       assert.strictEqual(bad._tag, "BadRequest")
+      // Every status a run may have is a filter, the worker's "sleeping" and "waiting" too.
+      for (const status of ["sleeping", "waiting"]) {
+        assert.deepStrictEqual((yield* client.runs.list({ query: { status } })).runs, [], status)
+      }
 
       const diagram = yield* client.runs.diagram({ params: { id } })
       assert.isNotNull(diagram)

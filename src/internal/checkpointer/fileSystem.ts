@@ -80,6 +80,7 @@ import {
   type SaveResult,
   type Service,
   type Snapshot,
+  statuses,
   tooLarge
 } from "./service.ts"
 
@@ -123,7 +124,7 @@ type LeaseState =
   | { readonly owner: string; readonly expiresAt: number; readonly heartbeatAt?: number | undefined }
   | { readonly owner: null }
 
-const statuses = new Set(["running", "suspended", "sleeping", "waiting", "done", "failed", "interrupted"])
+const knownStatuses = new Set<string>(statuses)
 
 /** The due index's buckets: 2^22 ms (about 70 minutes) of entry times each. */
 const BUCKET_MS = 2 ** 22
@@ -147,7 +148,7 @@ const snapshotProblem = (u: unknown, id: string | undefined, version: number | u
   if (!Number.isInteger(u.version) || (version !== undefined && u.version !== version)) {
     return `its version is ${JSON.stringify(u.version)}, not the one its name says`
   }
-  if (typeof u.flow !== "string" || typeof u.status !== "string" || !statuses.has(u.status)) {
+  if (typeof u.flow !== "string" || typeof u.status !== "string" || !knownStatuses.has(u.status)) {
     return "its flow or status is missing"
   }
   if (!isNumber(u.steps) || !isNumber(u.updatedAt) || !isObject(u.stores) || !Array.isArray(u.waiting)) {

@@ -9,6 +9,17 @@ import type { Json } from "../json.ts"
 
 export type Status = "running" | "suspended" | "sleeping" | "waiting" | "done" | "failed" | "interrupted"
 
+/** Every status, in a run's life order: what stored snapshots and `list` filters are checked against. */
+export const statuses: ReadonlyArray<Status> = [
+  "running",
+  "suspended",
+  "sleeping",
+  "waiting",
+  "done",
+  "failed",
+  "interrupted"
+]
+
 /** What a waiting record waits for: a human's answer, a time, or another run (a child). */
 export type WaitKind = "input" | "timer" | "child"
 
@@ -326,7 +337,7 @@ export const isWaiting = (status: Status): boolean =>
   status === "suspended" || status === "sleeping" || status === "waiting"
 
 /** Whether a status is an end: nothing moves a done, failed or interrupted run. */
-export const isEnded = (status: Status): boolean => status === "done" || status === "failed" || status === "interrupted"
+export const isEnded = (status: string): boolean => status === "done" || status === "failed" || status === "interrupted"
 
 /** What a waiting record waits for (records saved before 0.4.0 have no kind: they are inputs). */
 export const kindOf = (w: Waiting): WaitKind => w.kind ?? "input"

@@ -12,6 +12,7 @@ import * as HttpApiSchema from "effect/http-api/HttpApiSchema"
 import * as HttpApiSecurity from "effect/http-api/HttpApiSecurity"
 import * as OpenApi from "effect/http-api/OpenApi"
 import * as Schema from "effect/Schema"
+import { statuses } from "../../internal/checkpointer/service.ts"
 
 // ---------------------------------------------------------------------------------------------------
 // client errors: `{ _tag, error, kind? }` with a readable `error`
@@ -88,9 +89,6 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
 // ---------------------------------------------------------------------------------------------------
 // runs
 // ---------------------------------------------------------------------------------------------------
-
-/** The statuses a run may have (`list` accepts these as `status`). */
-export const statuses = ["running", "suspended", "done", "failed", "interrupted"] as const
 
 const Status = Schema.String.annotate({ description: `The run's status: ${statuses.join(", ")}` })
 

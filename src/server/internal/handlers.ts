@@ -18,7 +18,7 @@ import * as Stream from "effect/Stream"
 import { Checkpointer } from "../../Checkpointer.ts"
 import * as Durable from "../../Durable.ts"
 import type { CheckpointError } from "../../Errors.ts"
-import { runIdProblem } from "../../internal/checkpointer/service.ts"
+import { isEnded, runIdProblem, statuses } from "../../internal/checkpointer/service.ts"
 import { ctors } from "../../internal/events.ts"
 import type { Json } from "../../internal/json.ts"
 import type * as Shared from "../../Shared.ts"
@@ -85,8 +85,6 @@ const canonical = (json: unknown): string =>
     typeof value === "object" && value !== null && !Array.isArray(value)
       ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]))
       : value)
-
-const ended = (status: string) => status === "done" || status === "failed" || status === "interrupted"
 
 const formatIssue = SchemaIssue.makeFormatterDefault()
 
@@ -210,9 +208,9 @@ export const layers = (theApi: api.Api, env: Env) => {
         }).pipe(checkpointFailure))
       .handle("list", ({ query }) =>
         Effect.gen(function*() {
-          if (query.status !== undefined && !(api.statuses as ReadonlyArray<string>).includes(query.status)) {
+          if (query.status !== undefined && !(statuses as ReadonlyArray<string>).includes(query.status)) {
             return yield* new api.BadRequest({
-              error: `unknown status ${JSON.stringify(query.status)} (one of ${api.statuses.join(", ")})`,
+              error: `unknown status ${JSON.stringify(query.status)} (one of ${statuses.join(", ")})`,
               kind: "BadStatus"
             })
           }
@@ -451,7 +449,7 @@ const stream = (
       if (hub.closed) return [[], Option.none()] as const
       if (!hub.walking(id)) {
         const latest = yield* Effect.orElseSucceed(cp.load(id), () => ({ status: "running" }) as const)
-        if (latest === undefined || ended(latest.status)) {
+        if (latest === undefined || isEnded(latest.status)) {
           // Whatever arrived since the first look, then the end.
           const rest = drain(first.last)
           return [rest.out, Option.none()] as const

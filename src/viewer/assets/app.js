@@ -107,7 +107,7 @@ window.addEventListener("hashchange", route)
 // the runs
 // ---------------------------------------------------------------------------------------------------
 
-const STATUSES = ["", "running", "suspended", "done", "failed", "interrupted"]
+const STATUSES = ["", "running", "suspended", "sleeping", "waiting", "done", "failed", "interrupted"]
 const headings = (titles) => h("thead", {}, h("tr", {}, titles.map((t) => h("th", { text: t }))))
 
 function runsPage() {
