@@ -12,6 +12,7 @@ import { Durable, FlowEvent } from "effect-pocketflow"
 import { Client, Server } from "effect-pocketflow/server"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as example from "../../examples/viewer.ts"
+import type { RunDetails } from "../../src/server/internal/api.ts"
 import { forEachCheckpointer } from "../support/checkpointers.ts"
 
 const release = {
@@ -24,12 +25,16 @@ const release = {
   }
 }
 
-/** Polls `GET /runs/:id` until `done` says so. */
-const until = (client: Client.Client, id: string, done: (status: string) => boolean) =>
+/** Polls `GET /runs/:id` until `done` says so of the run. */
+const until = (
+  client: Client.Client,
+  id: string,
+  done: (run: typeof RunDetails.Type) => boolean
+) =>
   Effect.gen(function*() {
     while (true) {
       const run = yield* client.runs.get({ params: { id } })
-      if (done(run.status)) return run
+      if (done(run)) return run
       yield* Effect.sleep("20 millis")
     }
   }).pipe(Effect.timeout("20 seconds"))
@@ -72,7 +77,7 @@ forEachCheckpointer("Server API through the typed client", ({ storage }) => {
       const watching = yield* client.events(id).pipe(Stream.runCollect, Effect.forkChild)
 
       // The server's worker runs it (nobody else does) up to the review.
-      const waiting = yield* until(client, id, (s) => s === "suspended")
+      const waiting = yield* until(client, id, (r) => r.status === "suspended")
       assert.strictEqual(waiting.flow, "release")
       assert.strictEqual(waiting.waiting.length, 1)
       assert.strictEqual(waiting.waiting[0]!.input, "review")
@@ -114,16 +119,10 @@ forEachCheckpointer("Server API through the typed client", ({ storage }) => {
       )
       assert.strictEqual(twice._tag, "Conflict")
 
-      const done = yield* until(client, id, (s) => s === "done")
+      const done = yield* until(client, id, (r) => r.status === "done")
       assert.strictEqual((done.stores["examples/viewer/Release"] as { published: boolean }).published, true)
       // The worker saves "done" and then releases its lease: a look between the two still sees the lease.
-      const released = yield* Effect.gen(function*() {
-        while (true) {
-          const run = yield* client.runs.get({ params: { id } })
-          if (run.lease === undefined) return run
-          yield* Effect.sleep("20 millis")
-        }
-      }).pipe(Effect.timeout("20 seconds"))
+      const released = yield* until(client, id, (r) => r.lease === undefined)
       assert.strictEqual(released.status, "done")
 
       const events = yield* Fiber.join(watching).pipe(Effect.timeout("20 seconds"))
@@ -150,7 +149,7 @@ forEachCheckpointer("Server API through the typed client", ({ storage }) => {
         payload: { version: suspendedVersion, to: `${id}-fork`, stores: { "examples/viewer/Release": edited } }
       })
       assert.deepStrictEqual(fork, { id: `${id}-fork`, continued: true })
-      const forked = yield* until(client, fork.id, (s) => s === "suspended")
+      const forked = yield* until(client, fork.id, (r) => r.status === "suspended")
       assert.strictEqual((forked.stores["examples/viewer/Release"] as { feedback: string }).feedback, "from the fork")
       const badFork = yield* Effect.flip(
         client.runs.fork({ params: { id }, payload: { version: suspendedVersion, stores: { "no/store": {} } } })
@@ -174,10 +173,10 @@ forEachCheckpointer("Server API through the typed client", ({ storage }) => {
       // By token, on a third run.
       const third = `${id}-3`
       yield* client.runs.start({ payload: { flow: "release", id: third, stores: release } })
-      const token = (yield* until(client, third, (s) => s === "suspended")).waiting[0]!.token
+      const token = (yield* until(client, third, (r) => r.status === "suspended")).waiting[0]!.token
       const byToken = yield* client.answers.answer({ payload: { token, value: { approve: true, feedback: "" } } })
       assert.strictEqual(byToken.id, third)
-      yield* until(client, third, (s) => s === "done")
+      yield* until(client, third, (r) => r.status === "done")
 
       assert.deepStrictEqual(yield* client.runs.delete({ params: { id: third } }), { id: third, deleted: true })
       const gone = yield* Effect.flip(client.runs.get({ params: { id: third } }))
