@@ -21,7 +21,7 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Layer from "effect/Layer"
 import type * as PlatformError from "effect/PlatformError"
 import * as Schema from "effect/Schema"
-import { randomBytes, timingSafeEqual } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import type { Checkpointer } from "../Checkpointer.ts"
 import * as Durable from "../Durable.ts"
 import * as Flow from "../Flow.ts"
@@ -32,7 +32,7 @@ import * as api from "./internal/api.ts"
 import * as handlers from "./internal/handlers.ts"
 import { heldUntilServed } from "./internal/held.ts"
 import { refusal } from "./internal/host.ts"
-import { cookieName, guard, loadAssets } from "./internal/http.ts"
+import { cookieName, guard, loadAssets, sameToken } from "./internal/http.ts"
 import { Hub } from "./internal/hub.ts"
 import { Live } from "./internal/live.ts"
 
@@ -148,12 +148,6 @@ interface Internal {
   readonly label?: string | undefined
   readonly allow?: string | undefined
   readonly who?: string | undefined
-}
-
-const sameToken = (given: string, token: string): boolean => {
-  const a = Buffer.from(given)
-  const b = Buffer.from(token)
-  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 const start = Effect.fnUntraced(function*(options: Options<unknown> & Internal) {

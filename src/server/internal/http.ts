@@ -104,7 +104,8 @@ const tags: Readonly<Record<number, string>> = {
 /** A client error (or the server's own) as the API writes them: `{ _tag, error }`. */
 export const refuse = (status: number, error: string) => json(status, { _tag: tags[status] ?? "Error", error })
 
-const sameToken = (given: string | undefined, token: string): boolean => {
+/** Whether `given` is the server's token, compared in constant time (no timing hint of how much matched). */
+export const sameToken = (given: string | undefined, token: string): boolean => {
   if (given === undefined) return false
   const a = Buffer.from(given)
   const b = Buffer.from(token)
