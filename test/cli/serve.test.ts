@@ -11,10 +11,10 @@ import { FlowEvent } from "effect-pocketflow"
 import { Client } from "effect-pocketflow/server"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { runBin, startBin } from "../support/bin.ts"
+import { freePort } from "../support/ports.ts"
 
 const fixtures = resolve(import.meta.dirname, "fixtures")
 const flowsModule = join(fixtures, "flows.ts")
@@ -23,15 +23,6 @@ const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "pocketflow-serve-"))),
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
-
-/** A port free now (for a server that must come back on the same one). */
-const freePort = Effect.callback<number>((resume) => {
-  const probe = createServer()
-  probe.listen(0, "127.0.0.1", () => {
-    const { port } = probe.address() as { port: number }
-    probe.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const baseOf = (url: string) => url.slice(0, url.indexOf("/?token="))
 

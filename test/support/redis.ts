@@ -3,7 +3,7 @@
  * with no persistence, stopped by `stop()`. Without the binary the suites are skipped; `missing` says why.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { createServer } from "node:net"
+import { freePortPromise } from "./ports.ts"
 
 /** The `redis-server` binary, or `undefined` (with the reason in `missing`). */
 export const binary = (): { readonly path: string } | { readonly missing: string } => {
@@ -21,18 +21,6 @@ export const missing = (): boolean => {
   return "missing" in found
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.unref()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
 export interface Redis {
   readonly url: string
   readonly stop: () => void
@@ -42,7 +30,7 @@ export interface Redis {
 export const start = async (): Promise<Redis> => {
   const found = binary()
   if ("missing" in found) throw new Error(`no Redis: missing ${found.missing}`)
-  const port = await freePort()
+  const port = await freePortPromise()
   const server: ChildProcess = spawn(
     found.path,
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],

@@ -8,10 +8,10 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import * as pg from "../../support/pg.ts"
+import { freePort } from "../../support/ports.ts"
 import { type Child, killChildren, spawnTsx } from "../../support/process.ts"
 import { locally } from "../../support/workflow.ts"
 import { LOOP_STEPS, spreadIds, workflows } from "./fixtures/cluster.ts"
@@ -21,16 +21,6 @@ const fixture = resolve(import.meta.dirname, "fixtures/proc.ts")
 
 // Every child still alive is killed when its test ends, passed or failed.
 afterEach(killChildren)
-
-const freePort = Effect.promise(() =>
-  new Promise<number>((done) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port
-      server.close(() => done(port))
-    })
-  })
-)
 
 /** Waits (real time: these are processes) until `check` holds, or dies naming `what`. */
 const until = (what: string, check: () => boolean, seconds = 60) =>
